@@ -1,0 +1,1 @@
+"""Domain and persistence: models, migrations, unit of work, services, policy, queries."""

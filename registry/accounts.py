@@ -1,0 +1,121 @@
+"""Employers and their users: creation, password hashing (argon2), login checks, lockout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import AuditEntry, Employer, User, utcnow
+
+LOGIN_PREFIX = "330682"
+EMPLOYER_CODE = re.compile(r"^\d{8}$")
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+def login_name(employer_code: str) -> str:
+    """The 14-character user name of an employer's clerk."""
+    return LOGIN_PREFIX + employer_code
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of `password`."""
+    return _hasher.hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    """Why `password` is too weak, in Chinese, or None when it is acceptable."""
+    if len(password) < 8:
+        return "新密码至少 8 位。"
+    kinds = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    if kinds < 2:
+        return "新密码须包含字母、数字、符号中的至少两类。"
+    return None
+
+
+def create_employer(
+    session: Session, code: str, name: str, password: str | None = None, **details: object
+) -> tuple[Employer, str]:
+    """A new employer and its clerk's login; returns the employer and the password set."""
+    if not EMPLOYER_CODE.match(code):
+        raise AccountError(f"单位社保编码应为 8 位数字, 收到「{code}」。")
+    if session.scalar(select(Employer).where(Employer.code == code)):
+        raise AccountError(f"单位社保编码 {code} 已存在。")
+    password = password or secrets.token_urlsafe(9)
+    employer = Employer(code=code, name=name, **details)
+    session.add(employer)
+    session.flush()
+    session.add(User(username=login_name(code), password_hash=hash_password(password), role="employer", employer_id=employer.id))
+    session.add(AuditEntry(actor="cli", employer_id=employer.id, action="employer_create", detail={"code": code}))
+    return employer, password
+
+
+def create_reviewer(session: Session, username: str, password: str) -> User:
+    """An agency reviewer who sees every employer."""
+    if session.scalar(select(User).where(User.username == username)):
+        raise AccountError(f"用户名 {username} 已存在。")
+    user = User(username=username, password_hash=hash_password(password), role="reviewer")
+    session.add(user)
+    return user
+
+
+def authenticate(
+    session: Session, username: str, password: str, max_failures: int = 5, lock_minutes: int = 15
+) -> tuple[User | None, str | None]:
+    """(user, None) on success, else (None, a Chinese reason). Counts failures and locks."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    now = utcnow()
+    if user is None:
+        return None, "用户名或密码不正确。"
+    if user.locked_until and user.locked_until > now:
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        return None, f"连续输错密码次数过多, 帐号已锁定, 请 {minutes} 分钟后再试。"
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + dt.timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            return None, f"连续输错密码 {max_failures} 次, 帐号已锁定 {lock_minutes} 分钟。"
+        left = max_failures - user.failed_logins
+        return None, f"用户名或密码不正确。再错 {left} 次帐号将被锁定。"
+    user.failed_logins = 0
+    user.locked_until = None
+    return user, None
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the stored hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def change_password(session: Session, user: User, old: str, new: str, new_again: str) -> None:
+    """Change a user's password after checking the old one and the strength rule."""
+    if not verify_password(user.password_hash, old):
+        raise AccountError("原密码不正确。")
+    if new != new_again:
+        raise AccountError("两次输入的新密码不一致。")
+    if new == old:
+        raise AccountError("新密码不能与原密码相同。")
+    problem = password_problem(new)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    session.add(AuditEntry(actor=user.username, employer_id=user.employer_id, action="password_change", detail={}))
+
+
+def employer_by_code(session: Session, code: str) -> Employer | None:
+    """The employer with 8-digit `code`."""
+    return session.scalar(select(Employer).where(Employer.code == code))

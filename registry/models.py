@@ -1,0 +1,269 @@
+"""SQLAlchemy models of the social-insurance registry.
+
+Months are stored as text `YYYYMM` (they sort and compare correctly as text); money as
+Numeric with two decimals. Persons are keyed by their ID number: it is the natural key
+every sheet carries, and it lets bulk inserts link enrolments without fetching ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-naive UTC now, the one clock every timestamp column uses."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every registry table."""
+
+
+class Employer(Base):
+    __tablename__ = "employers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    legal_rep: Mapped[str | None] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    bank: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(40))
+    risk_class: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class EmployerHistory(Base):
+    """Old values of an employer's details, kept whenever they change."""
+
+    __tablename__ = "employer_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    old_values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    new_values: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))  # employer | reviewer
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_type: Mapped[str] = mapped_column(String(20), default="居民身份证")
+    name: Mapped[str] = mapped_column(String(60))
+    gender: Mapped[str | None] = mapped_column(String(2))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    hukou: Mapped[str | None] = mapped_column(String(4))
+    identity: Mapped[str | None] = mapped_column(String(4))  # 工人 | 干部
+    phone: Mapped[str | None] = mapped_column(String(30))
+    work_start_date: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Enrolment(Base):
+    """One person insured in one insurance at one employer from a start month."""
+
+    __tablename__ = "enrolments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id_number"))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    insurance: Mapped[str] = mapped_column(String(3))
+    start_month: Mapped[str] = mapped_column(String(6))
+    end_month: Mapped[str | None] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | stopped
+    start_reason: Mapped[str | None] = mapped_column(String(20))
+    stop_reason: Mapped[str | None] = mapped_column(String(20))
+    employment_form: Mapped[str | None] = mapped_column(String(20))
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_enrolments_person", "person_id", "status"),
+        Index("ix_enrolments_employer", "employer_id", "status"),
+    )
+
+
+class ContributionBase(Base):
+    """A monthly contribution base, effective from a month until a later one replaces it."""
+
+    __tablename__ = "contribution_bases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id_number"))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    effective_month: Mapped[str] = mapped_column(String(6))
+    declared_wage: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    base: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    clamped: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (Index("ix_bases_person_employer", "person_id", "employer_id"),)
+
+
+class Batch(Base):
+    """One uploaded file and the state of its processing."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    kind: Mapped[str | None] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    phase: Mapped[str | None] = mapped_column(String(20))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    pending_review: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resubmit_of: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Declaration(Base):
+    """One sheet row turned into a declaration, with its outcome.
+
+    Only applied (or pending-review) declarations hold their natural key uniquely: that
+    unique index is what makes a re-run, a resumed batch or a concurrent upload unable to
+    apply the same row twice.
+    """
+
+    __tablename__ = "declarations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    employer_id: Mapped[int] = mapped_column(Integer)
+    excel_row: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    id_number: Mapped[str | None] = mapped_column(String(32))
+    natural_key: Mapped[str | None] = mapped_column(String(160))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    warnings: Mapped[list[Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        Index("ix_declarations_batch", "batch_id", "excel_row"),
+        Index("ix_declarations_employer_kind", "employer_id", "kind", "status"),
+        Index(
+            "ux_declarations_applied_key",
+            "natural_key",
+            unique=True,
+            sqlite_where=text("status IN ('applied', 'pending_review')"),
+            postgresql_where=text("status IN ('applied', 'pending_review')"),
+        ),
+    )
+
+
+class BatchIssue(Base):
+    """One error or warning of a batch, flat, so pages can filter and page them."""
+
+    __tablename__ = "batch_issues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    excel_row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(40))
+    letter: Mapped[str | None] = mapped_column(String(4))
+    value: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(8))
+    __table_args__ = (
+        Index("ix_issues_batch_row", "batch_id", "excel_row"),
+        Index("ix_issues_batch_column", "batch_id", "column", "severity"),
+    )
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(40))
+    employer_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PolicyRate(Base):
+    """Contribution rates of one insurance from a month on (work injury: per industry class)."""
+
+    __tablename__ = "policy_rates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insurance: Mapped[str] = mapped_column(String(3))
+    valid_from: Mapped[str] = mapped_column(String(6))
+    industry_class: Mapped[int | None] = mapped_column(Integer)
+    employer_rate: Mapped[Decimal] = mapped_column(Numeric(7, 5))
+    employee_rate: Mapped[Decimal] = mapped_column(Numeric(7, 5))
+
+
+class PolicyBaseLimit(Base):
+    """Published floor and cap of the monthly contribution base for one year."""
+
+    __tablename__ = "policy_base_limits"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    floor: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    cap: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class PolicyInterest(Base):
+    """记账利率 of the pension personal account for one year."""
+
+    __tablename__ = "policy_interest"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(7, 5))
+
+
+class PolicyRetirement(Base):
+    """Statutory retirement rule of one category (2025 gradual reform)."""
+
+    __tablename__ = "policy_retirement"
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    base_age: Mapped[int] = mapped_column(Integer)
+    reform_start_year: Mapped[int] = mapped_column(Integer)
+    months_per_delay: Mapped[int] = mapped_column(Integer)
+    max_delay_months: Mapped[int] = mapped_column(Integer)
+
+
+class PolicySetting(Base):
+    """A single named policy figure (late charge per day, months of back-dating ...)."""
+
+    __tablename__ = "policy_settings"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(200))

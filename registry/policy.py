@@ -1,0 +1,108 @@
+"""Policy tables: the dated figures authorities publish, seeded with DOMAIN.md's defaults
+and editable by the operator (CLI `shebao policy ...`). Code reads them, never hard-codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import (
+    PolicyBaseLimit,
+    PolicyInterest,
+    PolicyRate,
+    PolicyRetirement,
+    PolicySetting,
+)
+
+DEFAULT_RATES = [  # insurance, employer, employee
+    ("110", "0.16", "0.08"),
+    ("210", "0.005", "0.005"),
+    ("310", "0.095", "0.02"),
+]
+INJURY_RATES = ["0.002", "0.004", "0.007", "0.009", "0.011", "0.013", "0.016", "0.019"]
+DEFAULT_BASE_LIMITS = {2023: ("4462", "22311"), 2024: ("4812", "24930")}
+DEFAULT_INTEREST = {
+    2016: "0.0831", 2017: "0.0712", 2018: "0.0829", 2019: "0.0761", 2020: "0.0604",
+    2021: "0.0669", 2022: "0.0612", 2023: "0.0397", 2024: "0.0262", 2025: "0.0150",
+}  # fmt: skip
+DEFAULT_RETIREMENT = {  # category: base age, reform start year, k, max delay
+    "male": (60, 1965, 4, 36),
+    "female_cadre": (55, 1970, 4, 36),
+    "female_worker": (50, 1975, 2, 60),
+}
+DEFAULT_SETTINGS = {
+    "backdate_months": ("12", "参保年月最多可补报的月数"),
+    "min_age": ("16", "参保最低年龄"),
+    "late_charge_daily": ("0.0005", "滞纳金日比例"),
+    "injury_report_days": ("30", "工伤事故应在多少天内申报"),
+    "payout_months_50": ("195", "50 岁退休的计发月数"),
+    "payout_months_55": ("170", "55 岁退休的计发月数"),
+    "payout_months_60": ("139", "60 岁退休的计发月数"),
+    "payout_months_63": ("117", "63 岁退休的计发月数"),
+}
+
+
+def seed_defaults(session: Session) -> None:
+    """Insert DOMAIN.md's defaults where a table is still empty (never overwrites)."""
+    if session.scalar(select(PolicyRate).limit(1)) is None:
+        for ins, er, ee in DEFAULT_RATES:
+            session.add(PolicyRate(insurance=ins, valid_from="201901", employer_rate=Decimal(er), employee_rate=Decimal(ee)))
+        for cls, rate in enumerate(INJURY_RATES, start=1):
+            session.add(PolicyRate(insurance="410", valid_from="201901", industry_class=cls, employer_rate=Decimal(rate), employee_rate=Decimal(0)))
+    if session.scalar(select(PolicyBaseLimit).limit(1)) is None:
+        for year, (floor, cap) in DEFAULT_BASE_LIMITS.items():
+            session.add(PolicyBaseLimit(year=year, floor=Decimal(floor), cap=Decimal(cap)))
+    if session.scalar(select(PolicyInterest).limit(1)) is None:
+        for year, rate in DEFAULT_INTEREST.items():
+            session.add(PolicyInterest(year=year, rate=Decimal(rate)))
+    if session.scalar(select(PolicyRetirement).limit(1)) is None:
+        for cat, (age, start, k, cap) in DEFAULT_RETIREMENT.items():
+            session.add(PolicyRetirement(category=cat, base_age=age, reform_start_year=start, months_per_delay=k, max_delay_months=cap))
+    known = set(session.scalars(select(PolicySetting.key)))
+    for key, (value, note) in DEFAULT_SETTINGS.items():
+        if key not in known:
+            session.add(PolicySetting(key=key, value=value, note=note))
+
+
+def base_limits(session: Session) -> dict[int, tuple[Decimal, Decimal]]:
+    """Published floor and cap per year."""
+    return {r.year: (r.floor, r.cap) for r in session.scalars(select(PolicyBaseLimit))}
+
+
+def set_base_limit(session: Session, year: int, floor: Decimal, cap: Decimal) -> None:
+    """Enter or correct the published floor and cap of `year`."""
+    if floor <= 0 or cap < floor:
+        raise ValueError("下限须大于 0 且不高于上限")
+    row = session.get(PolicyBaseLimit, year) or PolicyBaseLimit(year=year)
+    row.floor, row.cap = floor, cap
+    session.add(row)
+
+
+def retirement_rules(session: Session) -> dict[str, tuple[int, int, int, int]]:
+    """(base age, reform start year, k, max delay) per category."""
+    return {
+        r.category: (r.base_age, r.reform_start_year, r.months_per_delay, r.max_delay_months)
+        for r in session.scalars(select(PolicyRetirement))
+    }
+
+
+def settings(session: Session) -> dict[str, str]:
+    """Every named policy figure."""
+    return {s.key: s.value for s in session.scalars(select(PolicySetting))}
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    """Change one named policy figure (only keys that exist)."""
+    row = session.get(PolicySetting, key)
+    if row is None:
+        raise KeyError(key)
+    row.value = value
+
+
+def set_interest(session: Session, year: int, rate: Decimal) -> None:
+    """Enter or correct the 记账利率 of `year`."""
+    row = session.get(PolicyInterest, year) or PolicyInterest(year=year)
+    row.rate = rate
+    session.add(row)

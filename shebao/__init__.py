@@ -1,0 +1,1 @@
+"""Composition root: settings read once from the environment, and the `shebao` CLI."""

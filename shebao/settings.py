@@ -1,0 +1,67 @@
+"""Settings, read once from environment variables.
+
+Service addresses use their conventional names (`DATABASE_URL`, `REDIS_URL`); everything
+else is prefixed `SHEBAO_`. Nothing here connects to anything: it only reads text.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the entry points need to build the app, the worker and the engine."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    max_upload_bytes: int = 30 * 1024 * 1024
+    max_rows: int = 300_000
+    chunk_rows: int = 5_000
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    secure_cookies: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def broker_url(self) -> str:
+        """Redis when configured, else kombu's SQLAlchemy transport on a local SQLite file."""
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (call once per process)."""
+    data_dir = Path(os.environ.get("SHEBAO_DATA_DIR", "var")).resolve()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'shebao.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=os.environ.get("SHEBAO_SECRET_KEY") or _dev_secret(data_dir),
+        max_upload_bytes=_int("SHEBAO_MAX_UPLOAD_MB", 30) * 1024 * 1024,
+        max_rows=_int("SHEBAO_MAX_ROWS", 300_000),
+        chunk_rows=_int("SHEBAO_CHUNK_ROWS", 5_000),
+        secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
+    )
+
+
+def _dev_secret(data_dir: Path) -> str:
+    """A random secret kept in the data directory, so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = os.urandom(32).hex()
+    path.write_text(secret)
+    return secret

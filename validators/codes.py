@@ -1,0 +1,48 @@
+"""Code lists of the standard templates (the drop-down lists users pick from)."""
+
+from __future__ import annotations
+
+INSURANCES: dict[str, str] = {
+    "110": "企业职工基本养老保险",
+    "210": "失业保险",
+    "310": "职工基本医疗保险",
+    "410": "工伤保险",
+}
+# Template column of each insurance, in the order DOMAIN.md lists the columns.
+INSURANCE_COLUMNS: dict[str, str] = {
+    "养老保险": "110",
+    "医疗保险": "310",
+    "失业保险": "210",
+    "工伤保险": "410",
+}
+INSURANCE_SHORT_NAMES: dict[str, str] = {v: k for k, v in INSURANCE_COLUMNS.items()}
+
+ID_TYPES = ["居民身份证", "港澳台居民居住证", "外国人永久居留身份证", "护照"]
+# Document types whose number follows GB 11643 (birth date, gender digit, check character).
+GB11643_ID_TYPES = {"居民身份证", "港澳台居民居住证"}
+GENDERS = ["男", "女"]
+HUKOU = ["城镇", "农村"]
+IDENTITIES = ["工人", "干部"]
+EMPLOYMENT_FORMS = ["劳动合同制", "劳务派遣", "非全日制", "其他"]
+ADD_REASONS = ["新参保", "续保", "转入", "其他"]
+REMOVE_REASONS = [
+    "解除劳动合同",
+    "终止劳动合同",
+    "辞职",
+    "退休",
+    "死亡",
+    "转出",
+    "参军",
+    "出国定居",
+    "其他",
+]
+YES_NO = ["是", "否"]
+ETHNICITIES = [
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",
+    "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族",
+    "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族",
+    "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族",
+    "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
+    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族",
+    "珞巴族", "基诺族", "其他", "外国血统",
+]  # fmt: skip

@@ -1,0 +1,139 @@
+"""Vectorised rules that look across the cells of a row or across rows of the sheet.
+
+Each returns a boolean Series, True where the row passes. A rule only judges rows whose
+inputs are themselves valid: a bad ID is reported once, by the ID checks, not again as a
+gender or age mismatch.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from validators import codes, fields, idcard, retirement
+from validators.context import RuleContext
+
+_DIGITS_ONLY = r"^\d+$"
+_LOOSE_DOCUMENT = r"^[A-Z0-9]{5,20}$"
+
+
+def only_where(mask: pd.Series, ok: pd.Series) -> pd.Series:
+    """`ok` where `mask` holds, True elsewhere."""
+    return ok | ~mask
+
+
+def gb_typed(df: pd.DataFrame) -> pd.Series:
+    """Rows whose document follows GB 11643 (blank type means 居民身份证)."""
+    return df["证件类型"].eq("") | df["证件类型"].isin(codes.GB11643_ID_TYPES)
+
+
+def valid_ids(df: pd.DataFrame) -> pd.Series:
+    """Rows whose ID is a complete, correct 18-character GB 11643 number."""
+    col = df["证件号码"]
+    shaped = col.str.fullmatch(idcard.ID18_PATTERN.pattern)
+    return shaped & fields.id18_checksum(col) & (gb_typed(df) if "证件类型" in df else True)
+
+
+def untyped_id_shape(col: pd.Series) -> pd.Series:
+    """For sheets without a document type: digit-only numbers must be 18 long, anything
+    else must look like a document number (5-20 letters and digits)."""
+    numeric = col.str.fullmatch(_DIGITS_ONLY)
+    ok18 = col.str.fullmatch(idcard.ID18_PATTERN.pattern)
+    other = ~numeric & col.str.fullmatch(_LOOSE_DOCUMENT)
+    return fields.blank(col) | ~fields.id_not_excel_number(col) | ok18 | other
+
+
+def birth_dates(df: pd.DataFrame) -> pd.Series:
+    """Birth date of each row: the 出生日期 cell when valid, else the one in the ID."""
+    typed = pd.to_datetime(
+        df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
+    )
+    from_id = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    good = valid_ids(df)
+    if good.any():
+        from_id[good] = idcard.birth_dates_of(df.loc[good, "证件号码"])
+    return typed.fillna(from_id)
+
+
+def gender_matches_id(df: pd.DataFrame) -> pd.Series:
+    """性别 agrees with the gender digit of a valid ID."""
+    judged = valid_ids(df) & df["性别"].isin(codes.GENDERS)
+    ok = pd.Series(True, index=df.index)
+    if judged.any():
+        ok[judged] = idcard.genders_of(df.loc[judged, "证件号码"]).eq(df.loc[judged, "性别"])
+    return ok
+
+
+def birth_matches_id(df: pd.DataFrame) -> pd.Series:
+    """出生日期 agrees with the birth date in a valid ID."""
+    typed = pd.to_datetime(
+        df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
+    )
+    judged = valid_ids(df) & typed.notna()
+    ok = pd.Series(True, index=df.index)
+    if judged.any():
+        ok[judged] = idcard.birth_dates_of(df.loc[judged, "证件号码"]).eq(typed[judged])
+    return ok
+
+
+def work_after_birth(df: pd.DataFrame) -> pd.Series:
+    """参加工作日期, when given, is not before the birth date."""
+    work = pd.to_datetime(
+        df["参加工作日期"].where(df["参加工作日期"].str.fullmatch(fields.DATE_PATTERN)),
+        errors="coerce",
+    )
+    born = birth_dates(df)
+    return work.isna() | born.isna() | (work >= born)
+
+
+def _month_index(col: pd.Series) -> pd.Series:
+    """YYYYMM as a month count (NaN where not a valid month), for arithmetic."""
+    valid = col.str.fullmatch(fields.MONTH_PATTERN)
+    years = pd.to_numeric(col.str.slice(0, 4).where(valid), errors="coerce")
+    months = pd.to_numeric(col.str.slice(4, 6).where(valid), errors="coerce")
+    return years * 12 + months - 1
+
+
+def month_not_after_next(col: pd.Series, ctx: RuleContext) -> pd.Series:
+    """The month is not later than next month (invalid months are other checks' business)."""
+    return ~col.str.fullmatch(fields.MONTH_PATTERN) | (col <= ctx.next_month)
+
+
+def month_not_too_early(col: pd.Series, ctx: RuleContext) -> pd.Series:
+    """The month is not earlier than the back-dating limit."""
+    return ~col.str.fullmatch(fields.MONTH_PATTERN) | (col >= ctx.earliest_month)
+
+
+def old_enough(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    """The person turns `min_age` no later than the month of enrolment."""
+    born = birth_dates(df)
+    born_index = born.dt.year * 12 + born.dt.month - 1
+    age_months = _month_index(df["参保年月"]) - born_index
+    return age_months.isna() | (age_months >= ctx.min_age * 12)
+
+
+def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    """Statutory retirement month (YYYYMM, '' when unknown) of each row's person."""
+    cats = [
+        retirement.category(g, i) for g, i in zip(df["性别"], df["个人身份"], strict=True)
+    ]
+    return retirement.retirement_months(birth_dates(df), pd.Series(cats, index=df.index), ctx.retirement)
+
+
+def pension_before_retirement(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
+    """No pension enrolment in or after the month of statutory retirement age."""
+    judged = (
+        df["养老保险"].eq("是")
+        & df["性别"].isin(codes.GENDERS)
+        & df["参保年月"].str.fullmatch(fields.MONTH_PATTERN)
+    )
+    ok = pd.Series(True, index=df.index)
+    if judged.any():
+        retire = retirement_months_of(df[judged], ctx)
+        ok[judged] = retire.eq("") | (df.loc[judged, "参保年月"] < retire)
+    return ok
+
+
+def unique_ids(df: pd.DataFrame) -> pd.Series:
+    """No ID number appears on two rows of the sheet."""
+    col = df["证件号码"]
+    return fields.blank(col) | ~col.duplicated(keep=False)
