@@ -53,8 +53,12 @@ def create_batch(
         uow.session.add(batch)
         uow.session.flush()
         uow.session.add(
-            AuditEntry(actor=created_by, employer_id=employer_id, action="batch_upload",
-                       detail={"batch": batch.id, "file": batch.file_name, "sha256": batch.sha256})
+            AuditEntry(
+                actor=created_by,
+                employer_id=employer_id,
+                action="batch_upload",
+                detail={"batch": batch.id, "file": batch.file_name, "sha256": batch.sha256},
+            )
         )
         uow.commit()
         return batch.id
@@ -74,7 +78,9 @@ def submission_chain(uow: UnitOfWork, batch_id: int) -> list[Batch]:
         root = parent
     chain, frontier = [root], [root.id]
     while frontier:
-        children = list(session.scalars(select(Batch).where(Batch.resubmit_of.in_(frontier)).order_by(Batch.id)))
+        children = list(
+            session.scalars(select(Batch).where(Batch.resubmit_of.in_(frontier)).order_by(Batch.id))
+        )
         chain.extend(children)
         frontier = [c.id for c in children]
     return chain

@@ -54,8 +54,19 @@ def create_employer(
     employer = Employer(code=code, name=name, **details)
     session.add(employer)
     session.flush()
-    session.add(User(username=login_name(code), password_hash=hash_password(password), role="employer", employer_id=employer.id))
-    session.add(AuditEntry(actor="cli", employer_id=employer.id, action="employer_create", detail={"code": code}))
+    session.add(
+        User(
+            username=login_name(code),
+            password_hash=hash_password(password),
+            role="employer",
+            employer_id=employer.id,
+        )
+    )
+    session.add(
+        AuditEntry(
+            actor="cli", employer_id=employer.id, action="employer_create", detail={"code": code}
+        )
+    )
     return employer, password
 
 
@@ -113,7 +124,11 @@ def change_password(session: Session, user: User, old: str, new: str, new_again:
         raise AccountError(problem)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    session.add(AuditEntry(actor=user.username, employer_id=user.employer_id, action="password_change", detail={}))
+    session.add(
+        AuditEntry(
+            actor=user.username, employer_id=user.employer_id, action="password_change", detail={}
+        )
+    )
 
 
 def employer_by_code(session: Session, code: str) -> Employer | None:

@@ -48,9 +48,24 @@ def seed_defaults(session: Session) -> None:
     """Insert DOMAIN.md's defaults where a table is still empty (never overwrites)."""
     if session.scalar(select(PolicyRate).limit(1)) is None:
         for ins, er, ee in DEFAULT_RATES:
-            session.add(PolicyRate(insurance=ins, valid_from="201901", employer_rate=Decimal(er), employee_rate=Decimal(ee)))
+            session.add(
+                PolicyRate(
+                    insurance=ins,
+                    valid_from="201901",
+                    employer_rate=Decimal(er),
+                    employee_rate=Decimal(ee),
+                )
+            )
         for cls, rate in enumerate(INJURY_RATES, start=1):
-            session.add(PolicyRate(insurance="410", valid_from="201901", industry_class=cls, employer_rate=Decimal(rate), employee_rate=Decimal(0)))
+            session.add(
+                PolicyRate(
+                    insurance="410",
+                    valid_from="201901",
+                    industry_class=cls,
+                    employer_rate=Decimal(rate),
+                    employee_rate=Decimal(0),
+                )
+            )
     if session.scalar(select(PolicyBaseLimit).limit(1)) is None:
         for year, (floor, cap) in DEFAULT_BASE_LIMITS.items():
             session.add(PolicyBaseLimit(year=year, floor=Decimal(floor), cap=Decimal(cap)))
@@ -59,7 +74,15 @@ def seed_defaults(session: Session) -> None:
             session.add(PolicyInterest(year=year, rate=Decimal(rate)))
     if session.scalar(select(PolicyRetirement).limit(1)) is None:
         for cat, (age, start, k, cap) in DEFAULT_RETIREMENT.items():
-            session.add(PolicyRetirement(category=cat, base_age=age, reform_start_year=start, months_per_delay=k, max_delay_months=cap))
+            session.add(
+                PolicyRetirement(
+                    category=cat,
+                    base_age=age,
+                    reform_start_year=start,
+                    months_per_delay=k,
+                    max_delay_months=cap,
+                )
+            )
     known = set(session.scalars(select(PolicySetting.key)))
     for key, (value, note) in DEFAULT_SETTINGS.items():
         if key not in known:

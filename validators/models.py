@@ -85,7 +85,9 @@ class PersonAddModel(_SheetModel):
     @pa.dataframe_check(name="foreign_id_format")
     def _foreign_id(cls, df: pd.DataFrame) -> pd.Series:
         typed = df["证件类型"].eq("外国人永久居留身份证")
-        return row_rules.only_where(typed, fields.matches(df["证件号码"], fields.FOREIGN_PR_PATTERN))
+        return row_rules.only_where(
+            typed, fields.matches(df["证件号码"], fields.FOREIGN_PR_PATTERN)
+        )
 
     @pa.dataframe_check(name="passport_format")
     def _passport(cls, df: pd.DataFrame) -> pd.Series:

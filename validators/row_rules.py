@@ -113,10 +113,10 @@ def old_enough(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 
 def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     """Statutory retirement month (YYYYMM, '' when unknown) of each row's person."""
-    cats = [
-        retirement.category(g, i) for g, i in zip(df["性别"], df["个人身份"], strict=True)
-    ]
-    return retirement.retirement_months(birth_dates(df), pd.Series(cats, index=df.index), ctx.retirement)
+    cats = [retirement.category(g, i) for g, i in zip(df["性别"], df["个人身份"], strict=True)]
+    return retirement.retirement_months(
+        birth_dates(df), pd.Series(cats, index=df.index), ctx.retirement
+    )
 
 
 def pension_before_retirement(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:

@@ -59,7 +59,9 @@ _ID = ColumnSpec(
     "证件号码", "id", True, width=22,
     hint="18 位居民身份证号码, 末位 X 大小写均可; 请把本列设为文本, 否则 Excel 会改掉后几位",
 )  # fmt: skip
-_NAME = ColumnSpec("姓名", "name", True, max_len=30, width=12, hint="2-30 个汉字或字母, 可含空格和间隔号 ·")
+_NAME = ColumnSpec(
+    "姓名", "name", True, max_len=30, width=12, hint="2-30 个汉字或字母, 可含空格和间隔号 ·"
+)
 _NOTE = ColumnSpec("备注", "text", False, max_len=200, width=20)
 
 PERSON_ADD = KindSpec(
@@ -104,7 +106,13 @@ PERSON_REMOVE = KindSpec(
         _NAME,
         _ID,
         _code("减少原因", codes.REMOVE_REASONS, width=14),
-        ColumnSpec("停保年月", "month", True, width=10, hint="6 位年月, 如 202611; 不能早于参保年月, 不能晚于下月"),
+        ColumnSpec(
+            "停保年月",
+            "month",
+            True,
+            width=10,
+            hint="6 位年月, 如 202611; 不能早于参保年月, 不能晚于下月",
+        ),
         _NOTE,
     ),
     example=("张三", "11010519491231002X", "辞职", "202611", ""),

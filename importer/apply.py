@@ -1,0 +1,102 @@
+"""Applying validated rows to the registry in bulk, one chunk per transaction.
+
+Each chunk first takes the employer's lock (an UPDATE of its row: a row lock on
+PostgreSQL, the write lock on SQLite), so two batches of one employer never interleave
+between "check" and "write"; the declarations' unique natural key is the last guard.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from registry.bulk import db_now, insert_rows, update_rows, upsert_rows
+from validators.codes import INSURANCE_COLUMNS
+
+PERSON_COLUMNS = [
+    "id_number", "id_type", "name", "gender", "birth_date", "ethnicity", "hukou",
+    "identity", "phone", "work_start_date", "updated_at",
+]  # fmt: skip
+ENROLMENT_COLUMNS = [
+    "person_id", "employer_id", "insurance", "start_month", "status", "start_reason",
+    "employment_form", "batch_id",
+]  # fmt: skip
+BASE_COLUMNS = [
+    "person_id",
+    "employer_id",
+    "effective_month",
+    "declared_wage",
+    "base",
+    "clamped",
+    "batch_id",
+]
+STOP_SQLITE = (
+    "UPDATE enrolments SET end_month = ?, status = 'stopped', stop_reason = ? "
+    "WHERE person_id = ? AND employer_id = ? AND status = 'active'"
+)
+STOP_PG = STOP_SQLITE.replace("?", "%s")
+
+
+def lock_employer(session: Session, employer_id: int) -> None:
+    """Serialise writers of one employer until the end of the current transaction."""
+    session.execute(
+        text("UPDATE employers SET risk_class = risk_class WHERE id = :id"), {"id": employer_id}
+    )
+
+
+def _none(value: str) -> str | None:
+    return value or None
+
+
+def apply_person_add(session: Session, rows: pd.DataFrame, employer_id: int, batch_id: int) -> None:
+    """Register the persons of `rows`, enrol them in each insurance marked 是, set bases."""
+    now = db_now()
+    persons = [
+        (r.证件号码, r.证件类型, r.姓名, r.性别, r.出生日期, _none(r.民族), r.户口性质, r.个人身份,
+         r.联系电话, _none(r.参加工作日期), now)
+        for r in rows.itertuples()
+    ]  # fmt: skip
+    upsert_rows(session, "persons", PERSON_COLUMNS, "id_number", persons)
+    enrolments = []
+    for column, ins in INSURANCE_COLUMNS.items():
+        chosen = rows[rows[column] == "是"]
+        enrolments.extend(
+            (pid, employer_id, ins, month, "active", reason, form, batch_id)
+            for pid, month, reason, form in zip(
+                chosen["证件号码"],
+                chosen["参保年月"],
+                chosen["增加原因"],
+                chosen["用工形式"],
+                strict=True,
+            )
+        )
+    insert_rows(session, "enrolments", ENROLMENT_COLUMNS, enrolments)
+    bases = [
+        (pid, employer_id, month, wage, base, bool(clamped), batch_id)
+        for pid, month, wage, base, clamped in zip(
+            rows["证件号码"],
+            rows["参保年月"],
+            rows["月缴费工资"],
+            rows["_base"],
+            rows["_clamped"],
+            strict=True,
+        )
+    ]
+    insert_rows(session, "contribution_bases", BASE_COLUMNS, bases)
+
+
+def apply_person_remove(
+    session: Session, rows: pd.DataFrame, employer_id: int, batch_id: int
+) -> None:
+    """Stop every active enrolment of the persons of `rows` at this employer."""
+    params = [
+        (month, reason, pid, employer_id)
+        for pid, month, reason in zip(
+            rows["证件号码"], rows["停保年月"], rows["减少原因"], strict=True
+        )
+    ]
+    update_rows(session, STOP_SQLITE, STOP_PG, params)
+
+
+APPLIERS = {"person_add": apply_person_add, "person_remove": apply_person_remove}

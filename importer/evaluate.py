@@ -1,0 +1,77 @@
+"""Judging a sheet without the database: normalise, validate, compute bases and natural
+keys. Produces the issues of every row and the rows fit to go on to the registry checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from importer.layout import SheetTable
+from importer.normalise import normalise
+from validators.bases import clamp_bases
+from validators.context import RuleContext
+from validators.errors import RowError
+from validators.sheet import validate_sheet
+from validators.specs import get_kind
+
+KEY_MONTH_COLUMN = {"person_add": "参保年月", "person_remove": "停保年月"}
+
+
+@dataclass
+class SheetVerdict:
+    """The normalised sheet and everything found in it so far."""
+
+    kind: str
+    df: pd.DataFrame
+    letters: dict[str, str]
+    keys: pd.Series
+    issues: list[RowError] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> set[int]:
+        """Excel rows with at least one error (warnings do not count)."""
+        return {e.row for e in self.issues if e.severity == "error" and e.row is not None}
+
+    def candidates(self) -> pd.Index:
+        """Rows without errors so far, in sheet order."""
+        bad = self.error_rows
+        return self.df.index[~self.df.index.isin(list(bad))]
+
+
+def natural_keys(kind: str, df: pd.DataFrame, employer_code: str) -> pd.Series:
+    """employer | kind | ID number | effective month: what makes two rows the same act."""
+    return f"{employer_code}|{kind}|" + df["证件号码"] + "|" + df[KEY_MONTH_COLUMN[kind]]
+
+
+def evaluate_sheet(table: SheetTable, ctx: RuleContext) -> SheetVerdict:
+    """Normalise and validate `table`; add the derived base columns for 人员增加."""
+    spec = get_kind(table.kind)
+    df, warnings = normalise(table.frame(spec), spec, table.letters)
+    errors = validate_sheet(table.kind, df, ctx, table.letters)
+    verdict = SheetVerdict(
+        table.kind, df, table.letters, natural_keys(table.kind, df, ctx.employer_code)
+    )
+    verdict.issues = errors + warnings
+    if table.kind == "person_add":
+        _add_bases(verdict, ctx)
+    return verdict
+
+
+def _add_bases(verdict: SheetVerdict, ctx: RuleContext) -> None:
+    df = verdict.df
+    ok = verdict.candidates()
+    df["_base"] = df["月缴费工资"]
+    df["_clamped"] = False
+    if ok.empty:
+        return
+    bases, clamped, warnings = clamp_bases(
+        df.loc[ok, "月缴费工资"],
+        df.loc[ok, "参保年月"],
+        ctx,
+        "月缴费工资",
+        verdict.letters.get("月缴费工资"),
+    )
+    df.loc[ok, "_base"] = bases
+    df.loc[ok, "_clamped"] = clamped
+    verdict.issues.extend(warnings)

@@ -1,0 +1,144 @@
+"""Finding the data in a workbook: which sheet, which header row, which declaration kind,
+and refusing a file whose layout cannot be imported (wrong or outdated template, missing
+columns, no data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from importer.errors import FileRejected
+from importer.reader import RawSheet, Workbook, clean_header, find_header_row, header_letters
+from validators.specs import ERROR_NOTE_COLUMN, KINDS, KindSpec
+
+ALL_HEADERS = {h for spec in KINDS.values() for h in spec.headers}
+MIN_HEADER_MATCHES = 2
+
+
+@dataclass
+class SheetTable:
+    """The data rows of the sheet to import, as text, with their Excel row numbers."""
+
+    kind: str
+    sheet_name: str
+    header_row: int  # Excel row number
+    raw_header: list[str]  # the header cells as typed, for the report
+    letters: dict[str, str]  # known header → column letter in the upload
+    rows: list[list[str]]  # data rows as read, padded to the header's width
+    excel_rows: list[int]
+
+    def frame(self, spec: KindSpec) -> pd.DataFrame:
+        """The spec's columns as a text DataFrame indexed by Excel row (absent ones blank)."""
+        positions = {clean_header(h): i for i, h in reversed(list(enumerate(self.raw_header)))}
+        data = {}
+        for col in spec.headers:
+            i = positions.get(col)
+            data[col] = [r[i] for r in self.rows] if i is not None else [""] * len(self.rows)
+        return pd.DataFrame(data, index=pd.Index(self.excel_rows, name="row"), dtype=object)
+
+
+def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> SheetTable:
+    """The importable table of `book`, or FileRejected saying why there is none."""
+    sheet, header_idx = _pick_sheet(book)
+    raw_header = sheet.rows[header_idx]
+    kind = _detect_kind(book, raw_header, expected_kind)
+    spec = KINDS[kind]
+    _check_columns(spec, raw_header)
+    rows, excel_rows = _data_rows(sheet.rows, header_idx, len(raw_header))
+    if not rows:
+        raise FileRejected(
+            "no_data",
+            f"表头(第 {header_idx + 1} 行)下面没有数据。请从第 {header_idx + 2} 行起每行填写一人后再上传。",
+        )
+    if len(rows) > max_rows:
+        raise FileRejected(
+            "too_many_rows",
+            f"本表有 {len(rows):,} 行数据, 超过了每次最多 {max_rows:,} 行的限制。请分成几个文件上传。",
+        )
+    return SheetTable(
+        kind, sheet.name, header_idx + 1, raw_header, header_letters(raw_header), rows, excel_rows
+    )
+
+
+def _pick_sheet(book: Workbook) -> tuple[RawSheet, int]:
+    for sheet in book.sheets:
+        idx, score = find_header_row(sheet.rows, ALL_HEADERS)
+        if score >= MIN_HEADER_MATCHES:
+            return sheet, idx
+    raise FileRejected(
+        "no_header",
+        "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。",
+    )
+
+
+def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) -> str:
+    marked = book.marker.get("kind")
+    kind = marked if marked in KINDS else _kind_from_headers(raw_header)
+    if expected and kind != expected:
+        raise FileRejected(
+            "wrong_kind",
+            f"上传的是「{KINDS[kind].title}」模板, 但这里办理的是「{KINDS[expected].title}」。"
+            f"请下载「{KINDS[expected].title}」模板填写, 或到「{KINDS[kind].title}」页面上传此表。",
+        )
+    if marked == kind:
+        _check_version(KINDS[kind], book.marker.get("version", ""))
+    return kind
+
+
+def _kind_from_headers(raw_header: list[str]) -> str:
+    present = {clean_header(h) for h in raw_header}
+
+    def score(spec: KindSpec) -> tuple[bool, float]:
+        have_required = set(spec.required) <= present
+        return have_required, len(present & set(spec.headers)) / len(spec.headers)
+
+    return max(KINDS.values(), key=score).kind
+
+
+def _check_version(spec: KindSpec, version: str) -> None:
+    try:
+        found = int(float(version))
+    except ValueError:
+        return
+    if found < spec.version:
+        raise FileRejected(
+            "outdated_template",
+            f"这是旧版「{spec.title}」模板(版本 {found}), 当前是版本 {spec.version}。"
+            "请下载新模板, 把数据复制到新模板中再上传。",
+        )
+
+
+def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
+    cleaned = [clean_header(h) for h in raw_header]
+    missing = [h for h in spec.required if h not in cleaned]
+    if missing:
+        raise FileRejected(
+            "missing_columns",
+            f"「{spec.title}」表缺少必填列: {'、'.join(missing)}。请使用标准模板, 不要删除或改名表头。",
+        )
+    doubled = sorted({h for h in cleaned if h in spec.headers and cleaned.count(h) > 1})
+    if doubled:
+        raise FileRejected(
+            "duplicate_columns",
+            f"表头中「{'、'.join(doubled)}」出现了不止一次。请删除多余的列后重新上传。",
+        )
+
+
+def _data_rows(
+    rows: list[list[str]], header_idx: int, width: int
+) -> tuple[list[list[str]], list[int]]:
+    data, numbers = [], []
+    note_col = next(
+        (i for i, h in enumerate(rows[header_idx]) if clean_header(h) == ERROR_NOTE_COLUMN), None
+    )
+    for i in range(header_idx + 1, len(rows)):
+        row = rows[i]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        cells = row[:width]
+        if not any(c.strip() for j, c in enumerate(cells) if j != note_col):
+            continue  # blank rows (and rows holding only our own error note) are not data
+        data.append(cells)
+        numbers.append(i + 1)
+    return data, numbers

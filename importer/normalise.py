@@ -1,0 +1,123 @@
+"""Normalising cell text before validation: what people type differently but mean the same
+is made the same; nothing is guessed. Full-width characters, stray spaces, lowercase `x`,
+Excel dates in date and month columns, date spellings, thousands separators, and old
+15-digit IDs (upgraded, with a warning) are handled here, column-wise."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from validators import messages
+from validators.codes import GB11643_ID_TYPES
+from validators.errors import RowError
+from validators.idcard import upgrade_id15
+from validators.specs import KindSpec
+
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
+_INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060)}
+_DOTS = {ord(c): "·" for c in "•・‧∙⋅"}
+_TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
+_ESCAPED = r"^'(?=[=+\-@])"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Excel serial numbers of 1900-01-01 .. 2099-12-31: a bare number in this range in a date
+# column is a date Excel stored without a date format.
+SERIAL_RANGE = (1, 73415)
+
+
+def normalise(
+    df: pd.DataFrame, spec: KindSpec, letters: dict[str, str]
+) -> tuple[pd.DataFrame, list[RowError]]:
+    """The sheet with every cell normalised, and the warnings normalising produced."""
+    # The apostrophe our own files put before formula-like text (excel_safe) comes off again.
+    out = df.apply(
+        lambda col: col.str.translate(_TABLE).str.strip().str.replace(_ESCAPED, "", regex=True)
+    )
+    warnings: list[RowError] = []
+    for col in spec.columns:
+        series = out[col.name]
+        if col.type == "name":
+            out[col.name] = series.str.translate(_DOTS).str.replace(r"\s+", " ", regex=True)
+        elif col.type == "id":
+            out[col.name], found = _ids(series, out, letters)
+            warnings.extend(found)
+        elif col.type == "date":
+            out[col.name] = normalise_dates(series)
+        elif col.type == "month":
+            out[col.name] = normalise_months(series)
+        elif col.type == "money":
+            out[col.name] = series.str.replace(r"[,，¥￥]|元$", "", regex=True).str.strip()
+        elif col.type == "phone":
+            out[col.name] = series.str.replace(r"^\+?86[- ]?", "", regex=True).str.replace(
+                r"[\s()（）]", "", regex=True
+            )
+        if col.default:
+            out[col.name] = out[col.name].mask(out[col.name].eq(""), col.default)
+    return out, warnings
+
+
+def _ids(
+    series: pd.Series, df: pd.DataFrame, letters: dict[str, str]
+) -> tuple[pd.Series, list[RowError]]:
+    ids = series.str.replace(r"\s+", "", regex=True).str.upper()
+    types = df["证件类型"] if "证件类型" in df else pd.Series("", index=df.index)
+    gb = types.eq("") | types.isin(GB11643_ID_TYPES)
+    old = gb & ids.str.fullmatch(r"\d{15}")
+    warnings = []
+    if old.any():
+        upgraded = ids[old].map(upgrade_id15)
+        for row, before, after in zip(upgraded.index, ids[old], upgraded, strict=True):
+            warnings.append(
+                _warning(row, "证件号码", letters, before, "id15_upgraded", expected=after)
+            )
+        ids = ids.copy()
+        ids[old] = upgraded
+    return ids, warnings
+
+
+def _warning(
+    row: int, column: str, letters: dict[str, str], value: str, code: str, **fields: object
+) -> RowError:
+    return RowError(
+        row=int(row),
+        column=column,
+        letter=letters.get(column),
+        value=value,
+        code=code,
+        message=messages.render(code, column=column, value=value, **fields),
+        severity="warning",
+    )
+
+
+def _serials(series: pd.Series) -> pd.Series:
+    """Dates of the cells holding a bare Excel serial number (NaT elsewhere)."""
+    numeric = pd.to_numeric(series.where(series.str.fullmatch(r"\d{1,5}(\.0+)?")), errors="coerce")
+    ok = numeric.between(*SERIAL_RANGE)
+    return (EXCEL_EPOCH + pd.to_timedelta(numeric.where(ok), unit="D")).where(ok)
+
+
+def normalise_dates(series: pd.Series) -> pd.Series:
+    """Dates to `YYYY-MM-DD`: Excel serials, `2024/1/5`, `2024.1.5`, `2024年1月5日`, `20240105`,
+    and a midnight time part. Anything else is left as typed for the check to report."""
+    text = series.str.replace(r" 00:00:00$", "", regex=True)
+    parts = text.str.extract(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+    compact = text.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
+    parts = parts.fillna(compact)
+    has = parts[0].notna()
+    spelled = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+    out = text.mask(has, spelled)
+    serial = _serials(text)
+    return out.mask(serial.notna(), serial.dt.strftime("%Y-%m-%d"))
+
+
+def normalise_months(series: pd.Series) -> pd.Series:
+    """Months to `YYYYMM`: Excel dates, `2026-11`, `2026/11`, `2026.11`, `2026年11月`.
+    A one-digit month after a dot (`2026.1`) stays as typed: it may be October."""
+    text = series.str.replace(r" 00:00:00$", "", regex=True)
+    day = text.str.extract(r"^(\d{4})[-/](\d{1,2})[-/]\d{1,2}$")
+    month = text.str.extract(r"^(\d{4})(?:[-/年]|\.(?=\d{2}))(\d{1,2})月?$")
+    parts = day.fillna(month)
+    has = parts[0].notna()
+    out = text.mask(has, parts[0] + parts[1].str.zfill(2))
+    serial = _serials(text.where(~text.str.fullmatch(r"\d{6}")))
+    return out.mask(serial.notna(), serial.dt.strftime("%Y%m"))

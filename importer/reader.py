@@ -1,0 +1,131 @@
+"""Reading an upload into a table of text with the Excel row number of every row kept.
+
+calamine (Rust) reads .xlsx and .xls; CSV is decoded as UTF-8 or GBK. The header row is
+found by its column names, and the declaration kind by the template's hidden marker or,
+failing that, by the headers. Whole-file problems raise `FileRejected`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import python_calamine as calamine
+
+from importer.cells import cell_text, column_letter
+from importer.errors import FileRejected
+from importer.sniff import sniff
+
+MARKER_SHEET = "_shebao"
+SKIPPED_SHEETS = {MARKER_SHEET, "_lists", "填写说明"}
+HEADER_SCAN_ROWS = 10
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet as text; `rows[i]` is Excel row `i + 1`."""
+
+    name: str
+    rows: list[list[str]]
+
+
+@dataclass
+class Workbook:
+    """What was read from an upload: its visible sheets and the template marker, if any."""
+
+    file_type: str
+    sheets: list[RawSheet]
+    marker: dict[str, str] = field(default_factory=dict)
+
+
+def sniff_upload(data: bytes, file_name: str) -> str:
+    """Public alias of the sniffing step, for entry points that check before queueing."""
+    return sniff(data, file_name)
+
+
+def read_workbook(data: bytes, file_name: str) -> Workbook:
+    """Read every visible sheet of an upload as text."""
+    file_type = sniff(data, file_name)
+    if file_type == "csv":
+        return Workbook("csv", [RawSheet("CSV", _read_csv(data))])
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise FileRejected(
+            "encrypted", "文件设置了打开密码, 系统无法读取。请在 Excel 中取消密码后重新上传。"
+        ) from None
+    except Exception:
+        raise FileRejected(
+            "unreadable",
+            "文件已损坏或格式不受支持, 无法读取。请用 Excel 打开后另存为 .xlsx 再上传。",
+        ) from None
+    return _sheets_of(book, file_type)
+
+
+def _sheets_of(book, file_type: str) -> Workbook:
+    sheets, marker = [], {}
+    for meta in book.sheets_metadata:
+        if meta.name == MARKER_SHEET:
+            marker = _marker(book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+            continue
+        if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
+            continue
+        raw = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        sheets.append(RawSheet(meta.name, [[cell_text(v) for v in row] for row in raw]))
+    return Workbook(file_type, sheets, marker)
+
+
+def _marker(rows: list[list[object]]) -> dict[str, str]:
+    return {cell_text(r[0]).strip(): cell_text(r[1]).strip() for r in rows if len(r) >= 2}
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRejected(
+            "unreadable",
+            "CSV 文件的编码无法识别。请另存为 UTF-8 或 GBK 编码的 CSV, 或直接上传 .xlsx。",
+        )
+    dialect = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        pass
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def clean_header(text: str) -> str:
+    """A header cell without the decorations people add: spaces, line breaks, `*`."""
+    return (
+        "".join(text.split())
+        .replace("*", "")
+        .replace("＊", "")
+        .replace("（", "(")
+        .replace("）", ")")
+    )
+
+
+def header_letters(header_row: list[str]) -> dict[str, str]:
+    """Header → its column letter in the uploaded sheet (first occurrence)."""
+    out: dict[str, str] = {}
+    for i, h in enumerate(header_row):
+        name = clean_header(h)
+        if name and name not in out:
+            out[name] = column_letter(i)
+    return out
+
+
+def find_header_row(rows: list[list[str]], known: set[str]) -> tuple[int, int]:
+    """(row index, number of known headers) of the row that looks most like a header."""
+    best, best_score = -1, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = len({clean_header(c) for c in row} & known)
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score

@@ -1,0 +1,134 @@
+"""Recording a batch's outcome: phases and progress, declarations per row, the flat issue
+list the pages filter, the counts, and whole-file rejections."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from registry.bulk import as_json, db_now, insert_rows
+from registry.models import AuditEntry, Batch, utcnow
+from registry.uow import UnitOfWork
+from validators.errors import RowError
+
+DECLARATION_COLUMNS = [
+    "batch_id", "employer_id", "excel_row", "kind", "id_number", "natural_key", "payload",
+    "status", "errors", "warnings", "created_at",
+]  # fmt: skip
+ISSUE_COLUMNS = [
+    "batch_id",
+    "excel_row",
+    "column",
+    "letter",
+    "value",
+    "code",
+    "message",
+    "severity",
+]
+HELD_BACK = "本批次选择了「全部正确才申报」, 因表中其他行有错误, 本行没有申报。请修改有错误的行后, 把整张表重新上传。"
+
+
+def set_phase(
+    uow: UnitOfWork,
+    batch: Batch,
+    phase: str,
+    kind: str | None = None,
+    total: int | None = None,
+    done: int | None = None,
+) -> None:
+    """Show the user where the batch is (committed at once so pages see it)."""
+    batch.phase = phase
+    if kind:
+        batch.kind = kind
+    if total is not None:
+        batch.rows = batch.progress_total = total
+    if done is not None:
+        batch.progress_done = done
+    uow.commit()
+
+
+def reject_file(uow: UnitOfWork, batch: Batch, exc) -> None:
+    """Record that the file as a whole cannot be imported."""
+    batch.status, batch.phase = "failed", "done"
+    batch.error_code, batch.error_message = exc.code, exc.message
+    batch.finished_at = utcnow()
+    uow.session.add(
+        AuditEntry(
+            actor=batch.created_by,
+            employer_id=batch.employer_id,
+            action="batch_rejected",
+            detail={"batch": batch.id, "code": exc.code},
+        )
+    )
+    uow.commit()
+
+
+def held_back(rows: list[int], letters: dict[str, str]) -> list[RowError]:
+    """The error of valid rows not applied because the upload was all-or-nothing."""
+    return [RowError(r, None, None, "", "held_back", HELD_BACK, "error") for r in rows]
+
+
+def _row_messages(issues: list[RowError]) -> tuple[dict, dict]:
+    errors, warnings = defaultdict(list), defaultdict(list)
+    for e in issues:
+        if e.row is None:
+            continue
+        target = errors if e.severity == "error" else warnings
+        target[e.row].append({"column": e.column, "code": e.code, "message": e.message})
+    return errors, warnings
+
+
+def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:
+    """One declaration per row of `rows`, with its payload, status and messages."""
+    if not rows:
+        return
+    errors, warnings = _row_messages(verdict.issues)
+    frame = verdict.df.loc[rows]
+    payloads = frame.to_dict("records")
+    now = db_now()
+    records = [
+        (batch.id, batch.employer_id, int(row), verdict.kind, payload["证件号码"] or None,
+         verdict.keys[row], as_json(_plain(payload)), status,
+         as_json(errors[row]) if row in errors else None,
+         as_json(warnings[row]) if row in warnings else None, now)
+        for row, payload in zip(rows, payloads, strict=True)
+    ]  # fmt: skip
+    insert_rows(session, "declarations", DECLARATION_COLUMNS, records)
+
+
+def _plain(payload: dict) -> dict:
+    """Payload without our helper columns' numpy types."""
+    return {k: (bool(v) if k == "_clamped" else v) for k, v in payload.items()}
+
+
+def finish(uow: UnitOfWork, batch: Batch, verdict, status: dict[int, str]) -> None:
+    """Declarations of the rows not applied, the issue list, counts; status done."""
+    session = uow.session
+    by_status = defaultdict(list)
+    for row, s in status.items():
+        by_status[s].append(row)
+    for s in ("rejected", "unchanged", "valid"):
+        insert_declarations(session, batch, verdict, by_status[s], s)
+    insert_rows(session, "batch_issues", ISSUE_COLUMNS, [
+        (batch.id, e.row, e.column, e.letter, e.value, e.code, e.message, e.severity)
+        for e in sorted(verdict.issues, key=lambda e: (e.row or 0, e.letter or ""))
+    ])  # fmt: skip
+    batch.applied = len(by_status["applied"])
+    batch.rejected = len(by_status["rejected"])
+    batch.unchanged = len(by_status["unchanged"])
+    batch.warnings = sum(1 for e in verdict.issues if e.severity == "warning")
+    batch.progress_done = batch.progress_total
+    batch.status, batch.phase, batch.finished_at = "done", "done", utcnow()
+    session.add(
+        AuditEntry(
+            actor=batch.created_by,
+            employer_id=batch.employer_id,
+            action="batch_done",
+            detail={
+                "batch": batch.id,
+                "applied": batch.applied,
+                "rejected": batch.rejected,
+                "unchanged": batch.unchanged,
+            },
+        )
+    )
+    uow.commit()

@@ -1,0 +1,182 @@
+"""Read-only queries behind the web pages about batches.
+
+Every batch lookup takes the viewer's employer id; `None` means an agency reviewer, who
+sees every employer. Pages of issues and declarations are counted and sliced in the
+database, so a sheet of 300,000 rows never loads whole into a page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, nulls_first, select
+from sqlalchemy.orm import Session
+
+from registry.models import Batch, BatchIssue, Declaration, Employer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer list, with what a pager needs."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, so an empty list still has page 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a previous page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page exists."""
+        return self.page < self.pages
+
+
+def page_of(items: list[T], page: int, per_page: int) -> Page[T]:
+    """One page of a list already in memory (past the end: the last page)."""
+    last = max(1, -(-len(items) // per_page))
+    page = min(max(1, page), last)
+    start = (page - 1) * per_page
+    return Page(items[start : start + per_page], len(items), page, per_page)
+
+
+def _paged(session: Session, stmt: Select, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    last = max(1, -(-total // per_page))
+    # A page number past the end (a stale link after a filter) shows the last page.
+    page = min(max(1, page), last)
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def employer_names(session: Session, employer_ids: set[int]) -> dict[int, str]:
+    """Employer id → `name (code)`, for lists that show several employers (reviewers)."""
+    if not employer_ids:
+        return {}
+    rows = session.execute(
+        select(Employer.id, Employer.name, Employer.code).where(Employer.id.in_(employer_ids))
+    )
+    return {eid: f"{name}({code})" for eid, name, code in rows}
+
+
+def visible_batch(session: Session, batch_id: int, employer_id: int | None) -> Batch | None:
+    """The batch when the viewer may see it, else None (missing and foreign look alike)."""
+    stmt = select(Batch).where(Batch.id == batch_id)
+    if employer_id is not None:
+        stmt = stmt.where(Batch.employer_id == employer_id)
+    return session.scalar(stmt)
+
+
+def batches_page(
+    session: Session,
+    employer_id: int | None,
+    kind: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[Batch]:
+    """The viewer's batches, newest first, optionally of one kind and status."""
+    stmt = select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc())
+    if employer_id is not None:
+        stmt = stmt.where(Batch.employer_id == employer_id)
+    if kind:
+        stmt = stmt.where(Batch.kind == kind)
+    if status:
+        stmt = stmt.where(Batch.status == status)
+    return _paged(session, stmt, page, per_page)
+
+
+def all_batches(session: Session, employer_id: int | None, limit: int = 10_000) -> list[Batch]:
+    """The viewer's batches, newest first, for an export (bounded)."""
+    stmt = select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc()).limit(limit)
+    if employer_id is not None:
+        stmt = stmt.where(Batch.employer_id == employer_id)
+    return list(session.scalars(stmt))
+
+
+def issues_page(
+    session: Session,
+    batch_id: int,
+    column: str | None = None,
+    severity: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[BatchIssue]:
+    """Issues of a batch in sheet order (whole-file issues first), filtered and paged."""
+    stmt = select(BatchIssue).where(BatchIssue.batch_id == batch_id)
+    if column:
+        stmt = stmt.where(BatchIssue.column == column)
+    if severity:
+        stmt = stmt.where(BatchIssue.severity == severity)
+    stmt = stmt.order_by(nulls_first(BatchIssue.excel_row.asc()), BatchIssue.id)
+    return _paged(session, stmt, page, per_page)
+
+
+@dataclass
+class ColumnIssues:
+    """How many errors and warnings one column holds, and its most frequent error code."""
+
+    column: str | None
+    letter: str | None
+    errors: int = 0
+    warnings: int = 0
+    codes: Counter = field(default_factory=Counter)
+
+    @property
+    def top_code(self) -> str | None:
+        """The most frequent error code of this column."""
+        return self.codes.most_common(1)[0][0] if self.codes else None
+
+
+def issue_counts_by_column(session: Session, batch_id: int) -> list[ColumnIssues]:
+    """Errors and warnings per column, the column with most errors first."""
+    stmt = (
+        select(
+            BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code, func.count()
+        )
+        .where(BatchIssue.batch_id == batch_id)
+        .group_by(BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code)
+    )
+    by_column: dict[str | None, ColumnIssues] = {}
+    for column, letter, severity, code, count in session.execute(stmt):
+        entry = by_column.setdefault(column, ColumnIssues(column, letter))
+        entry.letter = entry.letter or letter
+        if severity == "warning":
+            entry.warnings += count
+        else:
+            entry.errors += count
+            entry.codes[code] += count
+    return sorted(by_column.values(), key=lambda c: (-c.errors, -c.warnings, c.letter or ""))
+
+
+def declarations_page(
+    session: Session, batch_id: int, status: str | None = None, page: int = 1, per_page: int = 50
+) -> Page[Declaration]:
+    """The per-row results of a batch in sheet order, optionally of one status."""
+    stmt = select(Declaration).where(Declaration.batch_id == batch_id)
+    if status:
+        stmt = stmt.where(Declaration.status == status)
+    stmt = stmt.order_by(Declaration.excel_row, Declaration.id)
+    return _paged(session, stmt, page, per_page)
+
+
+def declaration_status_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """How many rows of a batch ended in each status."""
+    stmt = (
+        select(Declaration.status, func.count())
+        .where(Declaration.batch_id == batch_id)
+        .group_by(Declaration.status)
+    )
+    return {status: count for status, count in session.execute(stmt)}

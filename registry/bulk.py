@@ -1,0 +1,91 @@
+"""Bulk writes for the import hot path: thousands of rows per statement, never one ORM
+round trip per row. PostgreSQL gets COPY (an order of magnitude faster than INSERT);
+SQLite gets executemany on the raw connection. Values must already be plain text, numbers
+or None, the same for both: ISO dates, JSON as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+Row = Sequence[object]
+
+
+def _dbapi(session: Session):
+    """The driver connection inside the session's current transaction."""
+    return session.connection().connection.driver_connection
+
+
+def _quoted(columns: Sequence[str]) -> str:
+    """Column list with every name quoted (`column` itself is a reserved word)."""
+    return ", ".join(f'"{c}"' for c in columns)
+
+
+def is_postgres(session: Session) -> bool:
+    """Whether the session talks to PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Insert `rows` (tuples in `columns` order) into `table` inside the current transaction."""
+    if not rows:
+        return
+    cols = _quoted(columns)
+    raw = _dbapi(session)
+    if is_postgres(session):
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
+def upsert_rows(
+    session: Session, table: str, columns: Sequence[str], key: str, rows: Sequence[Row]
+) -> None:
+    """Insert `rows`, overwriting the other columns of rows whose `key` already exists."""
+    if not rows:
+        return
+    cols = _quoted(columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != key)
+    conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    if is_postgres(session):
+        raw = _dbapi(session)
+        with raw.cursor() as cur:
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS tmp_{table} (LIKE {table}) ON COMMIT DELETE ROWS"
+            )
+            with cur.copy(f"COPY tmp_{table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM tmp_{table} {conflict}")
+            cur.execute(f"DELETE FROM tmp_{table}")
+        return
+    marks = ", ".join("?" for _ in columns)
+    _dbapi(session).executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
+
+
+def update_rows(session: Session, sql_sqlite: str, sql_pg: str, rows: Sequence[Row]) -> None:
+    """Run one parameterised UPDATE per row, batched by the driver (`?` vs `%s` styles)."""
+    if not rows:
+        return
+    raw = _dbapi(session)
+    if is_postgres(session):
+        with raw.cursor() as cur:
+            cur.executemany(sql_pg, rows)
+        return
+    raw.executemany(sql_sqlite, rows)
+
+
+def db_now() -> str:
+    """Now (UTC) in the text form SQLAlchemy itself stores DateTime columns in."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def as_json(value: object) -> str:
+    """JSON text of a value (Chinese kept readable)."""
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,57 @@
+"""Set-based reads of registry state for a whole sheet: one query for all its ID numbers.
+
+Results come back as DataFrames so the importer can evaluate its rules column-wise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_PERSON_STATE = """
+SELECT p.id_number AS person_id, p.name AS reg_name, p.gender AS reg_gender,
+       p.birth_date AS reg_birth, p.identity AS reg_identity,
+       e.employer_id, emp.name AS employer_name, e.insurance, e.start_month, e.end_month,
+       e.status, e.stop_reason
+FROM persons p
+LEFT JOIN enrolments e ON e.person_id = p.id_number
+LEFT JOIN employers emp ON emp.id = e.employer_id
+WHERE p.id_number {match}
+"""
+_APPLIED_KEYS = """
+SELECT natural_key, batch_id FROM declarations
+WHERE status IN ('applied', 'pending_review') AND natural_key {match}
+"""
+STATE_COLUMNS = [
+    "person_id", "reg_name", "reg_gender", "reg_birth", "reg_identity", "employer_id",
+    "employer_name", "insurance", "start_month", "end_month", "status", "stop_reason",
+]  # fmt: skip
+
+
+def _in_clause(session: Session, values: Sequence[str]) -> tuple[str, dict]:
+    """`= ANY(:v)` on PostgreSQL, `IN (json_each)` on SQLite: one parameter, any length."""
+    if session.get_bind().dialect.name == "postgresql":
+        return "= ANY(:v)", {"v": list(values)}
+    return "IN (SELECT value FROM json_each(:v))", {"v": json.dumps(list(values))}
+
+
+def person_state(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
+    """Every known person among `id_numbers` with each of their enrolments (one row each;
+    a person without enrolments has one row with empty enrolment columns)."""
+    if not id_numbers:
+        return pd.DataFrame(columns=STATE_COLUMNS)
+    match, params = _in_clause(session, id_numbers)
+    rows = session.execute(text(_PERSON_STATE.format(match=match)), params).all()
+    return pd.DataFrame(rows, columns=STATE_COLUMNS)
+
+
+def applied_keys(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """Natural key → id of the batch that applied it, for the keys already applied."""
+    if not keys:
+        return {}
+    match, params = _in_clause(session, keys)
+    return dict(session.execute(text(_APPLIED_KEYS.format(match=match)), params).all())

@@ -1,0 +1,141 @@
+"""`shebao import`: one file through the whole pipeline, from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_FILE_REJECTED = 2
+
+
+def register(group: click.Group) -> None:
+    """Attach `import` to the `shebao` group."""
+    group.add_command(import_file)
+
+
+def _summary(batch, issues) -> dict:
+    return {
+        "batch": batch.id,
+        "kind": batch.kind,
+        "rows": batch.rows,
+        "applied": batch.applied,
+        "rejected": batch.rejected,
+        "unchanged": batch.unchanged,
+        "dry_run": bool((batch.options or {}).get("dry_run")),
+        "errors": [
+            {
+                "row": i.excel_row,
+                "column": i.column,
+                "letter": i.letter,
+                "value": i.value,
+                "code": i.code,
+                "message": i.message,
+                "severity": i.severity,
+            }
+            for i in issues
+        ],
+    }
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--employer", "code", required=True, help="8-digit employer code")
+@click.option("--kind", default=None, help="expected kind (detected when omitted)")
+@click.option("--dry-run", is_flag=True, help="validate only, apply nothing")
+@click.option("--all-or-nothing", is_flag=True, help="apply nothing unless every row is valid")
+@click.option(
+    "--resubmit-of", type=int, default=None, help="the batch this corrected sheet answers"
+)
+@click.option("--report", type=click.Path(dir_okay=False), default=None)
+@click.option("--corrections", type=click.Path(dir_okay=False), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def import_file(
+    file, code, kind, dry_run, all_or_nothing, resubmit_of, report, corrections, as_json
+) -> None:
+    """Import FILE for employer CODE; exit 2 when the file is rejected as a whole."""
+    from sqlalchemy import select
+
+    from importer.batches import BatchOptions, create_batch
+    from importer.pipeline import run_batch
+    from registry.accounts import employer_by_code
+    from registry.models import Batch, BatchIssue
+    from registry.uow import UnitOfWork
+    from shebao.settings import load_settings
+    from validators.specs import KINDS
+
+    if kind and kind not in KINDS:
+        raise click.ClickException(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
+    uow = UnitOfWork.for_url(load_settings().database_url)
+    with uow:
+        employer = employer_by_code(uow.session, code)
+        if employer is None:
+            raise click.ClickException(
+                f"单位 {code} 不存在, 请先用 `shebao employer create` 创建。"
+            )
+        employer_id = employer.id
+    path = Path(file)
+    options = BatchOptions(kind=kind, dry_run=dry_run, all_or_nothing=all_or_nothing)
+    try:
+        batch_id = create_batch(
+            uow, employer_id, path.name, path.read_bytes(), options, resubmit_of, "cli"
+        )
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    run_batch(batch_id, uow)
+    with uow:
+        batch = uow.session.get(Batch, batch_id)
+        issues = list(
+            uow.session.scalars(
+                select(BatchIssue)
+                .where(BatchIssue.batch_id == batch_id)
+                .order_by(BatchIssue.excel_row, BatchIssue.id)
+            )
+        )
+    if batch.status == "failed":
+        _rejected(batch, as_json)
+    _write_files(uow, batch, report, corrections)
+    summary = _summary(batch, issues)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        _print_summary(summary)
+
+
+def _rejected(batch, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"error": {"code": batch.error_code, "message": batch.error_message}},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        click.echo(f"文件未导入: {batch.error_message}", err=True)
+    sys.exit(EXIT_FILE_REJECTED)
+
+
+def _write_files(uow, batch, report: str | None, corrections: str | None) -> None:
+    from importer.report import corrections_workbook, error_report
+
+    if report:
+        Path(report).write_bytes(error_report(uow, batch.id))
+    if corrections:
+        Path(corrections).write_bytes(corrections_workbook(uow, batch.id))
+
+
+def _print_summary(summary: dict) -> None:
+    click.echo(
+        f"批次 {summary['batch']} ({summary['kind']}): 共 {summary['rows']} 行, 已申报 {summary['applied']}, "
+        f"未通过 {summary['rejected']}, 无变化 {summary['unchanged']}"
+    )
+    for e in summary["errors"]:
+        where = (
+            f"第 {e['row']} 行 {e['letter'] or ''} {e['column'] or ''}".strip()
+            if e["row"]
+            else "全表"
+        )
+        label = "错误" if e["severity"] == "error" else "提示"
+        click.echo(f"  [{label}] {where}: {e['message']}")
