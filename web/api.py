@@ -1,0 +1,274 @@
+"""JSON API `/api/v1`: token auth, batches, errors, reports, templates (OpenAPI documented).
+
+Views are thin: they check the token, parse the request and call the importer or the
+registry. Every query is scoped to the token's employer; a batch of another employer
+answers exactly like a missing one, so ids reveal nothing. Reviewers read every batch
+and upload nothing. Errors are JSON (`web.api_errors`), messages Chinese.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request, send_file, url_for
+from sqlalchemy import case, select
+from sqlalchemy.orm import defer
+
+from importer.batches import BatchOptions, create_batch
+from importer.errors import FileRejected
+from importer.reader import sniff_upload
+from registry.models import Batch, BatchIssue
+from validators.specs import KINDS
+from web.api_auth import current_user, login, token_required
+from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
+from web.db import uow as unit_of_work
+from web.openapi import openapi_spec
+from web.uploads import clean_file_name, estimated_rows
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+register_error_handlers(bp)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEVERITIES = ("error", "warning")
+_TRUE, _FALSE = ("true", "1"), ("false", "0", "")
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of this API (no token needed)."""
+    return json_response(openapi_spec())
+
+
+@bp.post("/token")
+def create_token() -> Response:
+    """Exchange a user name and password for a bearer token."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(k), str) for k in ("username", "password")
+    ):
+        raise ApiError(
+            400, "bad_request", '请求体应为 JSON: {"username": "登录名", "password": "密码"}。'
+        )
+    return json_response({"token": login(body["username"], body["password"])})
+
+
+@bp.post("/batches")
+@token_required
+def upload_batch() -> Response:
+    """Store an uploaded sheet as a new batch, queue it, answer 202 with its URL."""
+    user = current_user()
+    if user.is_reviewer:
+        raise ApiError(403, "forbidden", "审核人员帐号只能查看批次, 不能上传申报文件。")
+    file_name, data = _uploaded_file()
+    options = BatchOptions(
+        kind=_kind_option(),
+        dry_run=_bool_option("dry_run"),
+        all_or_nothing=_bool_option("all_or_nothing"),
+    )
+    resubmit_of = _resubmit_option()
+    _check_content(data, file_name)
+    try:
+        batch_id = create_batch(
+            unit_of_work(), user.employer_id, file_name, data, options, resubmit_of, user.username
+        )
+    except LookupError:
+        raise _batch_not_found() from None
+    _enqueue(batch_id)
+    url = url_for("api.get_batch", batch_id=batch_id, _external=True)
+    body = {"id": batch_id, "status": _status_of(batch_id), "url": url}
+    return json_response(body, 202, {"Location": url})
+
+
+@bp.get("/batches/<int:batch_id>")
+@token_required
+def get_batch(batch_id: int) -> Response:
+    """Status, progress and counts of one batch."""
+    with unit_of_work() as uow:
+        return json_response(batch_json(_visible_batch(uow.session, batch_id)))
+
+
+@bp.get("/batches/<int:batch_id>/errors")
+@token_required
+def get_batch_errors(batch_id: int) -> Response:
+    """Every error and warning of a batch, by Excel row, optionally filtered."""
+    severity = request.args.get("severity") or None
+    if severity is not None and severity not in SEVERITIES:
+        raise ApiError(400, "bad_option", "severity 只能是 error(错误)或 warning(提示)。")
+    column = request.args.get("column") or None
+    with unit_of_work() as uow:
+        _visible_batch(uow.session, batch_id)
+        return json_response({"errors": _issues(uow.session, batch_id, severity, column)})
+
+
+@bp.get("/batches/<int:batch_id>/report.xlsx")
+@token_required
+def download_report(batch_id: int) -> Response:
+    """The error report workbook of a finished batch."""
+    from importer.report import error_report
+
+    return _download(batch_id, error_report, f"批次{batch_id}_错误报告.xlsx")
+
+
+@bp.get("/batches/<int:batch_id>/corrections.xlsx")
+@token_required
+def download_corrections(batch_id: int) -> Response:
+    """The corrections workbook (failed rows in template layout) of a finished batch."""
+    from importer.report import corrections_workbook
+
+    return _download(batch_id, corrections_workbook, f"批次{batch_id}_待修改数据.xlsx")
+
+
+@bp.get("/templates/<kind>.xlsx")
+@token_required
+def download_template(kind: str) -> Response:
+    """The standard empty template of `kind`."""
+    from templates_xlsx.build import build_template
+
+    if kind not in KINDS:
+        raise _unknown_kind(kind, status=404)
+    return _xlsx(build_template(kind), f"{KINDS[kind].title}.xlsx")
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    """The API shape of a batch."""
+    error = None
+    if batch.error_code or batch.status == "failed":
+        error = {"code": batch.error_code or "failed", "message": batch.error_message or ""}
+    return {
+        "id": batch.id,
+        "kind": batch.kind,
+        "status": batch.status,
+        "progress": {"done": batch.progress_done, "total": batch.progress_total},
+        "rows": batch.rows,
+        "applied": batch.applied,
+        "rejected": batch.rejected,
+        "unchanged": batch.unchanged,
+        "warnings": batch.warnings,
+        "resubmit_of": batch.resubmit_of,
+        "file_name": batch.file_name,
+        # Stored as naive UTC; the Z says so to clients in other time zones.
+        "created_at": batch.created_at.isoformat(timespec="seconds") + "Z",
+        "error": error,
+    }
+
+
+def _visible_batch(session, batch_id: int) -> Batch:
+    # The stored file can be megabytes; status polls never need it.
+    query = select(Batch).options(defer(Batch.file_bytes)).where(Batch.id == batch_id)
+    user = current_user()
+    if not user.is_reviewer:
+        query = query.where(Batch.employer_id == user.employer_id)
+    batch = session.scalar(query)
+    if batch is None:
+        raise _batch_not_found()
+    return batch
+
+
+def _batch_not_found() -> ApiError:
+    # The same body whether the batch is missing or another employer's.
+    return ApiError(404, "batch_not_found", "批次不存在。请检查批次编号是否正确。")
+
+
+def _status_of(batch_id: int) -> str:
+    with unit_of_work() as uow:
+        return uow.session.scalar(select(Batch.status).where(Batch.id == batch_id)) or "queued"
+
+
+def _issues(session, batch_id: int, severity: str | None, column: str | None) -> list[dict]:
+    cols = (BatchIssue.excel_row, BatchIssue.column, BatchIssue.letter, BatchIssue.value)
+    query = select(*cols, BatchIssue.code, BatchIssue.message, BatchIssue.severity)
+    query = query.where(BatchIssue.batch_id == batch_id)
+    if severity:
+        query = query.where(BatchIssue.severity == severity)
+    if column:
+        query = query.where(BatchIssue.column == column)
+    # Whole-file problems (no row) first on every database: NULL ordering differs.
+    no_row_first = case((BatchIssue.excel_row.is_(None), 0), else_=1)
+    query = query.order_by(no_row_first, BatchIssue.excel_row, BatchIssue.id)
+    keys = ("row", "column", "letter", "value", "code", "message", "severity")
+    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+
+
+def _download(batch_id: int, build, download_name: str) -> Response:
+    with unit_of_work() as uow:
+        batch = _visible_batch(uow.session, batch_id)
+        if batch.status != "done":
+            raise _not_done(batch)
+    return _xlsx(build(unit_of_work(), batch_id), download_name)
+
+
+def _not_done(batch: Batch) -> ApiError:
+    if batch.status == "failed":
+        message = f"批次 {batch.id} 处理失败, 没有可下载的报告: {batch.error_message or ''}"
+    else:
+        message = f"批次 {batch.id} 还在处理中(状态 {batch.status}), 请处理完成后再下载。"
+    return ApiError(409, "batch_not_done", message.rstrip(": "))
+
+
+def _xlsx(data: bytes, download_name: str) -> Response:
+    return send_file(
+        io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=download_name
+    )
+
+
+def _uploaded_file() -> tuple[str, bytes]:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    upload = request.files.get("file")  # parsing raises 413 past MAX_CONTENT_LENGTH
+    if upload is None:
+        raise ApiError(400, "missing_file", "请在表单字段 file 中上传 Excel 文件。")
+    data = upload.read()
+    if limit and len(data) > limit:
+        raise ApiError(413, "file_too_large", size_limit_message(limit))
+    return clean_file_name(upload.filename), data
+
+
+def _check_content(data: bytes, file_name: str) -> None:
+    try:
+        sniff_upload(data, file_name)
+    except FileRejected as exc:
+        raise ApiError(415, exc.code, exc.message) from None
+    max_rows = current_app.config.get("MAX_ROWS")
+    rows = estimated_rows(data)
+    if max_rows and rows is not None and rows > max_rows:
+        message = f"表格约有 {rows:,} 行数据, 超过了每次上传最多 {max_rows:,} 行的限制。请把数据拆成几个文件分别上传。"
+        raise ApiError(413, "too_many_rows", message)
+
+
+def _enqueue(batch_id: int) -> None:
+    try:
+        current_app.config["ENQUEUE"](batch_id)
+    except Exception:
+        # The file is stored and the batch stays queued until the queue is back; the
+        # client polls the batch URL either way, so the upload itself has succeeded.
+        current_app.logger.exception("could not queue batch %s", batch_id)
+
+
+def _kind_option() -> str | None:
+    kind = (request.form.get("kind") or "").strip() or None
+    if kind is not None and kind not in KINDS:
+        raise _unknown_kind(kind, status=400)
+    return kind
+
+
+def _unknown_kind(kind: str, status: int) -> ApiError:
+    known = ", ".join(f"{k}({spec.title})" for k, spec in KINDS.items())
+    return ApiError(status, "unknown_kind", f"未知的申报类型「{kind}」。可选: {known}。")
+
+
+def _bool_option(name: str) -> bool:
+    raw = (request.form.get(name) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ApiError(400, "bad_option", f"{name} 只能是 true/false 或 1/0, 收到「{raw}」。")
+
+
+def _resubmit_option() -> int | None:
+    raw = (request.form.get("resubmit_of") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ApiError(400, "bad_option", f"resubmit_of 应为原批次的编号(数字), 收到「{raw}」。")
+    return int(raw)

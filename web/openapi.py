@@ -1,0 +1,243 @@
+"""The OpenAPI 3.1 document of `/api/v1`, built from Python so it can share names with code.
+
+Paths are absolute (`/api/v1/...`) so a client can use them as they stand; the tests
+check that every API route is described and that real responses match these schemas.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from validators.specs import KINDS
+
+PREFIX = "/api/v1"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _schemas() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    nullable_text = {"type": ["string", "null"]}
+    return {
+        "ErrorDetail": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "稳定的英文错误代码, 供程序判断"},
+                "message": {"type": "string", "description": "中文说明, 含修改方法"},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": _ref("ErrorDetail")},
+        },
+        "TokenRequest": {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "username": {"type": "string", "description": "14 位登录名(330682 + 单位编码)或审核员用户名"},
+                "password": {"type": "string", "format": "password"},
+            },
+        },
+        "Token": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string", "description": "有效期 12 小时; 修改密码后失效"}},
+        },
+        "BatchCreated": {
+            "type": "object",
+            "required": ["id", "status", "url"],
+            "properties": {
+                "id": {"type": "integer"},
+                "status": _ref("BatchStatus"),
+                "url": {"type": "string", "format": "uri", "description": "该批次的 API 地址"},
+            },
+        },
+        "BatchStatus": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+        "Batch": {
+            "type": "object",
+            "required": [
+                "id", "kind", "status", "progress", "rows", "applied", "rejected",
+                "unchanged", "warnings", "resubmit_of", "file_name", "created_at", "error",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": ["string", "null"], "description": "申报类型; 未识别前为 null"},
+                "status": _ref("BatchStatus"),
+                "progress": {
+                    "type": "object",
+                    "required": ["done", "total"],
+                    "properties": {"done": count, "total": count},
+                },
+                "rows": count,
+                "applied": count,
+                "rejected": count,
+                "unchanged": count,
+                "warnings": count,
+                "resubmit_of": {"type": ["integer", "null"], "description": "被重新申报的原批次"},
+                "file_name": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "error": {
+                    "description": "整个文件无法处理时的原因, 否则为 null",
+                    "oneOf": [{"type": "null"}, _ref("ErrorDetail")],
+                },
+            },
+        },
+        "RowError": {
+            "type": "object",
+            "required": ["row", "column", "letter", "value", "code", "message", "severity"],
+            "properties": {
+                "row": {"type": ["integer", "null"], "description": "Excel 中显示的行号; 整个文件的问题为 null"},
+                "column": {**nullable_text, "description": "列标题, 如 证件号码"},
+                "letter": {**nullable_text, "description": "列字母, 如 C"},
+                "value": {**nullable_text, "description": "单元格中填写的内容"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "severity": {"type": "string", "enum": ["error", "warning"]},
+            },
+        },
+        "RowErrorList": {
+            "type": "object",
+            "required": ["errors"],
+            "properties": {"errors": {"type": "array", "items": _ref("RowError")}},
+        },
+    }  # fmt: skip
+
+
+def _batch_id_param() -> dict[str, Any]:
+    return {"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _secured(operation: dict[str, Any], *errors: int) -> dict[str, Any]:
+    responses = operation.setdefault("responses", {})
+    responses["401"] = _error("缺少令牌, 或令牌无效、过期、因修改密码而失效")
+    for status in errors:
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    return operation
+
+
+def _xlsx_download(summary: str, *errors: int) -> dict[str, Any]:
+    ok = {
+        "description": summary,
+        "content": {XLSX: {"schema": {"type": "string", "contentMediaType": XLSX}}},
+    }
+    return {"get": _secured({"summary": summary, "responses": {"200": ok}}, *errors)}
+
+
+def _upload_form() -> dict[str, Any]:
+    flag = {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}
+    return {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": ".xlsx / .xls / .csv"},
+            "kind": {"type": "string", "enum": sorted(KINDS), "description": "不填则按模板标记或表头识别"},
+            "dry_run": {**flag, "description": "只校验不申报"},
+            "all_or_nothing": {**flag, "description": "全部正确才申报"},
+            "resubmit_of": {"type": "string", "pattern": "^[0-9]+$", "description": "重新申报的原批次编号"},
+        },
+    }  # fmt: skip
+
+
+def _batch_paths() -> dict[str, Any]:
+    by_id = [_batch_id_param()]
+    upload = {
+        "summary": "上传申报文件, 建立批次并排队处理",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _upload_form()}}},
+        "responses": {"202": _json(_ref("BatchCreated"), "已保存并排队")},
+    }  # fmt: skip
+    errors = {
+        "summary": "批次的错误和提示, 按 Excel 行号排序",
+        "parameters": [
+            {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["error", "warning"]}},
+            {"name": "column", "in": "query", "schema": {"type": "string"}, "description": "列标题, 如 证件号码"},
+        ],
+        "responses": {"200": _json(_ref("RowErrorList"), "错误列表(与命令行 JSON 相同)")},
+    }  # fmt: skip
+    status = {"summary": "批次状态、进度和计数", "responses": {"200": _json(_ref("Batch"), "批次")}}
+    return {
+        f"{PREFIX}/batches": {"post": _secured(upload, 400, 403, 404, 413, 415)},
+        f"{PREFIX}/batches/{{batch_id}}": {"parameters": by_id, "get": _secured(status, 404)},
+        f"{PREFIX}/batches/{{batch_id}}/errors": {"parameters": by_id, "get": _secured(errors, 400, 404)},
+        f"{PREFIX}/batches/{{batch_id}}/report.xlsx": {
+            "parameters": by_id, **_xlsx_download("错误报告", 404, 409)
+        },
+        f"{PREFIX}/batches/{{batch_id}}/corrections.xlsx": {
+            "parameters": by_id, **_xlsx_download("待修改数据(仅未通过的行, 模板格式)", 404, 409)
+        },
+    }  # fmt: skip
+
+
+def _other_paths() -> dict[str, Any]:
+    token = {
+        "summary": "用登录名和密码换取访问令牌",
+        "security": [],
+        "requestBody": {"required": True, "content": {_JSON: {"schema": _ref("TokenRequest")}}},
+        "responses": {
+            "200": _json(_ref("Token"), "令牌"),
+            "400": {"$ref": "#/components/responses/E400"},
+            "401": _error("用户名或密码不正确"),
+            "423": _error("连续输错密码, 帐号已锁定"),
+        },
+    }
+    kind = {
+        "name": "kind",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": sorted(KINDS)},
+    }
+    spec_op = {
+        "summary": "本文档",
+        "security": [],
+        "responses": {"200": {"description": "OpenAPI 3.1 文档", "content": {_JSON: {}}}},
+    }
+    return {
+        f"{PREFIX}/token": {"post": token},
+        f"{PREFIX}/templates/{{kind}}.xlsx": {"parameters": [kind], **_xlsx_download("标准空白模板", 404)},
+        f"{PREFIX}/openapi.json": {"get": spec_op},
+    }  # fmt: skip
+
+
+_RESPONSES = {
+    400: "请求参数不正确(如未知的申报类型、选项取值不对)",
+    403: "审核员帐号不能上传",
+    404: "批次或申报类型不存在(其他单位的批次同样回答 404)",
+    409: "批次尚未处理完成或处理失败, 没有报告",
+    413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",
+    415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件)",
+}
+
+
+@cache
+def openapi_spec() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the JSON API (built once per process)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "社保批量申报 API",
+            "version": "1.0.0",
+            "description": "上传标准模板、查询批次进度与错误、下载错误报告和待修改数据。错误响应均为 JSON, 说明为中文。",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {**_other_paths(), **_batch_paths()},
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/token 取得的令牌"}},
+            "schemas": _schemas(),
+            "responses": {f"E{status}": _error(text) for status, text in _RESPONSES.items()},
+        },
+    }  # fmt: skip
