@@ -1,0 +1,77 @@
+"""The Flask application factory: settings, blueprints, CSRF, cookies, headers, errors.
+
+Config keys (each may be overridden by the `config` dict of `create_app`):
+    DATABASE_URL, SECRET_KEY        from `shebao.settings.load_settings()`
+    MAX_CONTENT_LENGTH              upload size limit in bytes (settings.max_upload_bytes)
+    MAX_ROWS                        row limit of one uploaded sheet (settings.max_rows)
+    LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES   lockout after repeated wrong passwords
+    SESSION_COOKIE_SECURE           settings.secure_cookies
+    ENQUEUE                         callable(batch_id) run after an upload is stored;
+                                    default: `worker.tasks.enqueue` (imported lazily)
+    TESTING, WTF_CSRF_ENABLED       as in Flask / Flask-WTF
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from shebao.settings import load_settings
+
+csrf = CSRFProtect()
+
+
+def _enqueue_with_worker(batch_id: int) -> None:
+    # Imported on first use: the web must start (and tests run) without a broker.
+    from worker.tasks import enqueue
+
+    enqueue(batch_id)
+
+
+def _base_config() -> dict[str, Any]:
+    settings = load_settings()
+    return {
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
+        "MAX_ROWS": settings.max_rows,
+        "LOGIN_MAX_FAILURES": settings.login_max_failures,
+        "LOGIN_LOCK_MINUTES": settings.login_lock_minutes,
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "shebao_session",
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "ENQUEUE": _enqueue_with_worker,
+    }
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application; `config` overrides any key of the settings."""
+    app = Flask(__name__)
+    app.config.update(_base_config())
+    app.config.update(config or {})
+    app.debug = False  # never the interactive debugger, whatever the environment says
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    csrf.init_app(app)
+    _register_blueprints(app)
+    from web import errors, formatting, security
+
+    formatting.register(app)
+    security.register(app)
+    errors.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import api, auth, batches, declare, main, queries
+
+    for module in (auth, main, declare, batches, queries):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    # The API authenticates with bearer tokens, not cookies: CSRF does not apply.
+    csrf.exempt(api.bp)

@@ -1,0 +1,98 @@
+"""申报中心 and one page per declaration kind: purpose, template download, upload,
+the last batches of that kind."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from registry.batch_queries import batches_page
+from validators.specs import KINDS
+from web.auth import login_required
+from web.db import own_employer_id, uow
+from web.exports import xlsx_response
+from web.forms import UploadForm
+from web.main import page_arg
+from web.uploads import Upload, UploadRefused, accept
+
+bp = Blueprint("declare", __name__, url_prefix="/declare")
+
+
+def _spec_or_404(kind: str):
+    spec = KINDS.get(kind)
+    if spec is None:
+        abort(404)
+    return spec
+
+
+def handle_upload(form: UploadForm, kind: str | None, resubmit_of: int | None = None):
+    """Store a valid posted upload and go to its batch page; else (None, error message)."""
+    upload = Upload(
+        file=form.file.data,
+        kind=kind,
+        dry_run=form.dry_run.data,
+        all_or_nothing=form.all_or_nothing.data,
+        resubmit_of=resubmit_of,
+    )
+    try:
+        batch_id = accept(upload, own_employer_id())
+    except UploadRefused as exc:
+        return None, str(exc)
+    return redirect(url_for("batches.show", batch_id=batch_id)), None
+
+
+def _form_errors(form: UploadForm) -> str | None:
+    messages = [m for errors in form.errors.values() for m in errors]
+    return " ".join(messages) or None
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def center():
+    """申报中心: every template, a generic upload (kind detected), the employer's batches."""
+    employer_id = own_employer_id()
+    form = UploadForm()
+    error = None
+    if form.validate_on_submit():
+        response, error = handle_upload(form, None)
+        if response is not None:
+            return response
+    elif request.method == "POST":
+        error = _form_errors(form)
+    with uow() as work:
+        batches = batches_page(work.session, employer_id, page=page_arg(), per_page=20)
+    status = 400 if error else 200
+    return render_template(
+        "declare/center.html", form=form, error=error, kinds=KINDS.values(), batches=batches
+    ), status
+
+
+@bp.route("/<kind>", methods=["GET", "POST"])
+@login_required
+def kind_page(kind: str):
+    """One declaration kind: what it is for, its template, an upload, its last batches."""
+    spec = _spec_or_404(kind)
+    employer_id = own_employer_id()
+    form = UploadForm()
+    error = None
+    if form.validate_on_submit():
+        response, error = handle_upload(form, kind)
+        if response is not None:
+            return response
+    elif request.method == "POST":
+        error = _form_errors(form)
+    with uow() as work:
+        batches = batches_page(work.session, employer_id, kind=kind, page=page_arg(), per_page=10)
+    status = 400 if error else 200
+    return render_template(
+        "declare/kind.html", spec=spec, form=form, error=error, batches=batches
+    ), status
+
+
+@bp.route("/<kind>/template.xlsx")
+@login_required
+def template(kind: str):
+    """The standard template of `kind` as an .xlsx attachment."""
+    spec = _spec_or_404(kind)
+    from templates_xlsx.build import build_template
+
+    return xlsx_response(build_template(kind), f"{spec.title}模板.xlsx", f"{kind}_template.xlsx")

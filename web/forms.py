@@ -1,0 +1,52 @@
+"""The forms of the web pages (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+
+def _login_name_shape(_form: FlaskForm, field: StringField) -> None:
+    value = (field.data or "").strip()
+    # Employer logins are 330682 + 8 digits; reviewer logins are free-form names.
+    if value.isdigit() and len(value) != 14:
+        raise ValidationError(
+            f"用户名应为 14 位: 330682 加 8 位单位社保编码, 您输入了 {len(value)} 位。"
+        )
+
+
+class LoginForm(FlaskForm):
+    """User name and password."""
+
+    username = StringField(
+        "用户名",
+        validators=[DataRequired("请输入用户名。"), Length(max=40), _login_name_shape],
+        description="330682 加 8 位单位社保编码, 共 14 位",
+    )
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
+
+
+class PasswordChangeForm(FlaskForm):
+    """Old password, new password twice."""
+
+    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
+    new_password = PasswordField(
+        "新密码",
+        validators=[DataRequired("请输入新密码。")],
+        description="至少 8 位, 包含字母、数字、符号中的至少两类",
+    )
+    new_password_again = PasswordField(
+        "再次输入新密码", validators=[DataRequired("请再次输入新密码。")]
+    )
+
+
+class UploadForm(FlaskForm):
+    """A filled template and the two options of an upload."""
+
+    file = FileField("选择填好的表格", validators=[FileRequired("请选择要上传的表格文件。")])
+    all_or_nothing = BooleanField(
+        "全部正确才申报", description="只要有一行有错, 整个表格都不申报, 改好后整表重新上传"
+    )
+    dry_run = BooleanField("只校验不申报", description="只检查表格, 不办理任何申报")

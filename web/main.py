@@ -1,0 +1,52 @@
+"""首页 (the welcome page with the employer's recent batches) and what every page shares:
+the menu and links that keep the current filters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+
+from registry.batch_queries import batches_page
+from web.auth import login_required
+from web.db import scope_employer_id, uow
+from web.errors import size_text
+from web.menu import menu_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.app_context_processor
+def frame_context() -> dict:
+    """The menu of the logged-in user and `page_url` for every template."""
+    user = g.get("user")
+    return {
+        "menu": menu_for(user.role) if user else [],
+        "page_url": page_url,
+        "upload_limit": size_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0),
+        "max_rows": current_app.config.get("MAX_ROWS"),
+    }
+
+
+def page_url(**changes: object) -> str:
+    """The current page's URL with some query arguments changed (None drops one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything odd means page 1."""
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+@bp.route("/")
+@login_required
+def index():
+    """首页: welcome, the employer's recent batches."""
+    with uow() as work:
+        recent = batches_page(work.session, scope_employer_id(), per_page=10)
+    return render_template("main/index.html", recent=recent)
