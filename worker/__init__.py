@@ -1,0 +1,1 @@
+"""Background processing: the Celery app built from settings and its thin tasks."""

@@ -1,0 +1,130 @@
+"""The Celery app, built from settings; nothing connects (or even reads the environment)
+at import time.
+
+Brokers:
+- `REDIS_URL` set: Redis is the broker. Batch state lives in the database (the `batches`
+  row), so there is no result backend (`task_ignore_result`).
+- otherwise the embedded default: kombu's SQLAlchemy transport on `<data_dir>/broker.db`
+  (SQLite), which needs no service and was checked to work with kombu 5.7 and
+  SQLAlchemy 2.1. It has no visibility timeout: a message taken by a worker that is then
+  killed stays invisible for ever. `worker.recovery` covers that (and the same gap on
+  Redis until its visibility timeout), so this transport is safe to use here.
+
+Delivery: `acks_late` + `task_reject_on_worker_lost` + prefetch 1, so a message is only
+acknowledged once its batch is processed and one worker never hoards several batches.
+
+Worker tuning that `shebao.settings` does not carry yet is read here, once per app:
+`SHEBAO_LEASE_SECONDS` (60), `SHEBAO_RECOVER_INTERVAL_SECONDS` (300) and
+`SHEBAO_STALE_QUEUED_MINUTES` (10); see `worker.recovery`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from celery import Celery
+
+from shebao.settings import Settings, load_settings
+
+QUEUE = "shebao"
+# Redis hands an unacknowledged message to another worker after this long. Leases stop a
+# second worker from processing a batch twice, so it only bounds how late Redis itself
+# notices a lost worker; the recovery pass usually notices much sooner.
+REDIS_VISIBILITY_TIMEOUT = 3600
+
+
+@dataclass(frozen=True)
+class WorkerTuning:
+    """Timings of leases and of the recovery pass."""
+
+    lease_seconds: int = 60
+    recover_interval_seconds: int = 300
+    stale_queued_minutes: int = 10
+
+    @classmethod
+    def from_env(cls) -> WorkerTuning:
+        """Read the `SHEBAO_*` tuning variables (defaults when unset)."""
+
+        def num(name: str, default: int) -> int:
+            raw = os.environ.get(name, "").strip()
+            return int(raw) if raw else default
+
+        return cls(
+            lease_seconds=num("SHEBAO_LEASE_SECONDS", cls.lease_seconds),
+            recover_interval_seconds=num(
+                "SHEBAO_RECOVER_INTERVAL_SECONDS", cls.recover_interval_seconds
+            ),
+            stale_queued_minutes=num("SHEBAO_STALE_QUEUED_MINUTES", cls.stale_queued_minutes),
+        )
+
+
+class ShebaoCelery(Celery):
+    """A Celery app that carries the settings it was configured from."""
+
+    def __init__(self, settings: Settings | None = None, tuning: WorkerTuning | None = None):
+        super().__init__("shebao", set_as_current=True)
+        self._given_settings = settings
+        self._given_tuning = tuning
+        # A promise: evaluated when the configuration is first needed, not now.
+        self.add_defaults(lambda: celery_config(self.settings))
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings given at construction, else read from the environment once."""
+        return self._given_settings or load_settings()
+
+    @cached_property
+    def tuning(self) -> WorkerTuning:
+        """Lease and recovery timings."""
+        return self._given_tuning or WorkerTuning.from_env()
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery configuration for `settings` (Redis broker or the embedded one)."""
+    conf: dict[str, Any] = {
+        "broker_url": settings.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        # Batches write to the database, not the broker; a broker blip must not kill them.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "task_default_queue": QUEUE,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0.5,
+                                      "interval_step": 1, "interval_max": 3},
+        "worker_hijack_root_logger": True,
+        "imports": ["worker.tasks"],
+    }  # fmt: skip
+    if settings.redis_url:
+        conf["broker_transport_options"] = {
+            "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+            "socket_connect_timeout": 5,
+            "socket_timeout": 30,
+        }
+    else:
+        # The SQLite file lives in the data dir, which may not exist yet on a fresh setup.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Options go to create_engine: wait for the file lock rather than fail at once.
+        conf["broker_transport_options"] = {"connect_args": {"timeout": 30}}
+    return conf
+
+
+def make_celery(
+    settings: Settings | None = None, tuning: WorkerTuning | None = None
+) -> ShebaoCelery:
+    """A Celery app for `settings` (default: the environment, read when first needed)."""
+    app = ShebaoCelery(settings, tuning)
+    import worker.tasks  # noqa: F401  (registers the shared tasks and worker signals)
+
+    return app
+
+
+# `celery -A worker.app:celery worker` and `enqueue()` use this one; configured lazily.
+celery = make_celery()

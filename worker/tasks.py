@@ -1,0 +1,133 @@
+"""Thin tasks: `process_batch(batch_id)` runs the import engine; `enqueue(batch_id)` queues it.
+
+Why a batch is processed exactly once although messages are delivered at least once:
+
+1. The upload is stored (Batch row, status `queued`) before anything is queued, so the
+   database, not the broker, is the record of what must be done.
+2. Messages are acknowledged late (after the batch ran) and rejected back to the queue if
+   the pool process running them dies; on Redis an unacknowledged message is handed out
+   again after the visibility timeout.
+3. A task first takes the batch's lease (`worker.leases`): a second copy of the message
+   finds it held and steps aside, so no two workers run one batch at the same time; it
+   also steps aside when the batch is already `done` or `failed`.
+4. `run_batch` commits applied rows in chunks and is idempotent: rerun on an interrupted
+   batch it skips what was applied (the declarations' unique natural key guarantees it)
+   and finishes the rest.
+5. Messages can still be lost: the worker that took one was killed (the embedded
+   transport never hands it out again), or the broker was down when the upload was queued.
+   `worker.recovery` re-enqueues, on worker start and then every few minutes, each batch
+   that is `running` with no live lease, or `queued` for longer than
+   `SHEBAO_STALE_QUEUED_MINUTES` with no live lease.
+
+Retries: database and broker outages (connection refused, server gone, SQLite busy) are
+retried with exponential backoff; a problem of the file never is, because `run_batch`
+records it on the batch as `failed` and returns. An unexpected error is logged and the
+batch marked `failed` with a generic message, so it is not retried for ever by recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import kombu.exceptions
+import redis.exceptions
+import sqlalchemy.exc
+from celery import Celery, shared_task
+
+from registry.models import Batch, utcnow
+from registry.uow import UnitOfWork
+from shebao.settings import Settings
+from worker import recovery  # noqa: F401  (connects the worker signals that run recovery)
+from worker.leases import lease_for
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "shebao.process_batch"
+FINISHED = {"done", "failed"}
+INFRA_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+INTERNAL_ERROR_MESSAGE = (
+    "处理本批次时系统发生内部错误, 已记录日志, 已申报成功的行不受影响。"
+    "请稍后重新上传本文件; 如仍失败, 请联系经办机构。"
+)
+
+
+@shared_task(
+    bind=True,
+    name=TASK_NAME,
+    autoretry_for=INFRA_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=20,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def process_batch(self, batch_id: int) -> None:
+    """Process stored batch `batch_id` unless another worker holds it or it is finished."""
+    settings, tuning = self.app.settings, self.app.tuning
+    lease = lease_for(settings, tuning, batch_id)
+    if not lease.acquire():
+        log.info("batch %s is being processed by another worker; this copy steps aside", batch_id)
+        return
+    try:
+        _process(batch_id, settings)
+    finally:
+        lease.release()
+
+
+def _process(batch_id: int, settings: Settings) -> None:
+    # Imported here so that `enqueue` (used by the web) does not load the whole engine.
+    from importer.pipeline import run_batch
+
+    uow = UnitOfWork.for_url(settings.database_url)
+    status = batch_status(uow, batch_id)
+    if status is None or status in FINISHED:
+        log.info("batch %s is %s; nothing to do", batch_id, status or "missing")
+        return
+    try:
+        run_batch(batch_id, uow)
+    except INFRA_ERRORS:
+        raise  # retried by autoretry_for; the batch stays resumable
+    except Exception:
+        log.exception("batch %s failed with an unexpected error", batch_id)
+        mark_failed(uow, batch_id)
+
+
+def batch_status(uow: UnitOfWork, batch_id: int) -> str | None:
+    """The batch's status, or None when there is no such batch."""
+    with uow:
+        batch = uow.session.get(Batch, batch_id)
+        return batch.status if batch is not None else None
+
+
+def mark_failed(uow: UnitOfWork, batch_id: int) -> None:
+    """Record an internal error on the batch, in words an employer can act on."""
+    with uow:
+        batch = uow.session.get(Batch, batch_id)
+        if batch is None or batch.status in FINISHED:
+            return
+        batch.status, batch.phase = "failed", None
+        batch.error_code, batch.error_message = "internal_error", INTERNAL_ERROR_MESSAGE
+        batch.finished_at = utcnow()
+        uow.commit()
+
+
+def enqueue(batch_id: int, app: Celery | None = None) -> None:
+    """Queue stored batch `batch_id`; a publish that fails is logged and left to recovery."""
+    if app is None:
+        from worker.app import celery as app
+    try:
+        app.tasks[TASK_NAME].apply_async((batch_id,))
+    except INFRA_ERRORS:
+        # The batch is stored as queued: the recovery pass re-enqueues it once the broker
+        # is back, so the upload succeeds for the user instead of failing on a broker blip.
+        log.exception("could not queue batch %s; the recovery pass will", batch_id)
