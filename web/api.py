@@ -18,7 +18,9 @@ from sqlalchemy.orm import defer
 from importer.batches import BatchOptions, create_batch
 from importer.errors import FileRejected
 from importer.reader import sniff_upload
+from importer.report import corrections_workbook, error_report
 from registry.models import Batch, BatchIssue
+from templates_xlsx.build import build_template
 from validators.specs import KINDS
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
@@ -58,7 +60,7 @@ def create_token() -> Response:
 def upload_batch() -> Response:
     """Store an uploaded sheet as a new batch, queue it, answer 202 with its URL."""
     user = current_user()
-    if user.is_reviewer:
+    if user.is_reviewer or user.employer_id is None:
         raise ApiError(403, "forbidden", "审核人员帐号只能查看批次, 不能上传申报文件。")
     file_name, data = _uploaded_file()
     options = BatchOptions(
@@ -105,8 +107,6 @@ def get_batch_errors(batch_id: int) -> Response:
 @token_required
 def download_report(batch_id: int) -> Response:
     """The error report workbook of a finished batch."""
-    from importer.report import error_report
-
     return _download(batch_id, error_report, f"批次{batch_id}_错误报告.xlsx")
 
 
@@ -114,8 +114,6 @@ def download_report(batch_id: int) -> Response:
 @token_required
 def download_corrections(batch_id: int) -> Response:
     """The corrections workbook (failed rows in template layout) of a finished batch."""
-    from importer.report import corrections_workbook
-
     return _download(batch_id, corrections_workbook, f"批次{batch_id}_待修改数据.xlsx")
 
 
@@ -123,8 +121,6 @@ def download_corrections(batch_id: int) -> Response:
 @token_required
 def download_template(kind: str) -> Response:
     """The standard empty template of `kind`."""
-    from templates_xlsx.build import build_template
-
     if kind not in KINDS:
         raise _unknown_kind(kind, status=404)
     return _xlsx(build_template(kind), f"{KINDS[kind].title}.xlsx")

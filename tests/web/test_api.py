@@ -159,7 +159,11 @@ def schema_validator(client, name: str):
 
 
 def test_token_is_issued_and_accepted(client):
-    token = token_for(client)
+    resp = client.post(
+        "/api/v1/token", json={"username": EMPLOYER_LOGIN, "password": EMPLOYER_PASSWORD}
+    )
+    schema_validator(client, "Token").validate(resp.get_json())
+    token = resp.get_json()["token"]
     resp = client.get("/api/v1/batches/1", headers=bearer(token))
     assert_json_error(resp, 404, "batch_not_found")  # authenticated, just nothing there
 
@@ -236,6 +240,7 @@ def test_upload_runs_the_batch_and_reports_counts(client):
     assert resp.status_code == 202
     created = resp.get_json()
     assert set(created) == {"id", "status", "url"}
+    schema_validator(client, "BatchCreated").validate(created)
     assert created["url"].endswith(f"/api/v1/batches/{created['id']}")
     assert resp.headers["Location"] == created["url"]
     assert created["status"] == "done"  # ENQUEUE ran the batch synchronously
@@ -247,6 +252,25 @@ def test_upload_runs_the_batch_and_reports_counts(client):
     assert batch["progress"]["done"] == batch["progress"]["total"]
     assert batch["file_name"] == "人员增加.xlsx" and batch["error"] is None
     assert batch["resubmit_of"] is None and batch["created_at"].endswith("Z")
+
+
+def test_wrong_template_fails_the_batch_with_one_message(client):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["序号", "品名", "数量"])
+    book.active.append(["1", "螺丝", "100"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    token = token_for(client)
+    resp = upload(client, token, buffer.getvalue(), name="库存.xlsx")
+    assert resp.status_code == 202
+    batch = client.get(resp.get_json()["url"], headers=bearer(token)).get_json()
+    schema_validator(client, "Batch").validate(batch)
+    assert batch["status"] == "failed"
+    assert batch["error"]["code"] and HAS_CHINESE.search(batch["error"]["message"])
+    resp = client.get(f"/api/v1/batches/{batch['id']}/report.xlsx", headers=bearer(token))
+    assert_json_error(resp, 409, "batch_not_done")
 
 
 def test_errors_have_the_cli_shape_and_filter(client):
