@@ -1,0 +1,248 @@
+"""Standard .xlsx templates and corrections workbooks, generated from the kind specs.
+
+Layout contract (the importer's reader relies on it; do not change it lightly):
+- the FIRST sheet is named `spec.title` (e.g. 人员增加); row 1 is one merged title cell
+  "人员增加申报表 (模板版本 2)", row 2 holds exactly `spec.headers` in order (required ones
+  in red bold, hints as cell comments), data starts at row 3;
+- sheet 填写说明: how to fill and upload, then 列 · 列名 · 是否必填 · 填写要求 · 示例;
+- hidden sheet `_lists`: the drop-down values, one column per coded column;
+- hidden sheet `_shebao`: A1 "kind" / B1 the kind, A2 "version" / B2 the version number.
+A corrections workbook has the same layout, with data rows, an optional 错误说明 column
+after the last template column, and bad cells in light red with the message as a comment.
+
+Everything is written with xlsxwriter in constant-memory mode (rows are flushed as they are
+written), and the creation date is fixed so that the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from templates_xlsx import instructions
+from templates_xlsx.cells import excel_safe
+from templates_xlsx.styles import Formats
+from validators.specs import ERROR_NOTE_COLUMN, KINDS, KindSpec, get_kind
+
+TEMPLATE_DIR = Path(__file__).resolve().parent
+INSTRUCTIONS_SHEET = "填写说明"
+LISTS_SHEET = "_lists"
+MARKER_SHEET = "_shebao"
+TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2  # zero-based: Excel rows 1, 2, 3
+VALIDATION_LAST_ROW = 20001  # zero-based: drop-downs cover Excel rows 3..20002
+CREATED = dt.datetime(2025, 1, 1)  # fixed, so two builds give identical bytes
+NOTE_WIDTH = 50
+_HINT_BOX = {"x_scale": 2.2, "y_scale": 1.6}
+_ERROR_BOX = {"x_scale": 2.2, "y_scale": 1.4}
+
+BadCells = Mapping[tuple[int, int], str]
+
+
+def template_title(spec: KindSpec) -> str:
+    """The merged title of row 1, e.g. "人员增加申报表 (模板版本 2)"."""
+    return f"{spec.title}申报表 (模板版本 {spec.version})"
+
+
+def template_path(kind: str) -> Path:
+    """Where the committed template of `kind` lives inside the package."""
+    return TEMPLATE_DIR / f"{get_kind(kind).kind}.xlsx"
+
+
+def build_template(kind: str) -> bytes:
+    """The standard, empty template of `kind` as .xlsx bytes (deterministic)."""
+    buffer = io.BytesIO()
+    write_rows_workbook(buffer, get_kind(kind), [])
+    return buffer.getvalue()
+
+
+def regenerate(directory: Path | str = TEMPLATE_DIR) -> list[Path]:
+    """Write `<kind>.xlsx` for every kind into `directory`; returns the paths written."""
+    paths = []
+    for kind in KINDS:
+        path = Path(directory) / f"{kind}.xlsx"
+        path.write_bytes(build_template(kind))
+        paths.append(path)
+    return paths
+
+
+def write_rows_workbook(
+    target: str | Path | BinaryIO,
+    spec: KindSpec,
+    rows: Iterable[Sequence[str | None]],
+    notes: Iterable[str] | None = None,
+    bad_cells: BadCells | None = None,
+    sheet_note: str | None = None,
+) -> int:
+    """Write `rows` (cell text as typed) in template layout to `target`; returns the row count.
+
+    `notes` (one per row) adds a 错误说明 column; `bad_cells` maps (row index in `rows`,
+    column index) to a message shown as a comment on a light red cell; `sheet_note` goes
+    in row 1 right of the title. Rows longer than the template raise ValueError (the file
+    left at `target` is then incomplete: write to a temporary place and move it on success).
+    """
+    target = str(target) if isinstance(target, Path) else target
+    with Workbook(target, {"constant_memory": True}) as workbook:
+        workbook.set_properties(_properties(spec))
+        formats = Formats(workbook, spec)
+        sheet = workbook.add_worksheet(spec.title)
+        sheet.set_comments_author("社保批量申报")
+        _write_title_and_headers(sheet, spec, formats, notes is not None, sheet_note)
+        count = _write_data_rows(sheet, spec, formats, rows, notes, bad_cells or {})
+        _write_instructions(workbook.add_worksheet(INSTRUCTIONS_SHEET), spec, formats)
+        sources = _write_lists(workbook.add_worksheet(LISTS_SHEET), spec)
+        _add_validations(sheet, spec, sources, max(VALIDATION_LAST_ROW, HEADER_ROW + count))
+        _write_marker(workbook.add_worksheet(MARKER_SHEET), spec)
+    return count
+
+
+def _properties(spec: KindSpec) -> dict:
+    return {
+        "title": template_title(spec),
+        "subject": spec.purpose,
+        "author": "社保批量申报",
+        "created": CREATED,
+    }
+
+
+def _write_title_and_headers(
+    sheet: Worksheet, spec: KindSpec, formats: Formats, with_notes: bool, sheet_note: str | None
+) -> None:
+    last = len(spec.columns) - 1
+    for index, column in enumerate(spec.columns):
+        sheet.set_column(index, index, column.width, formats.cells[index])
+    if with_notes:
+        sheet.set_column(last + 1, last + 1, NOTE_WIDTH, formats.note)
+    # Rows are written strictly top to bottom: constant-memory mode flushes earlier rows.
+    sheet.set_row(TITLE_ROW, 30)
+    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last, template_title(spec), formats.title)
+    if sheet_note:
+        sheet.write_string(TITLE_ROW, last + 1, excel_safe(sheet_note), formats.sheet_note)
+    sheet.set_row(HEADER_ROW, 32)
+    for index, column in enumerate(spec.columns):
+        style = formats.header_required if column.required else formats.header
+        sheet.write_string(HEADER_ROW, index, column.name, style)
+        if column.hint:
+            sheet.write_comment(HEADER_ROW, index, column.hint, _HINT_BOX)
+    if with_notes:
+        sheet.write_string(HEADER_ROW, last + 1, ERROR_NOTE_COLUMN, formats.note_header)
+    sheet.freeze_panes(FIRST_DATA_ROW, 0)
+
+
+def _bad_cells_by_row(bad_cells: BadCells) -> dict[int, dict[int, str]]:
+    # One lookup per row instead of one per cell keeps the 100k-row loop lean.
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, col), message in bad_cells.items():
+        by_row.setdefault(row, {})[col] = message
+    return by_row
+
+
+def _write_data_rows(
+    sheet: Worksheet,
+    spec: KindSpec,
+    formats: Formats,
+    rows: Iterable[Sequence[str | None]],
+    notes: Iterable[str] | None,
+    bad_cells: BadCells,
+) -> int:
+    width, cell_formats = len(spec.columns), formats.cells
+    bad_by_row = _bad_cells_by_row(bad_cells)
+    note_iter = iter(notes) if notes is not None else None
+    write_string, count = sheet.write_string, 0
+    for index, values in enumerate(rows):
+        if len(values) > width:
+            raise ValueError(f"row {index} has {len(values)} cells; {spec.kind} has {width}")
+        row = FIRST_DATA_ROW + index
+        for col, value in enumerate(values):
+            if value:
+                write_string(row, col, excel_safe(str(value)), cell_formats[col])
+        if index in bad_by_row:
+            _mark_bad_cells(sheet, formats, row, values, bad_by_row[index])
+        note = next(note_iter, "") if note_iter is not None else ""
+        if note:
+            write_string(row, width, excel_safe(note), formats.note)
+        count = index + 1
+    return count
+
+
+def _mark_bad_cells(
+    sheet: Worksheet, formats: Formats, row: int, values: Sequence, bad: dict[int, str]
+) -> None:
+    for col, message in sorted(bad.items()):
+        value = values[col] if col < len(values) else None
+        if value:
+            sheet.write_string(row, col, excel_safe(str(value)), formats.bad_cells[col])
+        else:  # an empty required cell still needs the red fill to be found
+            sheet.write_blank(row, col, None, formats.bad_cells[col])
+        sheet.write_comment(row, col, message, _ERROR_BOX)
+
+
+def _write_instructions(sheet: Worksheet, spec: KindSpec, formats: Formats) -> None:
+    for col, width in enumerate((6, 16, 10, 70, 24)):
+        sheet.set_column(col, col, width)
+    sheet.write_string(0, 0, instructions.heading(spec), formats.heading)
+    sheet.write_string(1, 0, spec.purpose)
+    lines = instructions.steps(spec)
+    for offset, line in enumerate(lines):
+        sheet.write_string(2 + offset, 0, line)
+    table_row = 3 + len(lines)
+    for col, header in enumerate(instructions.TABLE_HEADERS):
+        sheet.write_string(table_row, col, header, formats.header)
+    for offset, cells in enumerate(instructions.table_rows(spec), start=1):
+        *described, example = cells
+        for col, text in enumerate(described):
+            sheet.write_string(table_row + offset, col, text, formats.wrap)
+        sheet.write_string(table_row + offset, len(described), excel_safe(example), formats.text)
+
+
+def _write_lists(sheet: Worksheet, spec: KindSpec) -> dict[int, str]:
+    """Drop-down values on a sheet, because a list like 民族 is longer than Excel's 255
+    characters for an inline list; returns {data column: range formula}."""
+    coded = [(index, c) for index, c in enumerate(spec.columns) if c.choices]
+    for list_col, (_, column) in enumerate(coded):
+        sheet.write_string(0, list_col, column.name)
+    depth = max((len(c.choices) for _, c in coded), default=0)
+    for offset in range(depth):  # row by row, as constant-memory mode requires
+        for list_col, (_, column) in enumerate(coded):
+            if offset < len(column.choices):
+                sheet.write_string(1 + offset, list_col, column.choices[offset])
+    sheet.hide()
+    return {
+        index: f"='{LISTS_SHEET}'!${xl_col_to_name(list_col)}$2:"
+        f"${xl_col_to_name(list_col)}${1 + len(column.choices)}"
+        for list_col, (index, column) in enumerate(coded)
+    }
+
+
+def _add_validations(
+    sheet: Worksheet, spec: KindSpec, sources: dict[int, str], last_row: int
+) -> None:
+    for index, source in sources.items():
+        name = spec.columns[index].name
+        sheet.data_validation(
+            FIRST_DATA_ROW,
+            index,
+            last_row,
+            index,
+            {
+                "validate": "list",
+                "source": source,
+                "error_type": "stop",
+                "error_title": f"{name}填写有误",
+                "error_message": f"“{name}”只能填下拉列表中的值, 请点单元格右侧的箭头选择。",
+            },
+        )
+
+
+def _write_marker(sheet: Worksheet, spec: KindSpec) -> None:
+    sheet.write_string(0, 0, "kind")
+    sheet.write_string(0, 1, spec.kind)
+    sheet.write_string(1, 0, "version")
+    sheet.write_number(1, 1, spec.version)
+    sheet.hide()
