@@ -111,31 +111,34 @@ def progress(batch_id: int):
 @bp.route("/<int:batch_id>/report.xlsx")
 @login_required
 def report(batch_id: int):
-    """下载错误报告: every error and warning of the batch."""
-    with uow() as work:
-        batch = _batch_or_404(work.session, batch_id)
-    from importer.report import error_report
-
-    data = error_report(uow(), batch_id)
-    return xlsx_response(
-        data, f"错误报告_{batch.id}_{_stem(batch)}.xlsx", f"report_{batch.id}.xlsx"
-    )
+    """下载错误报告: the uploaded sheet with every error and warning marked."""
+    return _download(batch_id, "report")
 
 
 @bp.route("/<int:batch_id>/corrections.xlsx")
 @login_required
 def corrections(batch_id: int):
     """下载待修改数据: the rejected rows in template layout, errors beside them."""
+    return _download(batch_id, "corrections")
+
+
+def _download(batch_id: int, which: str):
+    from importer.report import ReportUnavailable, corrections_workbook, error_report
+
     with uow() as work:
         batch = _batch_or_404(work.session, batch_id)
-    if not batch.rejected:
-        abort(404)
-    from importer.report import corrections_workbook
-
-    data = corrections_workbook(uow(), batch_id)
-    return xlsx_response(
-        data, f"待修改_{batch.id}_{_stem(batch)}.xlsx", f"corrections_{batch.id}.xlsx"
+    if which == "corrections" and not batch.rejected:
+        abort(404)  # the button is not shown: nothing to correct
+    build, title = (
+        (error_report, "错误报告") if which == "report" else (corrections_workbook, "待修改")
     )
+    try:
+        data = build(uow(), batch_id)
+    except ReportUnavailable as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("batches.show", batch_id=batch_id))
+    name = f"{title}_{batch.id}_{_stem(batch)}.xlsx"
+    return xlsx_response(data, name, f"{which}_{batch.id}.xlsx")
 
 
 def _stem(batch: Batch) -> str:

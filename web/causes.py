@@ -39,7 +39,17 @@ def likely_cause(columns: list[ColumnIssues]) -> str | None:
         return None
     where = f"{top.letter} {top.column}" if top.letter else top.column
     summary = f"共 {total} 处错误, 其中 {top.errors} 处在「{where}」列。"
-    cause = CAUSES.get(top.top_code or "")
+    cause = CAUSES.get(_explained_code(top) or "")
     if cause is None:
         return summary + "请先检查这一列, 改好后多数错误会一起消失。"
     return summary + "很可能是因为" + cause.format(column=top.column)
+
+
+def _explained_code(column: ColumnIssues) -> str | None:
+    # One root cause often brings followers (IDs turned into numbers also collide as
+    # duplicates): name a known cause when it holds at least half of the column's errors.
+    known = [(count, code) for code, count in column.codes.items() if code in CAUSES]
+    if not known:
+        return None
+    count, code = max(known)
+    return code if count * 2 >= column.errors else None

@@ -66,6 +66,8 @@ def month(value: object) -> str:
 def mask_id(value: object) -> str:
     """330604198001011234 → 330604********1234: enough to recognise, not to copy."""
     text = "" if value is None else str(value)
+    if not text.isalnum() or not text.isascii():
+        return text  # not an ID at all (e.g. 3.3E+17 from Excel): nothing to hide
     if len(text) >= 15:
         return text[:6] + "*" * (len(text) - 10) + text[-4:]
     if len(text) > 4:

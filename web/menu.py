@@ -34,7 +34,7 @@ QUERY_ITEMS = [
     "单位到龄人员",
 ]
 # Query modules built so far, by menu title.
-QUERY_ENDPOINTS = {"单位人员名册": "queries.roster"}
+QUERY_ENDPOINTS = {"单位人员名册": "queries.roster_page"}
 RESULTS_TITLE = "申报及结果查询"
 
 
