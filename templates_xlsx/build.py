@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -160,8 +161,10 @@ def _write_data_rows(
             raise ValueError(f"row {index} has {len(values)} cells; {spec.kind} has {width}")
         row = FIRST_DATA_ROW + index
         for col, value in enumerate(values):
+            if value.__class__ is not str:  # the contract is str; be safe with None / NaN
+                value = _cell_text(value)
             if value:
-                write_string(row, col, excel_safe(str(value)), cell_formats[col])
+                write_string(row, col, excel_safe(value), cell_formats[col])
         if index in bad_by_row:
             _mark_bad_cells(sheet, formats, row, values, bad_by_row[index])
         note = next(note_iter, "") if note_iter is not None else ""
@@ -171,13 +174,21 @@ def _write_data_rows(
     return count
 
 
+def _cell_text(value: object) -> str:
+    # A missing cell from pandas (None, NaN, NA, NaT) must stay empty, never read "nan".
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value)
+    return "" if text in ("<NA>", "NaT") and not isinstance(value, str) else text
+
+
 def _mark_bad_cells(
     sheet: Worksheet, formats: Formats, row: int, values: Sequence, bad: dict[int, str]
 ) -> None:
     for col, message in sorted(bad.items()):
-        value = values[col] if col < len(values) else None
+        value = _cell_text(values[col]) if col < len(values) else ""
         if value:
-            sheet.write_string(row, col, excel_safe(str(value)), formats.bad_cells[col])
+            sheet.write_string(row, col, excel_safe(value), formats.bad_cells[col])
         else:  # an empty required cell still needs the red fill to be found
             sheet.write_blank(row, col, None, formats.bad_cells[col])
         sheet.write_comment(row, col, message, _ERROR_BOX)

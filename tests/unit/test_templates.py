@@ -190,6 +190,13 @@ def test_rows_come_back_as_text_with_leading_zeros_and_all_digits():
     assert cell.value == ID and cell.data_type == "s" and cell.number_format == "@"
 
 
+def test_missing_cells_stay_empty_never_nan():
+    rows = [["张三", None, ID, float("nan")]]
+    sheet = _open(_corrections(rows, bad_cells={(0, 3): "性别必填"})).worksheets[0]
+    assert [c.value for c in sheet[3]][:4] == ["张三", None, ID, None]
+    assert sheet["D3"].comment.text == "性别必填"
+
+
 def test_formula_like_values_are_written_as_escaped_text():
     rows = [_person_add_row(姓名=value, 备注=value) for value in FORMULA_LIKE]
     sheet = _open(_corrections(rows)).worksheets[0]
