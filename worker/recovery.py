@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from pathlib import Path
 
 from celery import current_app
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
-from sqlalchemy import and_, create_engine, or_, select, text
+from sqlalchemy import and_, create_engine, make_url, or_, select, text
 
 from registry.db import get_engine
 from registry.models import Batch, utcnow
@@ -79,8 +80,12 @@ def recover(app) -> list[int]:
 def prune_embedded_broker(broker_url: str) -> int:
     """Delete messages delivered more than a day ago from the embedded broker's file."""
     # kombu stamps delivery with local time; it only ever marks delivered rows invisible.
+    url = broker_url.removeprefix("sqla+")
+    path = make_url(url).database
+    if not path or not Path(path).exists():
+        return 0  # nothing was ever queued here; do not create the file just to look
     cutoff = (dt.datetime.now() - BROKER_KEEP_DELIVERED).isoformat(sep=" ")
-    engine = create_engine(broker_url.removeprefix("sqla+"), connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30})
     try:
         with engine.begin() as conn:
             if not conn.execute(

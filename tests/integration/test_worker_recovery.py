@@ -1,0 +1,208 @@
+"""The pieces behind exactly-once processing, in process: leases (file and Redis), what
+the task does with held, finished and failing batches, and the recovery pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import update
+
+from importer.batches import BatchOptions, create_batch
+from registry.accounts import create_employer
+from registry.models import Batch
+from registry.uow import UnitOfWork
+from shebao.settings import Settings
+from tests.builders import xlsx_bytes
+from tests.integration.test_worker_support import REPO, batch_state, roster_rows
+from worker.app import WorkerTuning, make_celery
+from worker.leases import FileLease, RedisLease
+from worker.recovery import prune_embedded_broker, recover
+from worker.tasks import TASK_NAME
+
+pytestmark = pytest.mark.integration
+
+HOLD_AND_SLEEP = """
+import sys, time
+from pathlib import Path
+from worker.leases import FileLease, RedisLease
+lease = FileLease(Path(sys.argv[1]), 7) if sys.argv[2] == "file" else RedisLease(sys.argv[1], 7, 1)
+assert lease.acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def hold_in_subprocess(where: str, kind: str) -> subprocess.Popen:
+    """A process that takes lease 7 and then hangs until killed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_SLEEP, where, kind],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_file_lease_is_exclusive_and_dies_with_its_holder(tmp_path):
+    lease, other = FileLease(tmp_path, 7), FileLease(tmp_path, 7)
+    assert lease.acquire()
+    assert not other.acquire() and other.is_held()
+    lease.release()
+    assert not other.is_held() and other.acquire()
+    other.release()
+    holder = hold_in_subprocess(str(tmp_path), "file")
+    try:
+        assert lease.is_held()
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert not lease.is_held()  # the kernel dropped the lock of the killed process
+
+
+def test_redis_lease_is_kept_alive_while_held_and_expires_when_its_holder_dies(redis_url):
+    lease, other = RedisLease(redis_url, 7, 1), RedisLease(redis_url, 7, 1)
+    assert lease.acquire()
+    time.sleep(2.5)  # past the 1 s TTL: only the heartbeat keeps it
+    assert other.is_held() and not RedisLease(redis_url, 7, 1).acquire()
+    lease.release()
+    assert not other.is_held()
+    holder = hold_in_subprocess(redis_url, "redis")
+    holder.kill()
+    holder.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while other.is_held() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not other.is_held()
+
+
+def test_requeue_is_claimed_once_per_window(tmp_path, redis_url):
+    for lease in (FileLease(tmp_path, 3), RedisLease(redis_url, 3, 5)):
+        assert lease.claim_requeue(600)
+        assert not lease.claim_requeue(600)
+
+
+@pytest.fixture
+def embedded(tmp_path, sqlite_url):
+    """A Celery app on the embedded broker and an employer with one stored batch."""
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=sqlite_url, redis_url=None, secret_key="t"
+    )
+    app = make_celery(settings, WorkerTuning(stale_queued_minutes=10))
+    with UnitOfWork.for_url(sqlite_url) as uow:
+        employer, _ = create_employer(uow.session, "12345678", "上虞示例制造有限公司", "Passw0rd!")
+        uow.commit()
+    batch_id = create_batch(
+        UnitOfWork.for_url(sqlite_url),
+        employer.id,
+        "a.xlsx",
+        xlsx_bytes("person_add", roster_rows(3)),
+        BatchOptions(),
+    )
+    yield app, settings, batch_id
+    app.close()
+
+
+def set_batch(url: str, batch_id: int, **values) -> None:
+    with UnitOfWork.for_url(url) as uow:
+        uow.session.execute(update(Batch).where(Batch.id == batch_id).values(**values))
+        uow.commit()
+
+
+@pytest.fixture
+def engine_calls(monkeypatch):
+    """Replaces `run_batch` with a recorder whose behaviour a test can set."""
+    calls: list[int] = []
+    behaviour: dict[str, BaseException | None] = {"raise": None}
+
+    def fake_run_batch(batch_id, uow):
+        calls.append(batch_id)
+        if behaviour["raise"] is not None:
+            raise behaviour["raise"]
+
+    monkeypatch.setattr("importer.pipeline.run_batch", fake_run_batch)
+    return calls, behaviour
+
+
+def test_task_runs_a_queued_batch_and_skips_held_or_finished_ones(embedded, engine_calls):
+    app, settings, batch_id = embedded
+    calls, _ = engine_calls
+    task = app.tasks[TASK_NAME]
+    task.run(batch_id)
+    assert calls == [batch_id]
+    holder = FileLease(settings.data_dir / "leases", batch_id)
+    assert holder.acquire()
+    task.run(batch_id)  # another worker has it: this copy steps aside
+    holder.release()
+    set_batch(settings.database_url, batch_id, status="done")
+    task.run(batch_id)
+    task.run(999_999)  # no such batch
+    assert calls == [batch_id]
+
+
+def test_an_unexpected_engine_error_fails_the_batch_with_a_chinese_message(embedded, engine_calls):
+    app, settings, batch_id = embedded
+    _, behaviour = engine_calls
+    behaviour["raise"] = RuntimeError("bug")
+    app.tasks[TASK_NAME].run(batch_id)
+    state = batch_state(settings.database_url, batch_id)
+    assert state["status"] == "failed"
+    assert "内部错误" in state["error"]
+
+
+def test_a_database_outage_is_raised_for_retry_and_leaves_the_batch_resumable(
+    embedded, engine_calls
+):
+    app, settings, batch_id = embedded
+    _, behaviour = engine_calls
+    behaviour["raise"] = sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed"))
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        app.tasks[TASK_NAME].run(batch_id)  # called directly, retry re-raises the cause
+    assert batch_state(settings.database_url, batch_id)["status"] == "queued"
+    assert not FileLease(settings.data_dir / "leases", batch_id).is_held()
+
+
+def test_recovery_requeues_orphans_once_and_leaves_live_and_fresh_batches(embedded):
+    app, settings, batch_id = embedded
+    assert recover(app) == []  # queued a moment ago: its message is surely still queued
+    set_batch(settings.database_url, batch_id, status="running")
+    holder = FileLease(settings.data_dir / "leases", batch_id)
+    assert holder.acquire()
+    assert recover(app) == []  # running, and its worker is alive
+    holder.release()
+    assert recover(app) == [batch_id]  # running, and its worker is gone
+    assert recover(app) == []  # already re-enqueued in this window
+    old = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=30)
+    other = create_batch(
+        UnitOfWork.for_url(settings.database_url), 1, "b.xlsx", b"x", BatchOptions()
+    )
+    set_batch(settings.database_url, other, created_at=old)
+    assert recover(app) == [other]  # queued for 30 minutes: its message was lost
+
+
+def test_pruning_the_embedded_broker_drops_only_old_delivered_messages(embedded):
+    app, settings, batch_id = embedded
+    for _ in range(3):
+        app.tasks[TASK_NAME].apply_async((batch_id,))
+    url = settings.broker_url.removeprefix("sqla+")
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE kombu_message SET visible = 0, timestamp = '2000-01-01 00:00:00' WHERE id = 1"
+        )
+        conn.exec_driver_sql(
+            "UPDATE kombu_message SET visible = 0, timestamp = datetime('now') WHERE id = 2"
+        )
+    assert prune_embedded_broker(settings.broker_url) == 1
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT id FROM kombu_message ORDER BY id")] == [
+            2,
+            3,
+        ]
+    engine.dispose()
