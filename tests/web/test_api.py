@@ -14,63 +14,32 @@ import re
 import pytest
 from itsdangerous import TimestampSigner
 
-from tests.builders import xlsx_bytes
-from validators.idcard import check_char
+from tests.web.conftest import (
+    CLERK_LOGIN,
+    CLERK_PASSWORD,
+    OTHER_LOGIN,
+    OTHER_PASSWORD,
+    REVIEWER_LOGIN,
+    REVIEWER_PASSWORD,
+    XLSX_MIME,
+    make_id,
+    person_add_row,
+    person_add_sheet,
+)
 
 pytestmark = pytest.mark.integration
 
-EMPLOYER_LOGIN, EMPLOYER_PASSWORD = "33068212345678", "Passw0rd!"
-OTHER_LOGIN, OTHER_PASSWORD = "33068287654321", "0therPass!"
-REVIEWER_LOGIN, REVIEWER_PASSWORD = "reviewer01", "Revi3wer!pw"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EMPLOYER_LOGIN, EMPLOYER_PASSWORD = CLERK_LOGIN, CLERK_PASSWORD
 HAS_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-# ---------------------------------------------------------------- fixtures and helpers
+# ---------------------------------------------------------------- helpers
+# The app, client, other_employer fixtures and the row builders come from tests/web/conftest.py.
 
 
 @pytest.fixture
-def app(db_url, employer_id, tmp_path, monkeypatch):
-    """The app on the test database, running each uploaded batch at once."""
-    from importer.pipeline import run_batch
-    from registry.uow import UnitOfWork
-    from web import create_app
-
-    # create_app reads the environment too: keep its data folder out of the work tree.
-    monkeypatch.setenv("SHEBAO_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("SHEBAO_SECRET_KEY", "api-test-secret")
-    return create_app(
-        {
-            "DATABASE_URL": db_url,
-            "SECRET_KEY": "api-test-secret",
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "ENQUEUE": lambda batch_id: run_batch(batch_id, UnitOfWork.for_url(db_url)),
-        }
-    )
-
-
-@pytest.fixture
-def client(app):
-    """A test client of the app."""
-    return app.test_client()
-
-
-@pytest.fixture
-def other_employer(db_url):
-    """A second employer 87654321, whose batches the first must never see."""
-    from registry.accounts import create_employer
-    from registry.uow import UnitOfWork
-
-    with UnitOfWork.for_url(db_url) as uow:
-        emp, _ = create_employer(uow.session, "87654321", "另一家单位", OTHER_PASSWORD)
-        uow.commit()
-        return emp.id
-
-
-@pytest.fixture
-def reviewer(db_url):
-    """An agency reviewer account."""
+def reviewer_account(db_url):
+    """An agency reviewer account (no web session needed: the API uses tokens)."""
     from registry.accounts import create_reviewer
     from registry.uow import UnitOfWork
 
@@ -91,32 +60,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def person_id(birth: str, seq: str) -> str:
-    """A valid 18-digit 上虞 ID number born on `birth` (YYYYMMDD); odd `seq` = male."""
-    first17 = "330682" + birth + seq
-    return first17 + check_char(first17)
-
-
-def person_add_row(name: str, id_number: str, gender: str, birth: str) -> list[str]:
-    """One correct 人员增加 row for this month."""
-    month = dt.date.today().strftime("%Y%m")
-    born = f"{birth[:4]}-{birth[4:6]}-{birth[6:]}"
-    return [
-        name, "居民身份证", id_number, gender, born, "汉族", "城镇", "工人", "劳动合同制",
-        "", "新参保", month, "6500", "是", "是", "是", "是", "13812345678", "",
-    ]  # fmt: skip
-
-
 def sheet_with_one_bad_row() -> bytes:
     """Two correct rows (Excel rows 3, 4) and one with a wrong check character (row 5)."""
-    bad = person_id("19920304", "124")
-    bad = bad[:-1] + ("0" if bad[-1] != "0" else "1")
-    rows = [
-        person_add_row("王小明", person_id("19900115", "123"), "男", "19900115"),
-        person_add_row("李小红", person_id("19950620", "246"), "女", "19950620"),
-        person_add_row("赵大力", bad, "女", "19920304"),
-    ]
-    return xlsx_bytes("person_add", rows)
+    good = make_id(2)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    rows = [person_add_row(0), person_add_row(1), person_add_row(2, 证件号码=bad)]
+    return person_add_sheet(rows)
 
 
 def upload(client, token, data: bytes, name="人员增加.xlsx", **form):
@@ -300,7 +249,7 @@ def test_report_and_corrections_download(client):
     for name in ("report.xlsx", "corrections.xlsx"):
         resp = client.get(f"/api/v1/batches/{batch_id}/{name}", headers=bearer(token))
         assert resp.status_code == 200, resp.data[:300]
-        assert resp.mimetype == XLSX and resp.data.startswith(b"PK")
+        assert resp.mimetype == XLSX_MIME and resp.data.startswith(b"PK")
         assert "attachment" in resp.headers["Content-Disposition"]
 
 
@@ -322,7 +271,7 @@ def test_template_download(client):
     token = token_for(client)
     for kind in KINDS:
         resp = client.get(f"/api/v1/templates/{kind}.xlsx", headers=bearer(token))
-        assert resp.status_code == 200 and resp.mimetype == XLSX
+        assert resp.status_code == 200 and resp.mimetype == XLSX_MIME
         assert resp.data.startswith(b"PK")
     resp = client.get("/api/v1/templates/no_such_kind.xlsx", headers=bearer(token))
     assert_json_error(resp, 404, "unknown_kind")
@@ -396,7 +345,7 @@ def test_another_employers_batch_is_404_like_a_missing_one(client, other_employe
     assert resp.status_code == 404 and resp.data == missing.data
 
 
-def test_reviewer_reads_every_batch_but_cannot_upload(client, reviewer):
+def test_reviewer_reads_every_batch_but_cannot_upload(client, reviewer_account):
     batch_id = uploaded_batch(client, token_for(client))
     token = token_for(client, REVIEWER_LOGIN, REVIEWER_PASSWORD)
     assert client.get(f"/api/v1/batches/{batch_id}", headers=bearer(token)).status_code == 200
