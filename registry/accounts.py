@@ -16,6 +16,9 @@ from registry.models import AuditEntry, Employer, User, utcnow
 LOGIN_PREFIX = "330682"
 EMPLOYER_CODE = re.compile(r"^\d{8}$")
 _hasher = PasswordHasher()
+# Verified against when the user name is unknown, so a failed login takes as long either
+# way and response times do not reveal which user names exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -86,6 +89,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.username == username.strip()))
     now = utcnow()
     if user is None:
+        verify_password(_DUMMY_HASH, password)
         return None, "用户名或密码不正确。"
     if user.locked_until and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
