@@ -35,7 +35,7 @@ class SheetTable:
         for col in spec.headers:
             i = positions.get(col)
             data[col] = [r[i] for r in self.rows] if i is not None else [""] * len(self.rows)
-        return pd.DataFrame(data, index=pd.Index(self.excel_rows, name="row"), dtype=object)
+        return pd.DataFrame(data, index=pd.Index(self.excel_rows, name="row"), dtype="str")
 
 
 def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> SheetTable:
@@ -128,17 +128,17 @@ def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
 def _data_rows(
     rows: list[list[str]], header_idx: int, width: int
 ) -> tuple[list[list[str]], list[int]]:
-    data, numbers = [], []
     note_col = next(
         (i for i, h in enumerate(rows[header_idx]) if clean_header(h) == ERROR_NOTE_COLUMN), None
     )
+    data, numbers = [], []
     for i in range(header_idx + 1, len(rows)):
         row = rows[i]
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        cells = row[:width]
-        if not any(c.strip() for j, c in enumerate(cells) if j != note_col):
-            continue  # blank rows (and rows holding only our own error note) are not data
-        data.append(cells)
-        numbers.append(i + 1)
+        cells = row[:width] if len(row) >= width else row + [""] * (width - len(row))
+        if note_col is not None and cells[note_col]:
+            cells = cells[:note_col] + [""] + cells[note_col + 1 :]
+        # Blank rows (and rows holding only our own error note) are not data.
+        if "".join(cells).strip():
+            data.append(cells)
+            numbers.append(i + 1)
     return data, numbers

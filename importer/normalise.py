@@ -19,6 +19,7 @@ _INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060)}
 _DOTS = {ord(c): "·" for c in "•・‧∙⋅"}
 _TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
 _ESCAPED = r"^'(?=[=+\-@])"
+_NEEDS_TRANSLATION = "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial numbers of 1900-01-01 .. 2099-12-31: a bare number in this range in a date
 # column is a date Excel stored without a date format.
@@ -29,15 +30,12 @@ def normalise(
     df: pd.DataFrame, spec: KindSpec, letters: dict[str, str]
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """The sheet with every cell normalised, and the warnings normalising produced."""
-    # The apostrophe our own files put before formula-like text (excel_safe) comes off again.
-    out = df.apply(
-        lambda col: col.str.translate(_TABLE).str.strip().str.replace(_ESCAPED, "", regex=True)
-    )
+    out = df.apply(_clean_text)
     warnings: list[RowError] = []
     for col in spec.columns:
         series = out[col.name]
         if col.type == "name":
-            out[col.name] = series.str.translate(_DOTS).str.replace(r"\s+", " ", regex=True)
+            out[col.name] = _only_where(series, "[•・‧∙⋅]|\\s\\s", lambda c: c.str.translate(_DOTS).str.replace(r"\s+", " ", regex=True))
         elif col.type == "id":
             out[col.name], found = _ids(series, out, letters)
             warnings.extend(found)
@@ -54,6 +52,26 @@ def normalise(
         if col.default:
             out[col.name] = out[col.name].mask(out[col.name].eq(""), col.default)
     return out, warnings
+
+
+def _only_where(col: pd.Series, pattern: str, fix) -> pd.Series:
+    """Apply the (slow, per-cell) `fix` only to cells matching `pattern`."""
+    hit = col.str.contains(pattern, regex=True)
+    return col.mask(hit, fix(col[hit])) if hit.any() else col
+
+
+def _clean_text(col: pd.Series) -> pd.Series:
+    """Full-width → half-width, invisible characters out, trimmed; and the apostrophe our
+    own files put before formula-like text (excel_safe) taken off again. The slow
+    per-character translation runs only on the few cells that need it."""
+    odd = col.str.contains(_NEEDS_TRANSLATION, regex=True)
+    if odd.any():
+        col = col.mask(odd, col[odd].str.translate(_TABLE))
+    col = col.str.strip()
+    quoted = col.str.startswith("'")
+    if quoted.any():
+        col = col.mask(quoted, col[quoted].str.replace(_ESCAPED, "", regex=True))
+    return col
 
 
 def _ids(
@@ -96,7 +114,25 @@ def _serials(series: pd.Series) -> pd.Series:
     return (EXCEL_EPOCH + pd.to_timedelta(numeric.where(ok), unit="D")).where(ok)
 
 
+def _rewrite_others(series: pd.Series, canonical: str, rewrite) -> pd.Series:
+    """Run `rewrite` only on cells not already in the `canonical` form (nearly all are)."""
+    todo = ~(series.eq("") | series.str.fullmatch(canonical))
+    if not todo.any():
+        return series
+    return series.mask(todo, rewrite(series[todo]))
+
+
 def normalise_dates(series: pd.Series) -> pd.Series:
+    """Dates to `YYYY-MM-DD` (see `_spell_dates`)."""
+    return _rewrite_others(series, r"\d{4}-\d{2}-\d{2}", _spell_dates)
+
+
+def normalise_months(series: pd.Series) -> pd.Series:
+    """Months to `YYYYMM` (see `_spell_months`)."""
+    return _rewrite_others(series, r"\d{6}", _spell_months)
+
+
+def _spell_dates(series: pd.Series) -> pd.Series:
     """Dates to `YYYY-MM-DD`: Excel serials, `2024/1/5`, `2024.1.5`, `2024年1月5日`, `20240105`,
     and a midnight time part. Anything else is left as typed for the check to report."""
     text = series.str.replace(r" 00:00:00$", "", regex=True)
@@ -110,7 +146,7 @@ def normalise_dates(series: pd.Series) -> pd.Series:
     return out.mask(serial.notna(), serial.dt.strftime("%Y-%m-%d"))
 
 
-def normalise_months(series: pd.Series) -> pd.Series:
+def _spell_months(series: pd.Series) -> pd.Series:
     """Months to `YYYYMM`: Excel dates, `2026-11`, `2026/11`, `2026.11`, `2026年11月`.
     A one-digit month after a dot (`2026.1`) stays as typed: it may be October."""
     text = series.str.replace(r" 00:00:00$", "", regex=True)

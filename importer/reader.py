@@ -72,8 +72,13 @@ def _sheets_of(book, file_type: str) -> Workbook:
         if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
             continue
         raw = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        sheets.append(RawSheet(meta.name, [[cell_text(v) for v in row] for row in raw]))
+        sheets.append(RawSheet(meta.name, [_row_text(row) for row in raw]))
     return Workbook(file_type, sheets, marker)
+
+
+def _row_text(row: list[object]) -> list[str]:
+    """A row's cells as text; most cells already are text, so those skip the call."""
+    return [v if type(v) is str else cell_text(v) for v in row]
 
 
 def _marker(rows: list[list[object]]) -> dict[str, str]:
