@@ -123,11 +123,16 @@ def mark_failed(uow: UnitOfWork, batch_id: int) -> None:
 
 def enqueue(batch_id: int, app: Celery | None = None) -> None:
     """Queue stored batch `batch_id`; a publish that fails is logged and left to recovery."""
-    if app is None:
-        from worker.app import celery as app
+    target = app if app is not None else _default_app()
     try:
-        app.tasks[TASK_NAME].apply_async((batch_id,))
+        target.tasks[TASK_NAME].apply_async((batch_id,))
     except INFRA_ERRORS:
         # The batch is stored as queued: the recovery pass re-enqueues it once the broker
         # is back, so the upload succeeds for the user instead of failing on a broker blip.
         log.exception("could not queue batch %s; the recovery pass will", batch_id)
+
+
+def _default_app() -> Celery:
+    from worker.app import celery
+
+    return celery

@@ -57,7 +57,13 @@ class Stack:
         return batch_state(self.database_url, batch_id)
 
 
-@pytest.fixture(params=["embedded", "redis"])
+# Tests on Redis share its database 15 (and so the queue): one xdist worker runs them all.
+REDIS = pytest.param(
+    "redis", marks=[pytest.mark.redis, pytest.mark.postgres, pytest.mark.xdist_group("redis")]
+)
+
+
+@pytest.fixture(params=["embedded", REDIS])
 def stack(request, tmp_path):
     """The embedded default (SQLite, no services) or the scaled-out one (PostgreSQL + Redis)."""
     if request.param == "embedded":

@@ -66,6 +66,8 @@ def test_file_lease_is_exclusive_and_dies_with_its_holder(tmp_path):
     assert not lease.is_held()  # the kernel dropped the lock of the killed process
 
 
+@pytest.mark.redis
+@pytest.mark.xdist_group("redis")
 def test_redis_lease_is_kept_alive_while_held_and_expires_when_its_holder_dies(redis_url):
     lease, other = RedisLease(redis_url, 7, 1), RedisLease(redis_url, 7, 1)
     assert lease.acquire()
@@ -82,6 +84,8 @@ def test_redis_lease_is_kept_alive_while_held_and_expires_when_its_holder_dies(r
     assert not other.is_held()
 
 
+@pytest.mark.redis
+@pytest.mark.xdist_group("redis")
 def test_requeue_is_claimed_once_per_window(tmp_path, redis_url):
     for lease in (FileLease(tmp_path, 3), RedisLease(redis_url, 3, 5)):
         assert lease.claim_requeue(600)
