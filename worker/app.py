@@ -101,19 +101,22 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                                       "interval_step": 1, "interval_max": 3},
         "worker_hijack_root_logger": True,
         "imports": ["worker.tasks"],
+        "broker_transport_options": _transport_options(settings),
     }  # fmt: skip
+    return conf
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
     if settings.redis_url:
-        conf["broker_transport_options"] = {
+        return {
             "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
             "socket_connect_timeout": 5,
             "socket_timeout": 30,
         }
-    else:
-        # The SQLite file lives in the data dir, which may not exist yet on a fresh setup.
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # Options go to create_engine: wait for the file lock rather than fail at once.
-        conf["broker_transport_options"] = {"connect_args": {"timeout": 30}}
-    return conf
+    # The SQLite file lives in the data dir, which may not exist yet on a fresh setup.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # These options go to create_engine: wait for SQLite's file lock rather than fail.
+    return {"connect_args": {"timeout": 30}}
 
 
 def make_celery(

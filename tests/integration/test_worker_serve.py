@@ -125,6 +125,25 @@ def embedded_worker(server) -> int:
     return next(iter(pids))
 
 
+def process_one_upload(server, url: str) -> dict:
+    """Store a 30-row upload, queue it as the web would, wait until it is done."""
+    with UnitOfWork.for_url(url) as uow:
+        employer, _ = create_employer(uow.session, "87654321", "测试单位", "Passw0rd!")
+        uow.commit()
+    data = xlsx_bytes("person_add", roster_rows(30))
+    batch_id = create_batch(UnitOfWork.for_url(url), employer.id, "a.xlsx", data, BatchOptions())
+    app = make_celery(settings_of(server["env"]))
+    enqueue(batch_id, app)
+    app.close()
+    return wait_for(
+        lambda: batch_state(url, batch_id),
+        lambda s: s["status"] == "done",
+        120,
+        "the batch",
+        server["log"],
+    )
+
+
 def test_serve_runs_web_and_worker_restarts_the_worker_and_stops_on_ctrl_c(served, sqlite_url):
     base = f"http://127.0.0.1:{served['port']}"
     wait_for(
@@ -137,27 +156,7 @@ def test_serve_runs_web_and_worker_restarts_the_worker_and_stops_on_ctrl_c(serve
     assert f"{base}/" in served["log"]()
     worker_pid = embedded_worker(served)
 
-    with UnitOfWork.for_url(sqlite_url) as uow:
-        employer, _ = create_employer(uow.session, "87654321", "测试单位", "Passw0rd!")
-        uow.commit()
-    batch_id = create_batch(
-        UnitOfWork.for_url(sqlite_url),
-        employer.id,
-        "a.xlsx",
-        xlsx_bytes("person_add", roster_rows(30)),
-        BatchOptions(),
-    )
-    app = make_celery(settings_of(served["env"]))
-    enqueue(batch_id, app)
-    app.close()
-    state = wait_for(
-        lambda: batch_state(sqlite_url, batch_id),
-        lambda s: s["status"] == "done",
-        120,
-        "the batch",
-        served["log"],
-    )
-    assert state["applied"] == 30
+    assert process_one_upload(served, sqlite_url)["applied"] == 30
 
     os.killpg(worker_pid, signal.SIGKILL)  # the worker dies: serve starts another
     wait_for(
