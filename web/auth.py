@@ -35,12 +35,18 @@ def load_logged_in_user() -> None:
         return
     with uow() as work:
         user = work.session.get(User, user_id)
-        if user is None:
+        if user is None or session.get("password_stamp") != _password_stamp(user):
+            # Deleted user, or the password changed since this session logged in.
             session.clear()
             return
         g.user = user
         if user.employer_id is not None:
             g.employer = work.session.get(Employer, user.employer_id)
+
+
+def _password_stamp(user: User) -> str:
+    # Changing the password ends every other session of that user.
+    return user.password_changed_at.isoformat() if user.password_changed_at else ""
 
 
 def login_required(view: Callable) -> Callable:
@@ -67,20 +73,27 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; counts failures and locks the account after too many."""
+    if g.user is not None and request.method == "GET":
+        return redirect(url_for("main.index"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user_id, error = _check_login(form.username.data.strip(), form.password.data)
-        if user_id is not None:
-            session.clear()
-            session.permanent = True
-            session["user_id"] = user_id
+        user, error = _check_login(form.username.data.strip(), form.password.data)
+        if user is not None:
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     status = 200 if request.method == "GET" else 400
     return render_template("auth/login.html", form=form, error=error), status
 
 
-def _check_login(username: str, password: str) -> tuple[int | None, str | None]:
+def _start_session(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["password_stamp"] = _password_stamp(user)
+
+
+def _check_login(username: str, password: str) -> tuple[User | None, str | None]:
     config = current_app.config
     with uow() as work:
         user, reason = authenticate(
@@ -95,7 +108,7 @@ def _check_login(username: str, password: str) -> tuple[int | None, str | None]:
             AuditEntry(actor=username[:40], action=action, detail={"ip": request.remote_addr})
         )
         work.commit()  # failures count towards the lockout, so they are kept too
-        return (user.id if user else None), reason
+        return user, reason
 
 
 @bp.route("/logout", methods=["POST"])
@@ -131,4 +144,5 @@ def _change(old: str, new: str, new_again: str) -> str | None:
         except AccountError as exc:
             return str(exc)
         work.commit()
+        _start_session(user)  # other sessions end; this one carries the new stamp
     return None

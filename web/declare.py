@@ -45,32 +45,8 @@ def _form_errors(form: UploadForm) -> str | None:
     return " ".join(messages) or None
 
 
-@bp.route("/", methods=["GET", "POST"])
-@login_required
-def center():
-    """申报中心: every template, a generic upload (kind detected), the employer's batches."""
-    employer_id = own_employer_id()
-    form = UploadForm()
-    error = None
-    if form.validate_on_submit():
-        response, error = handle_upload(form, None)
-        if response is not None:
-            return response
-    elif request.method == "POST":
-        error = _form_errors(form)
-    with uow() as work:
-        batches = batches_page(work.session, employer_id, page=page_arg(), per_page=20)
-    status = 400 if error else 200
-    return render_template(
-        "declare/center.html", form=form, error=error, kinds=KINDS.values(), batches=batches
-    ), status
-
-
-@bp.route("/<kind>", methods=["GET", "POST"])
-@login_required
-def kind_page(kind: str):
-    """One declaration kind: what it is for, its template, an upload, its last batches."""
-    spec = _spec_or_404(kind)
+def _upload_page(template: str, kind: str | None, per_page: int, **context):
+    """GET shows the page; POST stores the upload and redirects, or shows why not (400)."""
     employer_id = own_employer_id()
     form = UploadForm()
     error = None
@@ -81,11 +57,26 @@ def kind_page(kind: str):
     elif request.method == "POST":
         error = _form_errors(form)
     with uow() as work:
-        batches = batches_page(work.session, employer_id, kind=kind, page=page_arg(), per_page=10)
-    status = 400 if error else 200
-    return render_template(
-        "declare/kind.html", spec=spec, form=form, error=error, batches=batches
-    ), status
+        batches = batches_page(
+            work.session, employer_id, kind=kind, page=page_arg(), per_page=per_page
+        )
+    page = render_template(template, form=form, error=error, batches=batches, **context)
+    return page, 400 if error else 200
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def center():
+    """申报中心: every template, a generic upload (kind detected), the employer's batches."""
+    return _upload_page("declare/center.html", None, 20, kinds=KINDS.values())
+
+
+@bp.route("/<kind>", methods=["GET", "POST"])
+@login_required
+def kind_page(kind: str):
+    """One declaration kind: what it is for, its template, an upload, its last batches."""
+    spec = _spec_or_404(kind)
+    return _upload_page("declare/kind.html", kind, 10, spec=spec)
 
 
 @bp.route("/<kind>/template.xlsx")

@@ -107,3 +107,16 @@ def test_password_change_then_login_with_the_new_one(clerk, client):
     assert "密码已修改" in clerk.get("/").get_data(as_text=True)
     assert login(client).status_code == 400
     assert login(client, password="N3w-Passw0rd").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, clerk):
+    elsewhere = app.test_client()
+    assert login(elsewhere).status_code == 302
+    assert _change(clerk, CLERK_PASSWORD, "N3w-Passw0rd", "N3w-Passw0rd").status_code == 302
+    assert clerk.get("/").status_code == 200  # the session that changed it stays
+    assert elsewhere.get("/").status_code == 302  # the other one must log in again
+
+
+def test_login_page_of_a_logged_in_user_goes_home(clerk):
+    response = clerk.get("/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -111,3 +111,12 @@ def test_api_is_exempt_from_csrf(csrf_client):
         "/api/v1/token", json={"username": CLERK_LOGIN, "password": CLERK_PASSWORD}
     )
     assert response.status_code == 200
+
+
+def test_oversize_upload_with_csrf_on_still_gets_the_chinese_message(db_url, employer_id):
+    client = make_app(db_url, WTF_CSRF_ENABLED=True, MAX_CONTENT_LENGTH=32 * 1024).test_client()
+    _login_with_token(client)
+    form = {"file": (io.BytesIO(b"0" * 64 * 1024), "big.xlsx")}
+    response = client.post("/declare/person_add", data=form, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "超过了 32 KB 的上限" in response.get_data(as_text=True)
