@@ -3,6 +3,8 @@ an 导出Excel download of the whole list."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, g, render_template, request
 
 from registry.batch_queries import all_batches, batches_page, employer_names, page_of
@@ -12,7 +14,7 @@ from validators.specs import KINDS
 from web.auth import login_required
 from web.db import is_reviewer, own_employer_id, scope_employer_id, uow
 from web.exports import xlsx_response, xlsx_table
-from web.formatting import batch_status, datetime, kind_title, money, month
+from web.formatting import batch_status, datetime, kind_title, month
 from web.main import page_arg
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
@@ -26,10 +28,25 @@ def insurance_names(codes: list[str]) -> str:
     return "、".join(INSURANCE_SHORT_NAMES.get(c, c) for c in codes)
 
 
+# Sortable roster columns: name A→Z, the newest enrolment first, the highest base first.
+ROSTER_SORTS = {
+    "name": (lambda e: (e["status"] != "active", e["name"], e["id_number"]), False),
+    "start_month": (lambda e: (e["start_month"] or "", e["name"]), True),
+    "base": (lambda e: (Decimal(e["base"] or 0), e["name"]), True),
+}
+
+
+def roster_sort() -> str:
+    """The roster's sort column from the query string (姓名 by default)."""
+    sort = request.args.get("sort", "")
+    return sort if sort in ROSTER_SORTS else "name"
+
+
 def _roster_entries() -> list[dict]:
     with uow() as work:
         entries = roster(work.session, own_employer_id())
-    return sorted(entries, key=lambda e: (e["status"] != "active", e["name"], e["id_number"]))
+    key, reverse = ROSTER_SORTS[roster_sort()]
+    return sorted(entries, key=key, reverse=reverse)
 
 
 def _status_filter(entries: list[dict]) -> list[dict]:
@@ -44,7 +61,7 @@ def roster_page():
     entries = _roster_entries()
     page = page_of(_status_filter(entries), page_arg(), ROSTER_PER_PAGE)
     return render_template(
-        "queries/roster.html", page=page, statuses=ROSTER_STATUS, total=len(entries),
+        "queries/roster.html", page=page, statuses=ROSTER_STATUS, total=len(entries), sort=roster_sort(),
         active=sum(1 for e in entries if e["status"] == "active"), insurance_names=insurance_names,
     )  # fmt: skip
 
@@ -56,7 +73,7 @@ def roster_export():
     headers = ["姓名", "证件号码", "状态", "参保险种", "缴费基数(元)", "参保年月", "停保年月"]
     rows = [
         [e["name"], e["id_number"], ROSTER_STATUS.get(e["status"], e["status"]),
-         insurance_names(e["insurances"]), money(e["base"]), month(e["start_month"]),
+         insurance_names(e["insurances"]), Decimal(e["base"]) if e["base"] else None, month(e["start_month"]),
          month(e["end_month"])]
         for e in _status_filter(_roster_entries())
     ]  # fmt: skip

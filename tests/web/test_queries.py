@@ -90,3 +90,15 @@ def test_batch_list_export(clerk, done_batch):
 def test_reviewer_batch_list_names_the_employer(reviewer, done_batch):
     html = reviewer.get("/queries/batches").get_data(as_text=True)
     assert "上虞示例制造有限公司(12345678)" in html
+
+
+def test_roster_sorts_by_base_highest_first(clerk):
+    rows = [person_add_row(0, 月缴费工资="6000"), person_add_row(1, 月缴费工资="9000")]
+    batch_id_of(upload(clerk, person_add_sheet(rows)))
+    by_name = clerk.get("/queries/roster").get_data(as_text=True)
+    assert by_name.index("330682********0014") < by_name.index("330682********0030")  # 张伟, 王芳
+    by_base = clerk.get("/queries/roster?sort=base").get_data(as_text=True)
+    assert by_base.index("9,000.00") < by_base.index("6,000.00")
+    assert 'aria-sort="descending"' in by_base
+    export = _cells(clerk.get("/queries/roster.xlsx?sort=base").data)
+    assert [r[4] for r in export[1:]] == [9000, 6000]
