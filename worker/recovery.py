@@ -122,8 +122,10 @@ class RecoveryLoop:
         while True:
             try:
                 recover(self.app)
-            except Exception:  # a database or broker outage: try again next time
-                log.warning("recovery pass failed; retrying in %ss", interval, exc_info=True)
+            except Exception as exc:  # an outage, or a schema not created yet: try again later
+                first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.warning("recovery pass failed (%s); retrying in %ss", first_line, interval)
+                log.debug("recovery pass failure", exc_info=True)
             if self._stop.wait(interval):
                 return
 
