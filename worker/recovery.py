@@ -1,7 +1,8 @@
 """Recovery of batches whose message was lost (see `worker.tasks` for the whole design).
 
-When a worker is ready, and then every `SHEBAO_RECOVER_INTERVAL_SECONDS`, its main process
-looks for batches that should be moving and are not:
+When a worker is ready, once more when a lease of a worker that died just before has
+expired (`SHEBAO_LEASE_SECONDS` + 5 s), and then every `SHEBAO_RECOVER_INTERVAL_SECONDS`,
+its main process looks for batches that should be moving and are not:
 
 - `running` with no live lease: the worker processing it died (SIGKILL, OOM, power);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
@@ -119,15 +120,19 @@ class RecoveryLoop:
 
     def _run(self) -> None:
         interval = self.app.tuning.recover_interval_seconds
+        # The second pass comes once a lease left by a worker that died just before this
+        # one started (a container restarted after an OOM kill) has surely expired.
+        wait = min(interval, self.app.tuning.lease_seconds + 5)
         while True:
             try:
                 recover(self.app)
             except Exception as exc:  # an outage, or a schema not created yet: try again later
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                log.warning("recovery pass failed (%s); retrying in %ss", first_line, interval)
+                log.warning("recovery pass failed (%s); retrying in %ss", first_line, wait)
                 log.debug("recovery pass failure", exc_info=True)
-            if self._stop.wait(interval):
+            if self._stop.wait(wait):
                 return
+            wait = interval
 
 
 _loops: list[RecoveryLoop] = []
