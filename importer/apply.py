@@ -38,10 +38,18 @@ STOP_SQLITE = (
 STOP_PG = STOP_SQLITE.replace("?", "%s")
 
 
-def lock_employer(session: Session, employer_id: int) -> None:
-    """Serialise writers of one employer until the end of the current transaction."""
-    session.execute(
-        text("UPDATE employers SET risk_class = risk_class WHERE id = :id"), {"id": employer_id}
+def lock_employer(session: Session, employer_id: int) -> int:
+    """Serialise writers of one employer until the end of the current transaction, and
+    return the employer's write sequence after this writer's bump."""
+    params = {"id": employer_id}
+    session.execute(text("UPDATE employers SET apply_seq = apply_seq + 1 WHERE id = :id"), params)
+    return write_sequence(session, employer_id)
+
+
+def write_sequence(session: Session, employer_id: int) -> int:
+    """How many writing transactions this employer's registry rows have seen."""
+    return session.scalar(
+        text("SELECT apply_seq FROM employers WHERE id = :id"), {"id": employer_id}
     )
 
 
@@ -49,14 +57,22 @@ def _none(value: str) -> str | None:
     return value or None
 
 
+def columns(rows: pd.DataFrame, *names: str) -> list[list]:
+    """Whole columns as Python lists: iterating Arrow-backed cells one by one is slow."""
+    return [rows[n].tolist() for n in names]
+
+
 def apply_person_add(session: Session, rows: pd.DataFrame, employer_id: int, batch_id: int) -> None:
     """Register the persons of `rows`, enrol them in each insurance marked 是, set bases."""
     now = db_now()
+    cols = columns(rows, "证件号码", "证件类型", "姓名", "性别", "出生日期", "民族", "户口性质",
+                   "个人身份", "联系电话", "参加工作日期")  # fmt: skip
     persons = [
-        (r.证件号码, r.证件类型, r.姓名, r.性别, r.出生日期, _none(r.民族), r.户口性质, r.个人身份,
-         r.联系电话, _none(r.参加工作日期), now)
-        for r in rows.itertuples()
-    ]  # fmt: skip
+        (pid, kind, name, sex, born, _none(nation), hukou, identity, phone, _none(work), now)
+        for pid, kind, name, sex, born, nation, hukou, identity, phone, work in zip(
+            *cols, strict=True
+        )
+    ]
     upsert_rows(session, "persons", PERSON_COLUMNS, "id_number", persons)
     enrolments = []
     for column, ins in INSURANCE_COLUMNS.items():
@@ -64,23 +80,14 @@ def apply_person_add(session: Session, rows: pd.DataFrame, employer_id: int, bat
         enrolments.extend(
             (pid, employer_id, ins, month, "active", reason, form, batch_id)
             for pid, month, reason, form in zip(
-                chosen["证件号码"],
-                chosen["参保年月"],
-                chosen["增加原因"],
-                chosen["用工形式"],
-                strict=True,
+                *columns(chosen, "证件号码", "参保年月", "增加原因", "用工形式"), strict=True
             )
         )
     insert_rows(session, "enrolments", ENROLMENT_COLUMNS, enrolments)
     bases = [
         (pid, employer_id, month, wage, base, bool(clamped), batch_id)
         for pid, month, wage, base, clamped in zip(
-            rows["证件号码"],
-            rows["参保年月"],
-            rows["月缴费工资"],
-            rows["_base"],
-            rows["_clamped"],
-            strict=True,
+            *columns(rows, "证件号码", "参保年月", "月缴费工资", "_base", "_clamped"), strict=True
         )
     ]
     insert_rows(session, "contribution_bases", BASE_COLUMNS, bases)
@@ -93,7 +100,7 @@ def apply_person_remove(
     params = [
         (month, reason, pid, employer_id)
         for pid, month, reason in zip(
-            rows["证件号码"], rows["停保年月"], rows["减少原因"], strict=True
+            *columns(rows, "证件号码", "停保年月", "减少原因"), strict=True
         )
     ]
     update_rows(session, STOP_SQLITE, STOP_PG, params)

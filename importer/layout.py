@@ -74,7 +74,7 @@ def _pick_sheet(book: Workbook) -> tuple[RawSheet, int]:
 
 def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) -> str:
     marked = book.marker.get("kind")
-    kind = marked if marked in KINDS else _kind_from_headers(raw_header)
+    kind = marked if marked in KINDS else _kind_from_headers(raw_header, expected)
     if expected and kind != expected:
         raise FileRejected(
             "wrong_kind",
@@ -86,8 +86,14 @@ def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) ->
     return kind
 
 
-def _kind_from_headers(raw_header: list[str]) -> str:
+def _kind_from_headers(raw_header: list[str], expected: str | None = None) -> str:
     present = {clean_header(h) for h in raw_header}
+    # Told what the sheet should be, believe it unless the headers are unmistakably another
+    # kind's (all its required columns): a 人员增加 sheet that lost columns must be told
+    # which columns are missing, not that it is a 人员减少 template.
+    others = [s for s in KINDS.values() if s.kind != expected]
+    if expected in KINDS and not any(set(s.required) <= present for s in others):
+        return expected
 
     def score(spec: KindSpec) -> tuple[bool, float]:
         have_required = set(spec.required) <= present

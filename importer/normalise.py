@@ -21,9 +21,11 @@ _TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
 _ESCAPED = r"^'(?=[=+\-@])"
 _NEEDS_TRANSLATION = "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# Excel serial numbers of 1900-01-01 .. 2099-12-31: a bare number in this range in a date
-# column is a date Excel stored without a date format.
-SERIAL_RANGE = (1, 73415)
+# Excel serial numbers of 1900-03-01 .. 2099-12-31: a bare number in this range in a date
+# column is a date Excel stored without a date format. Below 61 Excel counts its fictitious
+# 1900-02-29, so the epoch above would be a day off; such small numbers (a "11" typed into
+# a month column) are left as typed for the check to report, not turned into 1900 dates.
+SERIAL_RANGE = (61, 73050)
 
 
 def normalise(
@@ -35,7 +37,11 @@ def normalise(
     for col in spec.columns:
         series = out[col.name]
         if col.type == "name":
-            out[col.name] = _only_where(series, "[•・‧∙⋅]|\\s\\s", lambda c: c.str.translate(_DOTS).str.replace(r"\s+", " ", regex=True))
+            out[col.name] = _only_where(
+                series,
+                "[•・‧∙⋅]|\\s\\s",
+                lambda c: c.str.translate(_DOTS).str.replace(r"\s+", " ", regex=True),
+            )
         elif col.type == "id":
             out[col.name], found = _ids(series, out, letters)
             warnings.extend(found)

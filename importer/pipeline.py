@@ -16,13 +16,13 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from importer import record
-from importer.apply import APPLIERS, lock_employer
+from importer.apply import APPLIERS, lock_employer, write_sequence
 from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
 from importer.layout import locate_table
 from importer.reader import read_workbook
-from importer.registry_checks import check_against_registry
+from importer.registry_checks import RegistryVerdict, check_against_registry
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
 from validators.errors import RowError
@@ -70,6 +70,7 @@ def run_batch(
             return outcome
         record.set_phase(uow, batch, "validating", kind=table.kind, total=len(table.rows))
         verdict = clock.run("validate", evaluate_sheet, table, ctx)
+        del book, table  # the raw cells are no longer needed; reports re-read the file
         _process(uow, batch, verdict, ctx, chunk_rows, clock, outcome)
     return outcome
 
@@ -114,6 +115,8 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
 def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome) -> None:
     session, opts = uow.session, batch.options or {}
     record.set_phase(uow, batch, "checking")
+    # Read before the state: any write after this moment shows up as a changed sequence.
+    seen = _Sequence(write_sequence(session, batch.employer_id))
     judged = clock.run(
         "registry",
         check_against_registry,
@@ -137,7 +140,9 @@ def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome)
         status.update({r: "rejected" for r in to_apply})
     else:
         record.set_phase(uow, batch, "applying", done=len(status) - len(to_apply))
-        clock.run("apply", _apply_chunks, uow, batch, verdict, ctx, to_apply, chunk_rows, status)
+        clock.run(
+            "apply", _apply_chunks, uow, batch, verdict, ctx, to_apply, chunk_rows, status, seen
+        )
     outcome.status, outcome.issues = status, verdict.issues
     clock.run("record", record.finish, uow, batch, verdict, status)
 
@@ -157,12 +162,19 @@ def _initial_status(verdict: SheetVerdict, judged) -> dict[int, str]:
     return status
 
 
-def _apply_chunks(uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, status) -> None:
+@dataclass
+class _Sequence:
+    """The employer's write sequence as this batch last knew it."""
+
+    value: int
+
+
+def _apply_chunks(uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, status, seen) -> None:
     for start in range(0, len(rows), chunk_rows):
         chunk = pd.Index(rows[start : start + chunk_rows])
         for attempt in range(3):
             try:
-                _apply_chunk(uow, batch, verdict, ctx, chunk, status)
+                _apply_chunk(uow, batch, verdict, ctx, chunk, status, seen, force_check=attempt > 0)
                 break
             except IntegrityError:
                 # Another batch applied one of these keys between our check and write:
@@ -172,20 +184,26 @@ def _apply_chunks(uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, st
                     raise
 
 
-def _apply_chunk(uow, batch, verdict: SheetVerdict, ctx, chunk: pd.Index, status) -> None:
+def _apply_chunk(
+    uow, batch, verdict: SheetVerdict, ctx, chunk: pd.Index, status, seen, force_check: bool
+) -> None:
     session = uow.session
-    lock_employer(session, batch.employer_id)
-    again = check_against_registry(
-        session,
-        verdict.kind,
-        verdict.df,
-        chunk,
-        verdict.keys,
-        batch.employer_id,
-        batch.id,
-        ctx,
-        verdict.letters,
-    )
+    sequence = lock_employer(session, batch.employer_id)
+    again = RegistryVerdict()
+    if force_check or sequence != seen.value + 1:
+        # Someone else wrote this employer's rows since we judged them: judge this chunk
+        # again, under the lock, so what we apply cannot contradict what they applied.
+        again = check_against_registry(
+            session,
+            verdict.kind,
+            verdict.df,
+            chunk,
+            verdict.keys,
+            batch.employer_id,
+            batch.id,
+            ctx,
+            verdict.letters,
+        )
     late_errors = {e.row for e in again.errors}
     fresh = [
         r
@@ -196,6 +214,7 @@ def _apply_chunk(uow, batch, verdict: SheetVerdict, ctx, chunk: pd.Index, status
     record.insert_declarations(session, batch, verdict, fresh, "applied")
     batch.progress_done += len(chunk)
     uow.commit()
+    seen.value = sequence
     # Only after the commit: a rolled-back attempt must leave no trace in memory either.
     verdict.issues.extend(again.errors)
     for r in chunk:

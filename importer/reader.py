@@ -72,13 +72,18 @@ def _sheets_of(book, file_type: str) -> Workbook:
         if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
             continue
         raw = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        sheets.append(RawSheet(meta.name, [_row_text(row) for row in raw]))
+        for row in raw:
+            _to_text_in_place(row)
+        sheets.append(RawSheet(meta.name, raw))
     return Workbook(file_type, sheets, marker)
 
 
-def _row_text(row: list[object]) -> list[str]:
-    """A row's cells as text; most cells already are text, so those skip the call."""
-    return [v if type(v) is str else cell_text(v) for v in row]
+def _to_text_in_place(row: list) -> None:
+    """Turn a row's cells into text without copying the row (a sheet of 100,000 rows
+    would otherwise exist twice in memory); text cells, most of them, are left alone."""
+    for i, value in enumerate(row):
+        if type(value) is not str:
+            row[i] = cell_text(value)
 
 
 def _marker(rows: list[list[object]]) -> dict[str, str]:

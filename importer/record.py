@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from importer.apply import columns
 from registry.bulk import as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
@@ -83,14 +84,19 @@ def insert_declarations(session, batch: Batch, verdict, rows: list[int], status:
         return
     errors, warnings = _row_messages(verdict.issues)
     frame = verdict.df.loc[rows]
-    payloads = frame.to_dict("records")
+    names = list(frame.columns)
+    payloads = [
+        dict(zip(names, values, strict=True))
+        for values in zip(*columns(frame, *names), strict=True)
+    ]
+    keys = verdict.keys.loc[rows].tolist()
     now = db_now()
     records = [
         (batch.id, batch.employer_id, int(row), verdict.kind, payload["证件号码"] or None,
-         verdict.keys[row], as_json(_plain(payload)), status,
+         key, as_json(_plain(payload)), status,
          as_json(errors[row]) if row in errors else None,
          as_json(warnings[row]) if row in warnings else None, now)
-        for row, payload in zip(rows, payloads, strict=True)
+        for row, payload, key in zip(rows, payloads, keys, strict=True)
     ]  # fmt: skip
     insert_rows(session, "declarations", DECLARATION_COLUMNS, records)
 

@@ -6,9 +6,9 @@ or None, the same for both: ISO dates, JSON as text."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 
+import orjson
 from sqlalchemy.orm import Session
 
 Row = Sequence[object]
@@ -87,5 +87,5 @@ def db_now() -> str:
 
 
 def as_json(value: object) -> str:
-    """JSON text of a value (Chinese kept readable)."""
-    return json.dumps(value, ensure_ascii=False)
+    """JSON text of a value (UTF-8, Chinese kept readable); orjson, as this runs per row."""
+    return orjson.dumps(value).decode()

@@ -50,6 +50,9 @@ class Employer(Base):
     bank: Mapped[str | None] = mapped_column(String(100))
     bank_account: Mapped[str | None] = mapped_column(String(40))
     risk_class: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped by every transaction that writes this employer's registry rows (see
+    # importer.apply.lock_employer): a batch that sees it unchanged knows nobody else wrote.
+    apply_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -208,6 +211,16 @@ class BatchIssue(Base):
         Index("ix_issues_batch_row", "batch_id", "excel_row"),
         Index("ix_issues_batch_column", "batch_id", "column", "severity"),
     )
+
+
+class BatchReport(Base):
+    """A generated report workbook of a batch, kept so downloads are instant."""
+
+    __tablename__ = "batch_reports"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)  # report | corrections
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class AuditEntry(Base):

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('bank', sa.String(length=100), nullable=True),
     sa.Column('bank_account', sa.String(length=40), nullable=True),
     sa.Column('risk_class', sa.Integer(), nullable=False),
+    sa.Column('apply_seq', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
@@ -199,6 +200,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_issues_batch_column', ['batch_id', 'column', 'severity'], unique=False)
         batch_op.create_index('ix_issues_batch_row', ['batch_id', 'excel_row'], unique=False)
 
+    op.create_table('batch_reports',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=20), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], ),
+    sa.PrimaryKeyConstraint('batch_id', 'name')
+    )
     op.create_table('declarations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -231,6 +240,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_declarations_batch')
 
     op.drop_table('declarations')
+    op.drop_table('batch_reports')
     with op.batch_alter_table('batch_issues', schema=None) as batch_op:
         batch_op.drop_index('ix_issues_batch_row')
         batch_op.drop_index('ix_issues_batch_column')
