@@ -38,7 +38,9 @@ def _database(kind: str, workdir: Path) -> tuple[str, callable]:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}", drop
+    return PG_ADMIN.rsplit("/", 1)[0].replace(
+        "postgresql://", "postgresql+psycopg://"
+    ) + f"/{name}", drop
 
 
 def run_one(rows: int, db: str) -> dict:
@@ -67,7 +69,9 @@ def run_one(rows: int, db: str) -> dict:
             uow.commit()
         batch_id = create_batch(uow, employer.id, sheet.name, sheet.read_bytes())
         start = time.perf_counter()
-        outcome = run_batch(batch_id, uow, chunk_rows=5000, max_rows=10**6, today=dt.date(2026, 11, 29))
+        outcome = run_batch(
+            batch_id, uow, chunk_rows=5000, max_rows=10**6, today=dt.date(2026, 11, 29)
+        )
         imported = time.perf_counter() - start
         t = time.perf_counter()
         report = error_report(uow, batch_id)
@@ -75,14 +79,21 @@ def run_one(rows: int, db: str) -> dict:
         t = time.perf_counter()
         corrections = corrections_workbook(uow, batch_id)
         t_corr = time.perf_counter() - t
-        counts = {s: list(outcome.status.values()).count(s) for s in ("applied", "rejected", "unchanged")}
+        counts = {
+            s: list(outcome.status.values()).count(s) for s in ("applied", "rejected", "unchanged")
+        }
         return {
-            "rows": rows, "db": db, "spoiled": spoiled, "counts": counts,
+            "rows": rows,
+            "db": db,
+            "spoiled": spoiled,
+            "counts": counts,
             "phases": {k: round(v, 3) for k, v in outcome.timings.items()},
-            "import_s": round(imported, 3), "report_s": round(t_report, 3),
+            "import_s": round(imported, 3),
+            "report_s": round(t_report, 3),
             "corrections_s": round(t_corr, 3),
             "end_to_end_s": round(imported + t_report + t_corr, 3),
-            "report_mb": round(len(report) / 1e6, 1), "corrections_kb": round(len(corrections) / 1e3),
+            "report_mb": round(len(report) / 1e6, 1),
+            "corrections_kb": round(len(corrections) / 1e3),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
     finally:
@@ -91,10 +102,16 @@ def run_one(rows: int, db: str) -> dict:
 
 def _print(result: dict) -> None:
     rows = result["rows"]
-    print(f"\n== {rows:,} rows on {result['db']} ({result['spoiled']} spoiled) → {result['counts']}")
-    for phase, secs in {**result["phases"], "import (all phases)": result["import_s"],
-                        "error report": result["report_s"], "corrections": result["corrections_s"],
-                        "end to end": result["end_to_end_s"]}.items():
+    print(
+        f"\n== {rows:,} rows on {result['db']} ({result['spoiled']} spoiled) → {result['counts']}"
+    )
+    for phase, secs in {
+        **result["phases"],
+        "import (all phases)": result["import_s"],
+        "error report": result["report_s"],
+        "corrections": result["corrections_s"],
+        "end to end": result["end_to_end_s"],
+    }.items():
         rate = f"{rows / secs:>12,.0f} rows/s" if secs else ""
         print(f"  {phase:<22}{secs:>8.2f} s {rate}")
     print(f"  peak RSS {result['peak_rss_mb']} MB; report {result['report_mb']} MB")
@@ -113,8 +130,12 @@ def main() -> None:
         return
     for db in args.db:
         for rows in args.rows:
-            out = subprocess.run([sys.executable, "-m", "bench.bench_import", "--one", str(rows), db],
-                                 check=True, capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bench_import", "--one", str(rows), db],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             result = json.loads(out.stdout.strip().splitlines()[-1])
             print(json.dumps(result)) if args.json else _print(result)
 

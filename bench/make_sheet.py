@@ -54,7 +54,9 @@ def spoil(row: list[str], rng: random.Random) -> list[object]:
     return out
 
 
-def write_sheet(path: str, rows: int, month: str = "202611", bad_ratio: float = 0.01, seed: int = 7) -> int:
+def write_sheet(
+    path: str, rows: int, month: str = "202611", bad_ratio: float = 0.01, seed: int = 7
+) -> int:
     """Write the sheet; returns the number of spoiled rows."""
     rng = random.Random(seed)
     spoiled = 0
