@@ -100,6 +100,21 @@ def _process(batch_id: int, settings: Settings) -> None:
     except Exception:
         log.exception("batch %s failed with an unexpected error", batch_id)
         mark_failed(uow, batch_id)
+        return
+    _prepare_reports(uow, batch_id)
+
+
+def _prepare_reports(uow: UnitOfWork, batch_id: int) -> None:
+    """Build the batch's two workbooks now, so downloads are instant. The batch is already
+    done: a failure here only means the download builds them itself later."""
+    from importer.report import prepare_reports
+
+    try:
+        prepare_reports(uow, batch_id)
+    except Exception:
+        log.exception(
+            "reports of batch %s could not be prepared; they will be built on download", batch_id
+        )
 
 
 def batch_status(uow: UnitOfWork, batch_id: int) -> str | None:
