@@ -114,7 +114,7 @@ def test_worker_processes_an_upload_end_to_end(stack, workers):
     worker = workers(stack, "w1")
     started = time.monotonic()
     stack.enqueue(batch_id)
-    state = wait_finished(stack, batch_id, worker, timeout=120)
+    state = wait_finished(stack, batch_id, worker, timeout=300)
     print(f"[{stack.kind}] 301 rows processed in {time.monotonic() - started:.1f}s")
     assert state["status"] == "done", state
     assert (state["rows"], state["applied"], state["rejected"]) == (301, 300, 1)
@@ -129,11 +129,11 @@ def test_duplicate_messages_process_a_batch_once(stack, workers):
     for _ in range(3):  # a Redis redelivery or a recovery copy looks just like this
         stack.enqueue(batch_id)
     worker = workers(stack, "w1")
-    state = wait_finished(stack, batch_id, worker, timeout=120)
+    state = wait_finished(stack, batch_id, worker, timeout=300)
     assert (state["status"], state["applied"]) == ("done", 50), state
     # The copies arrive after the first finished (concurrency 1): they step aside.
     wait_for(
-        worker.log, lambda log: log.count("succeeded in") >= 3, 30, "all three copies", worker.log
+        worker.log, lambda log: log.count("succeeded in") >= 3, 120, "all three copies", worker.log
     )
     assert "nothing to do" in worker.log()
     counts = registry_counts(stack.database_url, stack.employer_id, batch_id)
@@ -145,7 +145,7 @@ def test_a_batch_whose_message_was_lost_is_recovered_when_a_worker_starts(stack,
     # Stored but never queued: the broker was down at upload time, or the message vanished.
     batch_id = stack.upload(xlsx_bytes("person_add", roster_rows(20)))
     worker = workers(stack, "w1", SHEBAO_STALE_QUEUED_MINUTES="0")
-    state = wait_finished(stack, batch_id, worker, timeout=120)
+    state = wait_finished(stack, batch_id, worker, timeout=300)
     assert (state["status"], state["applied"]) == ("done", 20), state
     assert f"re-enqueued batches left without a live worker: [{batch_id}]" in worker.log()
 

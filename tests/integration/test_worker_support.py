@@ -86,7 +86,7 @@ class WorkerProcess:
         self.env, self.log_path, self.name = env, log_path, name
         self.proc: subprocess.Popen | None = None
 
-    def start(self, ready_timeout: float = 60) -> WorkerProcess:
+    def start(self, ready_timeout: float = 180) -> WorkerProcess:
         """Start the worker and wait until it says it is ready."""
         command = [
             sys.executable, "-m", "celery", "-A", "worker.app:celery", "worker",
