@@ -75,10 +75,6 @@ def prepare_database(database_url: str) -> None:
 @click.option("--no-worker", is_flag=True, help="web only: workers run as `shebao worker`")
 def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     """Upgrade the database, then run the web app and an embedded worker until Ctrl-C."""
-    try:
-        import waitress
-    except ImportError:
-        raise click.ClickException("缺少 waitress: 请先 pip install waitress") from None
     from web import create_app
     from worker.embedded import EmbeddedWorker
 
@@ -90,12 +86,33 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     _announce(host, port, settings, embedded is not None)
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="shebao")
+        _run_web(app, host, port, threads)
     finally:
         if embedded is not None:
             click.echo("正在停止后台处理进程 ...")
             embedded.stop()
         click.echo("已停止。")
+
+
+def _run_web(app, host: str, port: int, threads: int) -> None:
+    """Serve under waitress until interrupted; Werkzeug's server only if waitress is absent."""
+    try:
+        import waitress
+    except ImportError:
+        click.echo(
+            "警告: 未安装 waitress (pip install waitress), 暂用 Werkzeug 的开发服务器。", err=True
+        )
+        from werkzeug.serving import make_server
+
+        server = make_server(host, port, app, threaded=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return
+    waitress.serve(app, host=host, port=port, threads=threads, ident="shebao")
 
 
 def _raise_keyboard_interrupt(_signum, _frame) -> None:
