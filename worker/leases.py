@@ -50,19 +50,20 @@ class FileLease:
     def acquire(self) -> bool:
         """Lock the file without waiting."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        for _ in range(3):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            if self._same_file(fd):
+                self._fd = fd
+                return True
+            # The holder released (unlinking the file) between our open and flock: we
+            # locked an orphan inode no one else sees. Open the path afresh.
             os.close(fd)
-            return False
-        # A holder unlinks the file on release: if ours was unlinked between open and flock,
-        # we locked an orphan inode that nobody else will see; treat that as "taken".
-        if not self._same_file(fd):
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
+        return False
 
     def _same_file(self, fd: int) -> bool:
         try:
