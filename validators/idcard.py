@@ -13,8 +13,10 @@ import pandas as pd
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 CHECK_CHARS = "10X98765432"
-ID18_PATTERN = re.compile(r"^\d{17}[\dX]$")
-ID15_PATTERN = re.compile(r"^\d{15}$")
+# ASCII digits only: `\d` would also accept other scripts' digits (٣, ３), which the
+# vectorised check below cannot encode and which are not valid in an ID number.
+ID18_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+ID15_PATTERN = re.compile(r"^[0-9]{15}$")
 # What an ID number looks like after Excel stored it as a number: 3.30682198001012E+17,
 # or the digits of such a float written out in full (ending in zeros).
 EXCEL_NUMBER_PATTERN = r"^\d(?:\.\d+)?[Ee]\+?\d+$"
@@ -28,7 +30,7 @@ def check_char(first17: str) -> str:
 
 def is_valid_id18(value: str) -> bool:
     """Whether `value` is 18 characters with a correct check character (birth not checked)."""
-    return bool(ID18_PATTERN.match(value)) and check_char(value[:17]) == value[17]
+    return bool(ID18_PATTERN.fullmatch(value)) and check_char(value[:17]) == value[17]
 
 
 def upgrade_id15(value: str) -> str:

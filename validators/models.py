@@ -96,15 +96,15 @@ class PersonAddModel(_SheetModel):
 
     @pa.dataframe_check(name="gender_mismatch")
     def _gender(cls, df: pd.DataFrame) -> pd.Series:
-        return row_rules.gender_matches_id(df)
+        return row_rules.gender_matches_id(df, validators.checks.today())
 
     @pa.dataframe_check(name="birth_mismatch")
     def _birth(cls, df: pd.DataFrame) -> pd.Series:
-        return row_rules.birth_matches_id(df)
+        return row_rules.birth_matches_id(df, validators.checks.today())
 
     @pa.dataframe_check(name="work_before_birth")
     def _work_start(cls, df: pd.DataFrame) -> pd.Series:
-        return row_rules.work_after_birth(df)
+        return row_rules.work_after_birth(df, validators.checks.today())
 
     @pa.dataframe_check(name="no_insurance")
     def _any_insurance(cls, df: pd.DataFrame) -> pd.Series:

@@ -26,11 +26,14 @@ def gb_typed(df: pd.DataFrame) -> pd.Series:
     return df["证件类型"].eq("") | df["证件类型"].isin(codes.GB11643_ID_TYPES)
 
 
-def valid_ids(df: pd.DataFrame) -> pd.Series:
-    """Rows whose ID is a complete, correct 18-character GB 11643 number."""
+def valid_ids(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
+    """Rows whose ID is a complete, correct 18-character GB 11643 number coding a birth
+    date that exists (and is not after `today`, when given)."""
     col = df["证件号码"]
     shaped = col.str.fullmatch(idcard.ID18_PATTERN.pattern)
-    return shaped & fields.id18_checksum(col) & (gb_typed(df) if "证件类型" in df else True)
+    born_ok = fields.id18_birth_date(col, pd.Timestamp.max if today is None else today)
+    ok = shaped & fields.id18_checksum(col) & born_ok
+    return ok & (gb_typed(df) if "证件类型" in df else True)
 
 
 def untyped_id_shape(col: pd.Series) -> pd.Series:
@@ -42,46 +45,46 @@ def untyped_id_shape(col: pd.Series) -> pd.Series:
     return fields.blank(col) | ~fields.id_not_excel_number(col) | ok18 | other
 
 
-def birth_dates(df: pd.DataFrame) -> pd.Series:
+def birth_dates(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """Birth date of each row: the 出生日期 cell when valid, else the one in the ID."""
     typed = pd.to_datetime(
         df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
     )
     from_id = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    good = valid_ids(df)
+    good = valid_ids(df, today)
     if good.any():
         from_id[good] = idcard.birth_dates_of(df.loc[good, "证件号码"])
     return typed.fillna(from_id)
 
 
-def gender_matches_id(df: pd.DataFrame) -> pd.Series:
+def gender_matches_id(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """性别 agrees with the gender digit of a valid ID."""
-    judged = valid_ids(df) & df["性别"].isin(codes.GENDERS)
+    judged = valid_ids(df, today) & df["性别"].isin(codes.GENDERS)
     ok = pd.Series(True, index=df.index)
     if judged.any():
         ok[judged] = idcard.genders_of(df.loc[judged, "证件号码"]).eq(df.loc[judged, "性别"])
     return ok
 
 
-def birth_matches_id(df: pd.DataFrame) -> pd.Series:
+def birth_matches_id(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """出生日期 agrees with the birth date in a valid ID."""
     typed = pd.to_datetime(
         df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
     )
-    judged = valid_ids(df) & typed.notna()
+    judged = valid_ids(df, today) & typed.notna()
     ok = pd.Series(True, index=df.index)
     if judged.any():
         ok[judged] = idcard.birth_dates_of(df.loc[judged, "证件号码"]).eq(typed[judged])
     return ok
 
 
-def work_after_birth(df: pd.DataFrame) -> pd.Series:
+def work_after_birth(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """参加工作日期, when given, is not before the birth date."""
     work = pd.to_datetime(
         df["参加工作日期"].where(df["参加工作日期"].str.fullmatch(fields.DATE_PATTERN)),
         errors="coerce",
     )
-    born = birth_dates(df)
+    born = birth_dates(df, today)
     return work.isna() | born.isna() | (work >= born)
 
 
@@ -105,7 +108,7 @@ def month_not_too_early(col: pd.Series, ctx: RuleContext) -> pd.Series:
 
 def old_enough(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     """The person turns `min_age` no later than the month of enrolment."""
-    born = birth_dates(df)
+    born = birth_dates(df, pd.Timestamp(ctx.today))
     born_index = born.dt.year * 12 + born.dt.month - 1
     age_months = _month_index(df["参保年月"]) - born_index
     return age_months.isna() | (age_months >= ctx.min_age * 12)
@@ -115,7 +118,7 @@ def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     """Statutory retirement month (YYYYMM, '' when unknown) of each row's person."""
     cats = [retirement.category(g, i) for g, i in zip(df["性别"], df["个人身份"], strict=True)]
     return retirement.retirement_months(
-        birth_dates(df), pd.Series(cats, index=df.index), ctx.retirement
+        birth_dates(df, pd.Timestamp(ctx.today)), pd.Series(cats, index=df.index), ctx.retirement
     )
 
 

@@ -99,7 +99,7 @@ def _age_fields(df: pd.DataFrame, idx: int, ctx: RuleContext) -> dict[str, objec
     from validators.row_rules import birth_dates, retirement_months_of
 
     row = df.loc[[idx]]
-    born = birth_dates(row).iloc[0]
+    born = birth_dates(row, pd.Timestamp(ctx.today)).iloc[0]
     retire = retirement_months_of(row, ctx).iloc[0]
     return {
         "born": "" if pd.isna(born) else born.strftime("%Y-%m-%d"),
