@@ -124,9 +124,13 @@ def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 
 def pension_before_retirement(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     """No pension enrolment in or after the month of statutory retirement age."""
+    # A woman's age depends on 个人身份: not judged until it is valid (a man's does not).
+    category_known = df["性别"].eq("男") | (
+        df["性别"].eq("女") & df["个人身份"].isin(codes.IDENTITIES)
+    )
     judged = (
         df["养老保险"].eq("是")
-        & df["性别"].isin(codes.GENDERS)
+        & category_known
         & df["参保年月"].str.fullmatch(fields.MONTH_PATTERN)
     )
     ok = pd.Series(True, index=df.index)

@@ -294,6 +294,22 @@ WOMAN_1976_03 = make_id("19760310", "122")  # worker: 2026-11; cadre: 2032-10
             {"证件号码": MAN_1966_07, "出生日期": "1966-07-10", "参保年月": "202612", "性别": ""},
             True,
         ),
+        # A woman's category is unknown while 个人身份 is blank or wrong: not judged.
+        ({"证件号码": WOMAN_1976_03, "性别": "女", "出生日期": "1976-03-10", "个人身份": ""}, True),
+        (
+            {"证件号码": WOMAN_1976_03, "性别": "女", "出生日期": "1976-03-10", "个人身份": "经理"},
+            True,
+        ),
+        # A man's retirement age does not depend on 个人身份.
+        (
+            {
+                "证件号码": MAN_1966_07,
+                "出生日期": "1966-07-10",
+                "参保年月": "202612",
+                "个人身份": "",
+            },
+            False,
+        ),
     ],
 )
 def test_pension_before_retirement(overrides, ok):

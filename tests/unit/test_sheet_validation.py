@@ -467,6 +467,14 @@ def test_retirement_age_depends_on_identity_for_women():
     assert check_add(person(**base, 个人身份="干部")) == []
 
 
+@pytest.mark.parametrize(("identity", "code"), [("", "required"), ("经理", "not_in_list")])
+def test_unknown_identity_of_a_woman_is_reported_once(identity, code):
+    # Without a valid 个人身份 her retirement age is unknown: no guessed retirement error.
+    woman = make_id("19750410", "122")  # cadre: 2031-08; worker: 2025-06
+    row = person(证件号码=woman, 性别="女", 出生日期="1975-04-10", 个人身份=identity)
+    assert found(check_add(row)) == [(3, "个人身份", "I", code)]
+
+
 @pytest.mark.parametrize(
     ("month", "code"),
     [
