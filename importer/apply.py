@@ -74,7 +74,7 @@ def apply_person_add(session: Session, rows: pd.DataFrame, employer_id: int, bat
         )
     ]
     upsert_rows(session, "persons", PERSON_COLUMNS, "id_number", persons)
-    enrolments = []
+    enrolments: list[tuple] = []
     for column, ins in INSURANCE_COLUMNS.items():
         chosen = rows[rows[column] == "是"]
         enrolments.extend(

@@ -56,6 +56,7 @@ def run_batch(
         if batch is None or batch.status == "done":
             return outcome
         employer = uow.session.get(Employer, batch.employer_id)
+        assert employer is not None  # a foreign key guarantees it
         _start(uow, batch)
         ctx = rule_context(uow.session, employer.code, today)
         clock = _Clock(outcome)

@@ -102,7 +102,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
             "unreadable",
             "CSV 文件的编码无法识别。请另存为 UTF-8 或 GBK 编码的 CSV, 或直接上传 .xlsx。",
         )
-    dialect = csv.excel
+    dialect: type[csv.Dialect] = csv.excel
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:

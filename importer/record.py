@@ -69,7 +69,8 @@ def held_back(rows: list[int], letters: dict[str, str]) -> list[RowError]:
 
 
 def _row_messages(issues: list[RowError]) -> tuple[dict, dict]:
-    errors, warnings = defaultdict(list), defaultdict(list)
+    errors: defaultdict[int, list] = defaultdict(list)
+    warnings: defaultdict[int, list] = defaultdict(list)
     for e in issues:
         if e.row is None:
             continue

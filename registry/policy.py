@@ -73,14 +73,14 @@ def seed_defaults(session: Session) -> None:
         for year, rate in DEFAULT_INTEREST.items():
             session.add(PolicyInterest(year=year, rate=Decimal(rate)))
     if session.scalar(select(PolicyRetirement).limit(1)) is None:
-        for cat, (age, start, k, cap) in DEFAULT_RETIREMENT.items():
+        for cat, (age, start, k, delay) in DEFAULT_RETIREMENT.items():
             session.add(
                 PolicyRetirement(
                     category=cat,
                     base_age=age,
                     reform_start_year=start,
                     months_per_delay=k,
-                    max_delay_months=cap,
+                    max_delay_months=delay,
                 )
             )
     known = set(session.scalars(select(PolicySetting.key)))

@@ -94,6 +94,7 @@ def import_file(
                 .order_by(BatchIssue.excel_row, BatchIssue.id)
             )
         )
+    assert batch is not None  # created above
     if batch.status == "failed":
         _rejected(batch, as_json)
     _write_files(uow, batch, report, corrections)

@@ -139,6 +139,8 @@ def password():
 def _change(old: str, new: str, new_again: str) -> str | None:
     with uow() as work:
         user = work.session.get(User, g.user.id)
+        if user is None:  # deleted while logged in
+            return "帐号不存在, 请重新登录。"
         try:
             change_password(work.session, user, old, new, new_again)
         except AccountError as exc:

@@ -34,7 +34,7 @@ def page_url(**changes: object) -> str:
             args.pop(key, None)
         else:
             args[key] = str(value)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "main.index", **{**(request.view_args or {}), **args})
 
 
 def page_arg(name: str = "page") -> int:
