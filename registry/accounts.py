@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -15,10 +17,23 @@ from registry.models import AuditEntry, Employer, User, utcnow
 
 LOGIN_PREFIX = "330682"
 EMPLOYER_CODE = re.compile(r"^\d{8}$")
-_hasher = PasswordHasher()
-# Verified against when the user name is unknown, so a failed login takes as long either
-# way and response times do not reveal which user names exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    """argon2 with its recommended defaults; `SHEBAO_ARGON2_TIME_COST` and
+    `SHEBAO_ARGON2_MEMORY_KIB` lower them for test suites only (hashes stay verifiable
+    either way, as the parameters are stored in each hash)."""
+    time_cost = int(os.environ.get("SHEBAO_ARGON2_TIME_COST") or 3)
+    memory = int(os.environ.get("SHEBAO_ARGON2_MEMORY_KIB") or 65536)
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a failed login takes as long
+    either way and response times do not reveal which user names exist."""
+    return _hasher().hash("not-a-real-password")
 
 
 class AccountError(ValueError):
@@ -32,7 +47,7 @@ def login_name(employer_code: str) -> str:
 
 def hash_password(password: str) -> str:
     """An argon2 hash of `password`."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_problem(password: str) -> str | None:
@@ -89,7 +104,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.username == username.strip()))
     now = utcnow()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None, "用户名或密码不正确。"
     if user.locked_until and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
@@ -110,7 +125,7 @@ def authenticate(
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether `password` matches the stored hash."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False
 

@@ -13,6 +13,10 @@ import uuid
 
 import pytest
 
+# Cheap password hashing for the suite (servers and workers started by tests inherit it).
+os.environ.setdefault("SHEBAO_ARGON2_TIME_COST", "1")
+os.environ.setdefault("SHEBAO_ARGON2_MEMORY_KIB", "1024")
+
 PG_ADMIN_URL = os.environ.get(
     "SHEBAO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
