@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from registry.models import ContributionBase, Enrolment, Person
 
-INSURANCE_ORDER = ["110", "210", "310", "410"]
+# The order of the template columns: 养老, 医疗, 失业, 工伤.
+INSURANCE_ORDER = ["110", "310", "210", "410"]
 
 
 def roster(session: Session, employer_id: int) -> list[dict]:

@@ -57,7 +57,7 @@ def _code(name: str, choices: list[str], required: bool = True, **kw) -> ColumnS
 
 _ID = ColumnSpec(
     "证件号码", "id", True, width=22,
-    hint="18 位居民身份证号码, 末位 X 大小写均可; 请把本列设为文本, 否则 Excel 会改掉后几位",
+    hint="18 位居民身份证号码, 末位 X 大小写均可; 本列已设为文本格式, 请勿改成数值, 否则 Excel 会改掉后几位",
 )  # fmt: skip
 _NAME = ColumnSpec(
     "姓名", "name", True, max_len=30, width=12, hint="2-30 个汉字或字母, 可含空格和间隔号 ·"
@@ -91,8 +91,8 @@ PERSON_ADD = KindSpec(
         _NOTE,
     ),
     example=(
-        "张三", "居民身份证", "11010519491231002X", "女", "1949-12-31", "汉族", "城镇", "工人",
-        "劳动合同制", "1968-07-01", "新参保", "202611", "6500", "是", "是", "是", "是",
+        "张伟", "居民身份证", "330682199003150018", "男", "1990-03-15", "汉族", "城镇", "工人",
+        "劳动合同制", "2012-07-01", "新参保", "202611", "6500", "是", "是", "是", "是",
         "13812345678", "",
     ),
 )  # fmt: skip
@@ -115,7 +115,7 @@ PERSON_REMOVE = KindSpec(
         ),
         _NOTE,
     ),
-    example=("张三", "11010519491231002X", "辞职", "202611", ""),
+    example=("张伟", "330682199003150018", "辞职", "202611", ""),
 )
 
 KINDS: dict[str, KindSpec] = {s.kind: s for s in (PERSON_ADD, PERSON_REMOVE)}
