@@ -17,16 +17,35 @@ from validators import fields
 from validators.context import RuleContext
 
 _current: contextvars.ContextVar[RuleContext] = contextvars.ContextVar("rule_context")
+_memo: contextvars.ContextVar[dict] = contextvars.ContextVar("derived_columns")
 
 
 @contextmanager
 def rule_context(ctx: RuleContext) -> Iterator[RuleContext]:
     """Make `ctx` the context of the checks run inside the block."""
-    token = _current.set(ctx)
+    token, memo_token = _current.set(ctx), _memo.set({})
     try:
         yield ctx
     finally:
         _current.reset(token)
+        _memo.reset(memo_token)
+
+
+def derived(name: str, df, compute):
+    """`compute()` once per validation and frame: several rules need the same parsed
+    column (valid IDs, birth dates), and recomputing it per rule made validation several
+    times slower. pandera hands every dataframe check the same frame object; holding a
+    reference to it keeps its identity from being reused. Outside a validation, or for
+    another frame (a subset), it simply computes."""
+    memo = _memo.get(None)
+    if memo is None:
+        return compute()
+    hit = memo.get(name)
+    if hit is not None and hit[0] is df:
+        return hit[1]
+    value = compute()
+    memo[name] = (df, value)
+    return value
 
 
 def current_context() -> RuleContext:
@@ -39,8 +58,9 @@ def today() -> pd.Timestamp:
     return pd.Timestamp(current_context().today)
 
 
+# Not named `required`: pandera's Field has a `required` option of its own.
 @extensions.register_check_method()
-def required(col: pd.Series) -> pd.Series:
+def cell_required(col: pd.Series) -> pd.Series:
     return fields.filled(col)
 
 
@@ -81,5 +101,5 @@ def phone_format(col: pd.Series) -> pd.Series:
 
 @extensions.register_check_method()
 def date_in_future(col: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(col.where(col.str.fullmatch(fields.DATE_PATTERN)), errors="coerce")
+    parsed = fields.parse_dates(col)
     return parsed.isna() | (parsed <= today())

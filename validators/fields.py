@@ -10,7 +10,7 @@ from validators import idcard
 
 NAME_PATTERN = r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z·][\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z· ]*[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z·]$"
 MONTH_PATTERN = r"^(19|20)\d{2}(0[1-9]|1[0-2])$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_PATTERN = r"^(19|20)\d{2}-\d{2}-\d{2}$"
 MONEY_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 LANDLINE_PATTERN = r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"
@@ -44,8 +44,9 @@ def short_enough(col: pd.Series, max_len: int) -> pd.Series:
 
 
 def person_name(col: pd.Series) -> pd.Series:
-    """2-30 characters: Chinese characters, letters, inner spaces, the middle dot."""
-    return blank(col) | (col.str.len().between(2, 30) & col.str.fullmatch(NAME_PATTERN))
+    """At least 2 characters: Chinese characters, letters, inner spaces, the middle dot
+    (the 30-character limit is `too_long`'s, so an over-long name gets one error)."""
+    return blank(col) | ((col.str.len() >= 2) & col.str.fullmatch(NAME_PATTERN))
 
 
 def month(col: pd.Series) -> pd.Series:
@@ -55,8 +56,15 @@ def month(col: pd.Series) -> pd.Series:
 
 def date(col: pd.Series) -> pd.Series:
     """`YYYY-MM-DD` naming a day that exists."""
-    parsed = pd.to_datetime(col.where(col.str.fullmatch(DATE_PATTERN)), errors="coerce")
+    parsed = parse_dates(col)
     return blank(col) | parsed.notna()
+
+
+def parse_dates(col: pd.Series) -> pd.Series:
+    """`YYYY-MM-DD` cells as Timestamps; NaT for blank, malformed or impossible dates."""
+    return pd.to_datetime(
+        col.where(col.str.fullmatch(DATE_PATTERN)), format="%Y-%m-%d", errors="coerce"
+    )
 
 
 def money(col: pd.Series) -> pd.Series:

@@ -43,7 +43,7 @@ def check_chars_of(ids: pd.Series) -> pd.Series:
     """Vectorised: the expected check character of each 18-character ID (same index)."""
     if ids.empty:
         return pd.Series([], dtype=object, index=ids.index)
-    joined = "".join(s[:17] for s in ids).encode("ascii")
+    joined = "".join(ids.str.slice(0, 17).tolist()).encode("ascii")
     digits = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 17).astype(np.int64) - 48
     table = np.array(list(CHECK_CHARS), dtype=object)
     return pd.Series(table[(digits @ WEIGHTS) % 11], index=ids.index, dtype=object)

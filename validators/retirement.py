@@ -27,6 +27,12 @@ def retirement_month(birth_year: int, birth_month: int, rule: RetirementRule) ->
     return f"{total // 12}{total % 12 + 1:02d}"
 
 
+def categories(genders: pd.Series, identities: pd.Series) -> pd.Series:
+    """Vectorised `category`."""
+    women = np.where(identities.eq("干部"), "female_cadre", "female_worker")
+    return pd.Series(np.where(genders.eq("男"), "male", women), index=genders.index, dtype=object)
+
+
 def retirement_months(
     births: pd.Series, categories: pd.Series, rules: dict[str, RetirementRule]
 ) -> pd.Series:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from validators import codes, fields, idcard, retirement
+from validators.checks import derived
 from validators.context import RuleContext
 
 _DIGITS_ONLY = r"^\d+$"
@@ -29,27 +30,39 @@ def gb_typed(df: pd.DataFrame) -> pd.Series:
 def valid_ids(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """Rows whose ID is a complete, correct 18-character GB 11643 number coding a birth
     date that exists (and is not after `today`, when given)."""
+    return derived(f"valid_ids/{today}", df, lambda: _valid_ids(df, today))
+
+
+def _valid_ids(df: pd.DataFrame, today: pd.Timestamp | None) -> pd.Series:
     col = df["证件号码"]
     shaped = col.str.fullmatch(idcard.ID18_PATTERN.pattern)
     born_ok = fields.id18_birth_date(col, pd.Timestamp.max if today is None else today)
-    ok = shaped & fields.id18_checksum(col) & born_ok
+    ok = shaped & checksum_ok(df) & born_ok
     return ok & (gb_typed(df) if "证件类型" in df else True)
+
+
+def checksum_ok(df: pd.DataFrame) -> pd.Series:
+    """`fields.id18_checksum` of the ID column, computed once per validation."""
+    return derived("checksum_ok", df, lambda: fields.id18_checksum(df["证件号码"]))
 
 
 def untyped_id_shape(col: pd.Series) -> pd.Series:
     """For sheets without a document type: digit-only numbers must be 18 long, anything
     else must look like a document number (5-20 letters and digits)."""
-    numeric = col.str.fullmatch(_DIGITS_ONLY)
+    # A run of 14 or more digits means a resident ID was meant (passports have few digits).
+    id_like = col.str.fullmatch(_DIGITS_ONLY) | col.str.contains(r"[0-9]{14,}")
     ok18 = col.str.fullmatch(idcard.ID18_PATTERN.pattern)
-    other = ~numeric & col.str.fullmatch(_LOOSE_DOCUMENT)
+    other = ~id_like & col.str.fullmatch(_LOOSE_DOCUMENT)
     return fields.blank(col) | ~fields.id_not_excel_number(col) | ok18 | other
 
 
 def birth_dates(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """Birth date of each row: the 出生日期 cell when valid, else the one in the ID."""
-    typed = pd.to_datetime(
-        df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
-    )
+    return derived(f"birth_dates/{today}", df, lambda: _birth_dates(df, today))
+
+
+def _birth_dates(df: pd.DataFrame, today: pd.Timestamp | None) -> pd.Series:
+    typed = fields.parse_dates(df["出生日期"])
     from_id = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     good = valid_ids(df, today)
     if good.any():
@@ -68,9 +81,7 @@ def gender_matches_id(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd
 
 def birth_matches_id(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """出生日期 agrees with the birth date in a valid ID."""
-    typed = pd.to_datetime(
-        df["出生日期"].where(df["出生日期"].str.fullmatch(fields.DATE_PATTERN)), errors="coerce"
-    )
+    typed = fields.parse_dates(df["出生日期"])
     judged = valid_ids(df, today) & typed.notna()
     ok = pd.Series(True, index=df.index)
     if judged.any():
@@ -80,10 +91,7 @@ def birth_matches_id(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.
 
 def work_after_birth(df: pd.DataFrame, today: pd.Timestamp | None = None) -> pd.Series:
     """参加工作日期, when given, is not before the birth date."""
-    work = pd.to_datetime(
-        df["参加工作日期"].where(df["参加工作日期"].str.fullmatch(fields.DATE_PATTERN)),
-        errors="coerce",
-    )
+    work = fields.parse_dates(df["参加工作日期"])
     born = birth_dates(df, today)
     return work.isna() | born.isna() | (work >= born)
 
@@ -116,9 +124,9 @@ def old_enough(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
 
 def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     """Statutory retirement month (YYYYMM, '' when unknown) of each row's person."""
-    cats = [retirement.category(g, i) for g, i in zip(df["性别"], df["个人身份"], strict=True)]
+    cats = retirement.categories(df["性别"], df["个人身份"])
     return retirement.retirement_months(
-        birth_dates(df, pd.Timestamp(ctx.today)), pd.Series(cats, index=df.index), ctx.retirement
+        birth_dates(df, pd.Timestamp(ctx.today)), cats, ctx.retirement
     )
 
 

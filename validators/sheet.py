@@ -9,7 +9,7 @@ import pandera.errors as pa_errors
 from validators import idcard, messages
 from validators.checks import rule_context
 from validators.context import RuleContext, month_label
-from validators.errors import RowError
+from validators.errors import RowError, ValidationSetupError
 from validators.models import MODELS, MONTH_COLUMN, ROW_CHECK_COLUMNS
 from validators.specs import get_kind
 
@@ -29,44 +29,84 @@ def validate_sheet(
     return _to_row_errors(kind, df, cases, ctx, letters)
 
 
+_CODE_OF_CHECK = {"cell_required": "required"}
+
+
 def _check_code(check: str) -> str:
-    """`not_in_list(('男', '女'))` → `not_in_list`."""
-    return str(check).split("(", 1)[0]
+    """`not_in_list(('男', '女'))` → `not_in_list`; a check's code is its name."""
+    name = str(check).split("(", 1)[0]
+    return _CODE_OF_CHECK.get(name, name)
 
 
 def _to_row_errors(
     kind: str, df: pd.DataFrame, cases: pd.DataFrame, ctx: RuleContext, letters: dict[str, str]
 ) -> list[RowError]:
-    cases = cases.dropna(subset=["index"])
-    found: dict[tuple[int, str, str], RowError] = {}
+    broken = cases[cases["index"].isna()]
+    if not broken.empty:
+        # A check that raised, a missing column, a wrong dtype: bugs of ours, never a
+        # reason to let rows pass unjudged.
+        first = broken.iloc[0]
+        raise ValidationSetupError(
+            f"check {first['check']} failed on the whole column: {first['failure_case']}"
+        )
     month_col = MONTH_COLUMN[kind]
+    found: dict[tuple[int, str, str], None] = {}
     for check, idx, col in zip(cases["check"], cases["index"], cases["column"], strict=True):
         code = _check_code(check)
         column = ROW_CHECK_COLUMNS.get(code) or (month_col if code.startswith("month_too") else col)
-        key = (int(idx), column, code)
-        if key in found:
-            continue
-        fields = explain(kind, code, df, int(idx), column, ctx)
-        found[key] = RowError(
-            row=int(idx),
+        found.setdefault((int(idx), column, code), None)
+    extras = _Extras(df, found, ctx)
+    errors = [
+        RowError(
+            row=idx,
             column=column,
             letter=letters.get(column),
-            value=str(df.at[idx, column]),
+            value=extras.cell(idx, column),
             code=code,
-            message=messages.render(code, **fields),
+            message=messages.render(code, **explain(kind, code, df, idx, column, ctx, extras)),
             severity="error",
         )
+        for idx, column, code in found
+    ]
     order = {h: i for i, h in enumerate(df.columns)}
-    return sorted(found.values(), key=lambda e: (e.row, order.get(e.column, 99)))
+    return sorted(errors, key=lambda e: (e.row, order.get(e.column, 99)))
+
+
+class _Extras:
+    """Message fields that need whole-column work, computed once for all failing rows
+    (per-row pandas calls would make a sheet with many errors quadratic)."""
+
+    def __init__(self, df: pd.DataFrame, found: dict, ctx: RuleContext):
+        from validators.row_rules import birth_dates, retirement_months_of
+
+        aged = sorted({i for i, _, c in found if c in ("too_young", "pension_past_retirement")})
+        self.born: dict[int, str] = {}
+        self.retire: dict[int, str] = {}
+        if aged:
+            rows = df.loc[aged]
+            self.born = birth_dates(rows).dt.strftime("%Y-%m-%d").fillna("").to_dict()
+            self.retire = retirement_months_of(rows, ctx).to_dict()
+        # Only the failing rows' cells: DataFrame.at in a loop, or whole columns, are slow.
+        self._cells = df.loc[sorted({i for i, _, _ in found})].to_dict("index")
+        self.duplicates: dict[str, list[int]] = {}
+        if any(c == "duplicate_in_sheet" for _, _, c in found):
+            ids = df["证件号码"]
+            doubled = ids[ids.duplicated(keep=False) & ids.ne("")]
+            self.duplicates = {k: list(v) for k, v in doubled.groupby(doubled).groups.items()}
+
+    def cell(self, idx: int, column: str) -> str:
+        """The text of one failing row's cell."""
+        return str(self._cells[idx][column])
 
 
 def explain(
-    kind: str, code: str, df: pd.DataFrame, idx: int, column: str, ctx: RuleContext
+    kind: str, code: str, df: pd.DataFrame, idx: int, column: str, ctx: RuleContext, extras: _Extras
 ) -> dict[str, object]:
     """The fields the message of `code` needs, for the cell at row `idx`, `column`."""
-    value = str(df.at[idx, column])
+    value = extras.cell(idx, column)
     out: dict[str, object] = {"column": column, "value": value, "length": len(value)}
-    spec_col = get_kind(kind).column(column) if column in get_kind(kind).headers else None
+    spec = get_kind(kind)
+    spec_col = spec.column(column) if column in spec.headers else None
     if code == "not_in_list" and spec_col:
         shown = spec_col.choices[:_MAX_LISTED_CHOICES]
         more = " 等" if len(spec_col.choices) > len(shown) else ""
@@ -78,13 +118,18 @@ def explain(
     elif code == "id_birth_date":
         out["born"] = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
     elif code in ("gender_mismatch", "birth_mismatch"):
-        out["expected"] = _from_id(code, str(df.at[idx, "证件号码"]))
+        out["expected"] = _from_id(code, extras.cell(idx, "证件号码"))
     elif code in ("too_young", "pension_past_retirement"):
-        out.update(_age_fields(df, idx, ctx))
+        out.update(
+            born=extras.born.get(idx, ""),
+            month=month_label(extras.cell(idx, "参保年月")),
+            min_age=ctx.min_age,
+            retire=month_label(extras.retire.get(idx, "")),
+        )
     elif code.startswith("month_too"):
         out.update(_month_window_fields(code, value, ctx))
     elif code == "duplicate_in_sheet":
-        same = df.index[df["证件号码"].eq(value)]
+        same = extras.duplicates.get(value, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))
     return out
 
@@ -93,20 +138,6 @@ def _from_id(code: str, id_number: str) -> str:
     if code == "gender_mismatch":
         return "男" if int(id_number[16]) % 2 else "女"
     return f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
-
-
-def _age_fields(df: pd.DataFrame, idx: int, ctx: RuleContext) -> dict[str, object]:
-    from validators.row_rules import birth_dates, retirement_months_of
-
-    row = df.loc[[idx]]
-    born = birth_dates(row, pd.Timestamp(ctx.today)).iloc[0]
-    retire = retirement_months_of(row, ctx).iloc[0]
-    return {
-        "born": "" if pd.isna(born) else born.strftime("%Y-%m-%d"),
-        "month": month_label(str(df.at[idx, "参保年月"])),
-        "min_age": ctx.min_age,
-        "retire": month_label(retire),
-    }
 
 
 def _month_window_fields(code: str, value: str, ctx: RuleContext) -> dict[str, object]:

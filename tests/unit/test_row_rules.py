@@ -326,7 +326,7 @@ def test_pension_before_retirement_mixed_rows_keep_their_places():
         first_row=10,
     )
     got = row_rules.pension_before_retirement(df, CTX)
-    assert got.to_dict() == {10: True, 11: False, 12: True, 13: False}
+    assert got.to_dict() == {10: True, 11: False, 12: True, 13: True}
 
 
 # --- duplicates -----------------------------------------------------------------------
