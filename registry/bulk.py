@@ -6,9 +6,13 @@ or None, the same for both: ISO dates, JSON as text."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import orjson
+import psycopg
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 Row = Sequence[object]
@@ -17,6 +21,20 @@ Row = Sequence[object]
 def _dbapi(session: Session):
     """The driver connection inside the session's current transaction."""
     return session.connection().connection.driver_connection
+
+
+@contextmanager
+def _integrity_as_sqlalchemy(statement: str) -> Iterator[None]:
+    """Driver-level unique-key violations raised as SQLAlchemy's IntegrityError.
+
+    These writes bypass SQLAlchemy, so its exception wrapping never happens; callers (the
+    importer's retry of a chunk whose keys another batch applied meanwhile) catch
+    `sqlalchemy.exc.IntegrityError` and would otherwise miss the violation and crash.
+    """
+    try:
+        yield
+    except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _quoted(columns: Sequence[str]) -> str:
@@ -35,13 +53,14 @@ def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequ
         return
     cols = _quoted(columns)
     raw = _dbapi(session)
-    if is_postgres(session):
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+    with _integrity_as_sqlalchemy(f"INSERT INTO {table}"):
+        if is_postgres(session):
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
 def upsert_rows(

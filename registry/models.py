@@ -112,6 +112,16 @@ class Enrolment(Base):
     __table_args__ = (
         Index("ix_enrolments_person", "person_id", "status"),
         Index("ix_enrolments_employer", "employer_id", "status"),
+        # Nobody is active twice in one insurance (here or at two employers): the checks
+        # say so, and this index holds even for two employers' batches applied at once.
+        Index(
+            "ux_enrolments_active",
+            "person_id",
+            "insurance",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
 

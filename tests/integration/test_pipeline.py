@@ -515,3 +515,53 @@ def test_id_typed_as_an_integer_cell_is_its_own_error(desk):
     batch_id, outcome = desk.submit(xlsx_bytes("person_add", [p.add(证件号码=int(p.id_number))]))
     assert outcome.status == {3: "rejected"}
     assert desk.errors(batch_id) == {err(3, "证件号码", "id_excel_number")}
+
+
+# ------------------------------------------------------------------ concurrent uploads
+
+
+def _interleave(monkeypatch, meanwhile) -> None:
+    """Run `meanwhile()` right after the next batch's first registry check, i.e. between
+    its judgement of the sheet and its writes, as a concurrent upload would."""
+    import importer.pipeline as pipeline
+
+    real, fired = pipeline.check_against_registry, []
+
+    def check_then_let_another_batch_in(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not fired:
+            fired.append(True)
+            meanwhile()
+        return result
+
+    monkeypatch.setattr(pipeline, "check_against_registry", check_then_let_another_batch_in)
+
+
+def test_same_sheet_applied_by_another_batch_meanwhile_is_unchanged(desk, monkeypatch):
+    rows = [person(i).add() for i in range(3)]
+    data = xlsx_bytes("person_add", rows)
+    other_batch = []
+    _interleave(monkeypatch, lambda: other_batch.append(desk.submit(data)))
+    batch_id, outcome = desk.submit(data)
+    ((other_id, other_outcome),) = other_batch
+    assert set(other_outcome.status.values()) == {"applied"}
+    assert set(outcome.status.values()) == {"unchanged"}
+    assert desk.batch(batch_id).unchanged == 3
+    assert desk.count(Enrolment) == 12 and desk.count(ContributionBase) == 3
+
+
+def test_person_enrolled_at_another_employer_meanwhile_is_not_enrolled_twice(
+    desk, db_url, monkeypatch
+):
+    other = Desk(db_url, second_employer(db_url))
+    someone = person(0)
+    data = xlsx_bytes("person_add", [someone.add()])
+    _interleave(monkeypatch, lambda: other.submit(data))
+    batch_id, outcome = desk.submit(data)
+    active = [e for e in desk.enrolments(someone.id_number) if e.status == "active"]
+    by_insurance = {}
+    for e in active:
+        by_insurance.setdefault(e.insurance, set()).add(e.employer_id)
+    assert all(len(employers) == 1 for employers in by_insurance.values()), by_insurance
+    assert outcome.status == {3: "rejected"}
+    assert err(3, "养老保险", "active_elsewhere") in desk.errors(batch_id)

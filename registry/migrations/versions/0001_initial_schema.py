@@ -169,6 +169,7 @@ def upgrade() -> None:
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index('ix_enrolments_employer', ['employer_id', 'status'], unique=False)
         batch_op.create_index('ix_enrolments_person', ['person_id', 'status'], unique=False)
+        batch_op.create_index('ux_enrolments_active', ['person_id', 'insurance'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -248,6 +249,7 @@ def downgrade() -> None:
     op.drop_table('batch_issues')
     op.drop_table('users')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_index('ux_enrolments_active', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index('ix_enrolments_person')
         batch_op.drop_index('ix_enrolments_employer')
 
