@@ -40,6 +40,10 @@ def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     persons["here_any"] = persons.index.isin(here["person_id"])
     persons["active_start"] = active.groupby("person_id")["start_month"].min()
     persons["active_latest_start"] = active.groupby("person_id")["start_month"].max()
+    for ins in INSURANCES:
+        persons[f"held_{ins}"] = persons.index.isin(
+            active.loc[active["insurance"] == ins, "person_id"]
+        )
     stopped = here[here["status"] == "stopped"].sort_values("end_month")
     last = stopped.groupby("person_id").last()
     persons["last_end"] = last["end_month"]
@@ -95,8 +99,14 @@ def _judge_add(
 ) -> None:
     month = j["参保年月"]
     active = j["active_start"].notna()
-    v.unchanged |= set(j.index[active & (j["active_start"] == month)])
-    for row in j.index[active & (j["active_start"] != month)]:
+    # Unchanged only when the registry holds exactly this: same start month and the same
+    # insurances. Asking for another insurance (or one fewer) contradicts what it holds.
+    same_insurances = pd.Series(True, index=j.index)
+    for column, ins in INSURANCE_COLUMNS.items():
+        same_insurances &= j[column].eq("是") == j[f"held_{ins}"].eq(True)
+    same = active & (j["active_start"] == month) & same_insurances
+    v.unchanged |= set(j.index[same])
+    for row in j.index[active & ~same]:
         v.errors.append(
             _error(
                 row,

@@ -25,12 +25,15 @@ from tests.integration.test_pipeline_support import (
     open_xlsx,
     person,
 )
+from validators.codes import INSURANCE_COLUMNS
 
 pytestmark = pytest.mark.integration
 
 CODE = "12345678"
 SUMMARY_KEYS = {"batch", "kind", "rows", "applied", "rejected", "unchanged", "errors"}
 ERROR_KEYS = {"row", "column", "letter", "value", "code", "message", "severity"}
+# Insurance codes as the template's columns list them: 养老 110, 医疗 310, 失业 210, 工伤 410.
+TEMPLATE_ORDER = list(INSURANCE_COLUMNS.values())
 ROSTER_KEYS = {"id_number", "name", "status", "insurances", "base", "start_month", "end_month"}
 
 
@@ -189,7 +192,7 @@ def test_import_json_contract_reimport_and_roster(sh):
     for entry in roster:
         assert set(entry) == ROSTER_KEYS
         assert entry["status"] == "active"
-        assert entry["insurances"] == ["110", "210", "310", "410"]
+        assert entry["insurances"] == TEMPLATE_ORDER
         assert entry["start_month"] == "202611" and entry["end_month"] is None
     by_id = {e["id_number"]: e for e in roster}
     assert by_id[person(0).id_number]["name"] == person(0).name
@@ -209,7 +212,7 @@ def test_roster_after_a_removal(sh):
     }
     assert roster[person(0).id_number]["status"] == "stopped"
     assert roster[person(0).id_number]["end_month"] == "202612"
-    assert roster[person(0).id_number]["insurances"] == ["110", "210", "310", "410"]
+    assert roster[person(0).id_number]["insurances"] == TEMPLATE_ORDER
     assert roster[person(1).id_number]["status"] == "active"
 
     text = sh.ok("roster", "--employer", CODE)

@@ -299,6 +299,20 @@ def test_same_month_again_with_other_details_is_unchanged(desk):
     assert desk.count(ContributionBase) == 1
 
 
+def test_same_month_asking_for_other_insurances_is_not_unchanged(desk):
+    # The registry holds 养老/医疗/工伤 from 202611; a row asking for 失业保险 too is not
+    # "identical in substance": it must not be reported 无变化 while nothing is enrolled.
+    someone = person(0)
+    desk.submit(xlsx_bytes("person_add", [someone.add(失业保险="否")]))
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", [someone.add(失业保险="是")]))
+    assert outcome.status == {3: "rejected"}
+    assert desk.errors(batch_id) == {err(3, "证件号码", "already_active_here")}
+    assert sorted(e.insurance for e in desk.enrolments()) == ["110", "310", "410"]
+    # The very row applied before is still unchanged.
+    _, outcome = desk.submit(xlsx_bytes("person_add", [someone.add(失业保险="否")]))
+    assert outcome.status == {3: "unchanged"}
+
+
 def test_active_in_the_same_insurance_at_another_employer(desk, db_url):
     other = second_employer(db_url)
     someone = person(0)
