@@ -19,6 +19,7 @@ from tests.integration.test_pipeline_support import (
     Desk,
     add_row,
     id_ending_in_x,
+    make_id,
     person,
     second_employer,
 )
@@ -579,3 +580,88 @@ def test_person_enrolled_at_another_employer_meanwhile_is_not_enrolled_twice(
     assert all(len(employers) == 1 for employers in by_insurance.values()), by_insurance
     assert outcome.status == {3: "rejected"}
     assert err(3, "养老保险", "active_elsewhere") in desk.errors(batch_id)
+
+
+# ------------------------------------------------------------------ less common people
+
+
+def test_less_common_but_valid_rows(desk):
+    hk = make_id("19880808", "022", area="810000")  # 港澳台居民居住证 numbers follow GB 11643
+    rows = [
+        add_row(
+            姓名="JOHN SMITH",
+            证件类型="护照",
+            证件号码="E12345678",
+            性别="男",
+            出生日期="1985-05-05",
+            民族="",
+            增加原因="转入",
+            用工形式="劳务派遣",
+        ),
+        add_row(
+            姓名="阿卜杜·热合曼",
+            证件号码=make_id("19920202", "017"),
+            出生日期="1992-02-02",
+            民族="维吾尔族",
+        ),
+        add_row(
+            姓名="陈小梅",
+            证件类型="港澳台居民居住证",
+            证件号码=hk,
+            性别="女",
+            出生日期="1988-08-08",
+            个人身份="干部",
+            户口性质="农村",
+            用工形式="非全日制",
+            联系电话="0575-82123456",
+            参加工作日期="",
+            养老保险="否",
+        ),
+        # Sixteen in the month of enrolment: just old enough.
+        add_row(
+            姓名="小王", 证件号码=make_id("20101101", "013"), 出生日期="2010-11-01", 参加工作日期=""
+        ),
+        # Back-dated twelve months, the limit; and next month, the other limit.
+        person(5).add(参保年月="202511"),
+        person(6).add(参保年月="202612"),
+    ]
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", rows))
+    assert set(outcome.status.values()) == {"applied"}, desk.errors(batch_id)
+    passport = desk.person("E12345678")
+    assert (passport.id_type, passport.name, passport.ethnicity) == ("护照", "JOHN SMITH", None)
+    assert desk.person(hk).identity == "干部"
+    assert {e.insurance for e in desk.enrolments(hk)} == {"210", "310", "410"}
+    assert {e.start_month for e in desk.enrolments(person(5).id_number)} == {"202511"}
+
+
+def test_more_defects_each_named_precisely(desk):
+    future_born = make_id("20270101", "011")
+    rows = [
+        person(0).add(备注="备" * 201),  # 3 too long
+        person(1).add(姓名="王"),  # 4 one character
+        add_row(证件号码=future_born, 出生日期="2027-01-01"),  # 5 born in the future
+        person(2).add(参加工作日期="1980-01-01"),  # 6 started work before birth
+        person(3).add(证件号码=person(3).id_number[:17]),  # 7 seventeen characters
+        person(4).add(证件类型="驾驶证"),  # 8 not a document type
+        person(5).add(出生日期="1990-02-30"),  # 9 no such day
+        person(6, birth="19700101", gender="女").add(个人身份="干部"),  # 10 woman cadre at 56
+        person(7).add(月缴费工资="0"),  # 11 not positive
+        person(8).add(养老保险="Y"),  # 12 not 是/否
+    ]
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", rows))
+    assert set(outcome.status.values()) == {"rejected"}
+    found = desk.errors(batch_id)
+    # Row 5 may carry consequences of the future birth date too (age, work start).
+    assert err(5, "证件号码", "id_birth_date") in found
+    assert {e for e in found if e[0] != 5} == {
+        err(3, "备注", "too_long"),
+        err(4, "姓名", "person_name"),
+        err(6, "参加工作日期", "work_before_birth"),
+        err(7, "证件号码", "id_format"),
+        err(8, "证件类型", "not_in_list"),
+        err(9, "出生日期", "date_format"),
+        err(10, "养老保险", "pension_past_retirement"),
+        err(11, "月缴费工资", "money_format"),
+        err(12, "养老保险", "not_in_list"),
+    }
+    assert desk.count(Person) == 0

@@ -390,3 +390,30 @@ def test_legacy_xls_is_read():
 
     table = locate_table(read_workbook(buf.getvalue(), "x.xls"), None, 10)
     assert table.kind == "person_remove" and table.excel_rows == [2]
+
+
+def test_formula_cells_import_as_the_values_excel_shows(desk):
+    """Clerks fill sheets with formulas (=VLOOKUP, =A3&B3, =月薪*12/12): the value Excel
+    computed and saved with the file is what counts."""
+    import xlsxwriter
+
+    people = [person(0), person(1)]
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf, {"in_memory": True}) as wb:
+        ws = wb.add_worksheet("人员增加")
+        ws.write_row(0, 0, ["人员增加申报表"])
+        ws.write_row(1, 0, ADD_HEADERS)
+        for r, p in enumerate(people, start=2):
+            for c, value in enumerate(p.add()):
+                ws.write_string(r, c, str(value))
+            ws.write_formula(r, 0, f'=LEFT("{p.name}",10)', None, p.name)
+            ws.write_formula(r, ADD_HEADERS.index("月缴费工资"), "=3250*2", None, 6500)
+            ws.write_formula(r, ADD_HEADERS.index("参保年月"), '="2026"&"11"', None, "202611")
+        meta = wb.add_worksheet("_shebao")
+        meta.write_row(0, 0, ["kind", "person_add"])
+        meta.write_row(1, 0, ["version", 2])
+        meta.hide()
+    batch_id, outcome = desk.submit(buf.getvalue())
+    assert outcome.status == {3: "applied", 4: "applied"}, desk.errors(batch_id)
+    assert desk.person(people[0].id_number).name == people[0].name
+    assert {str(b.base) for b in desk.bases(people[1].id_number)} == {"6500.00"}

@@ -347,3 +347,30 @@ def test_corrections_of_a_remove_sheet(desk):
     again, outcome = desk.submit(buf.getvalue(), "减员更正.xlsx", resubmit_of=batch_id)
     assert outcome.status == {3: "applied", 4: "rejected"}
     assert desk.errors(again) == {(4, "证件号码", "B", "not_enrolled_here")}
+
+
+def test_error_report_keeps_rows_of_a_sheet_with_a_long_preamble(desk):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["上虞示例制造有限公司 2026 年 11 月新增人员"])
+    ws.append(["制表人: 王芳", None, "日期: 2026-11-28"])
+    ws.append([])
+    ws.append(ADD_HEADERS)  # row 4
+    ws.append(person(0).add())  # row 5
+    ws.append([])  # row 6
+    ws.append(person(1).add(联系电话="0575"))  # row 7
+    buf = io.BytesIO()
+    wb.save(buf)
+    batch_id, outcome = desk.submit(buf.getvalue())
+    assert outcome.status == {5: "applied", 7: "rejected"}
+    assert desk.errors(batch_id) == {(7, "联系电话", "R", "phone_format")}
+    report = open_xlsx(error_report(desk.uow(), batch_id))["错误报告"]
+    assert report.cell(4, 1).value == "姓名" and report.cell(4, 20).value == ERROR_NOTE_COLUMN
+    assert report.cell(5, 1).value == person(0).name
+    assert report.cell(7, col("R")).value == "0575" and is_red(report.cell(7, col("R")))
+    assert report.cell(6, 1).value is None
+    corrections = open_xlsx(corrections_workbook(desk.uow(), batch_id)).worksheets[0]
+    assert corrections.cell(3, 1).value == person(1).name
+    assert corrections.cell(3, 20).value.startswith("原表第 7 行")
