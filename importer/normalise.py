@@ -21,11 +21,13 @@ _TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
 _ESCAPED = r"^'(?=[=+\-@])"
 _NEEDS_TRANSLATION = "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# Excel serial numbers of 1900-03-01 .. 2099-12-31: a bare number in this range in a date
-# column is a date Excel stored without a date format. Below 61 Excel counts its fictitious
-# 1900-02-29, so the epoch above would be a day off; such small numbers (a "11" typed into
-# a month column) are left as typed for the check to report, not turned into 1900 dates.
-SERIAL_RANGE = (61, 73050)
+# Excel serial numbers of 1927-05-18 .. 2099-12-31 (five digits): a bare number in this
+# range in a date or month column is a date Excel stored without a date format. Shorter
+# numbers are what people type: a year ("1990", "2026") or a month ("11"); read as serials
+# they would become dates in 1900-1905 and the error would show a date nobody typed, so
+# they are left as typed for the check to report. (Serials below 61 would also be a day
+# off: Excel counts a fictitious 1900-02-29.)
+SERIAL_RANGE = (10000, 73050)
 
 
 def normalise(

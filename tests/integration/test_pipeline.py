@@ -665,3 +665,16 @@ def test_more_defects_each_named_precisely(desk):
         err(12, "养老保险", "not_in_list"),
     }
     assert desk.count(Person) == 0
+
+
+def test_a_bare_year_is_reported_as_typed_not_as_a_1905_date(desk):
+    rows = [person(0).add(出生日期=1990), person(1).add(参保年月=2026)]
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", rows))
+    assert outcome.status == {3: "rejected", 4: "rejected"}
+    issues = {(i.excel_row, i.code): i for i in desk.issues(batch_id) if i.severity == "error"}
+    assert set(issues) == {(3, "date_format"), (4, "month_format")}
+    assert (
+        issues[(3, "date_format")].value == "1990"
+        and "「1990」" in issues[(3, "date_format")].message
+    )
+    assert issues[(4, "month_format")].value == "2026"

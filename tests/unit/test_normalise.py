@@ -59,7 +59,9 @@ def norm(column: str, *values: str, spec=ADD) -> list[str]:
         ("1990-01-05 00:00:00", "1990-01-05"),
         ("32874", "1990-01-01"),  # an Excel serial without a date format
         ("32874.0", "1990-01-01"),
-        ("61", "1900-03-01"),
+        ("10000", "1927-05-18"),
+        ("1990", "1990"),  # a year, not serial 1990 (1905-06-12)
+        ("61", "61"),
         ("73050", "2099-12-31"),
         ("73051", "73051"),  # beyond 2099: not taken for a date
         ("60", "60"),  # Excel's fictitious 1900-02-29 and earlier: not dates here
@@ -91,6 +93,7 @@ def test_normalise_dates(typed, expected):
         ("46327", "202611"),  # Excel serial of 2026-11-01
         ("2026.1", "2026.1"),  # October or January? not guessed
         ("11", "11"),  # "November", typed bare: reported as typed, not read as 1900-01-10
+        ("2026", "2026"),  # a year alone: reported as typed, not read as 1905-07
         ("", ""),
         ("2026-13", "202613"),  # shape only; the month check reports it
         ("十一月", "十一月"),
