@@ -95,12 +95,18 @@ class Person(Base):
 
 
 class Enrolment(Base):
-    """One person insured in one insurance at one employer from a start month."""
+    """One person insured in one insurance at one employer from a start month.
+
+    No foreign keys here, nor on contribution bases and declarations: these tables are
+    bulk-loaded by the hundred thousand, and PostgreSQL checks a foreign key with a trigger
+    per row, which more than doubled the cost of a load. The importer writes the person
+    (and the batch) in the same transaction before these rows, so nothing dangles.
+    """
 
     __tablename__ = "enrolments"
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id_number"))
-    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    person_id: Mapped[str] = mapped_column(String(32))
+    employer_id: Mapped[int] = mapped_column(Integer)
     insurance: Mapped[str] = mapped_column(String(3))
     start_month: Mapped[str] = mapped_column(String(6))
     end_month: Mapped[str | None] = mapped_column(String(6))
@@ -130,8 +136,8 @@ class ContributionBase(Base):
 
     __tablename__ = "contribution_bases"
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id_number"))
-    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    person_id: Mapped[str] = mapped_column(String(32))
+    employer_id: Mapped[int] = mapped_column(Integer)
     effective_month: Mapped[str] = mapped_column(String(6))
     declared_wage: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     base: Mapped[Decimal] = mapped_column(Numeric(12, 2))

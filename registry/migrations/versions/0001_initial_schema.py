@@ -131,8 +131,6 @@ def upgrade() -> None:
     sa.Column('base', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('clamped', sa.Boolean(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], ),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.id_number'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('contribution_bases', schema=None) as batch_op:
@@ -162,8 +160,6 @@ def upgrade() -> None:
     sa.Column('stop_reason', sa.String(length=20), nullable=True),
     sa.Column('employment_form', sa.String(length=20), nullable=True),
     sa.Column('batch_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], ),
-    sa.ForeignKeyConstraint(['person_id'], ['persons.id_number'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
