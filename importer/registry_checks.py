@@ -78,7 +78,24 @@ def check_against_registry(
     verdict = RegistryVerdict(mine=set(owner.index[owner == batch_id]))
     judge = _judge_add if kind == "person_add" else _judge_remove
     judge(joined.drop(index=list(verdict.mine)), verdict, ctx, letters)
+    _already_applied(kind, joined, owner.notna() & (owner != batch_id), verdict)
     return verdict
+
+
+def _already_applied(kind: str, j: pd.DataFrame, applied: pd.Series, v: RegistryVerdict) -> None:
+    """Rows whose very declaration another batch applied are `unchanged`, even when the
+    registry has moved on since (the person was stopped, or re-enrolled later): re-uploading
+    an old sheet must say "already applied", not report the later state as a conflict.
+    A 人员增加 row whose enrolment from that month is still active is judged on substance
+    above (other insurances asked for is a real contradiction)."""
+    rows = set(applied.index[applied])
+    if kind == "person_add":
+        current = j["active_start"].notna() & (j["active_start"] == j["参保年月"])
+        rows -= set(j.index[current])
+    if not rows:
+        return
+    v.errors = [e for e in v.errors if e.row not in rows]
+    v.unchanged |= rows
 
 
 def _error(row, column, letters, code, **fields) -> RowError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -24,7 +25,6 @@ def _summary(batch, issues) -> dict:
         "applied": batch.applied,
         "rejected": batch.rejected,
         "unchanged": batch.unchanged,
-        "dry_run": bool((batch.options or {}).get("dry_run")),
         "errors": [
             {
                 "row": i.excel_row,
@@ -67,13 +67,15 @@ def import_file(
     from validators.specs import KINDS
 
     if kind and kind not in KINDS:
-        raise click.ClickException(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
+        _usage_error(as_json, "unknown_kind", f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
     uow = UnitOfWork.for_url(load_settings().database_url)
     with uow:
         employer = employer_by_code(uow.session, code)
         if employer is None:
-            raise click.ClickException(
-                f"单位 {code} 不存在, 请先用 `shebao employer create` 创建。"
+            _usage_error(
+                as_json,
+                "unknown_employer",
+                f"单位 {code} 不存在, 请先用 `shebao employer create` 创建。",
             )
         employer_id = employer.id
     path = Path(file)
@@ -83,7 +85,7 @@ def import_file(
             uow, employer_id, path.name, path.read_bytes(), options, resubmit_of, "cli"
         )
     except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
+        _usage_error(as_json, "unknown_batch", str(exc))
     run_batch(batch_id, uow)
     with uow:
         batch = uow.session.get(Batch, batch_id)
@@ -103,6 +105,14 @@ def import_file(
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary)
+
+
+def _usage_error(as_json: bool, code: str, message: str) -> NoReturn:
+    """A request that cannot be carried out (exit 1); as JSON too when JSON was asked for."""
+    if as_json:
+        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+        sys.exit(1)
+    raise click.ClickException(message)
 
 
 def _rejected(batch, as_json: bool) -> None:

@@ -310,6 +310,7 @@ def test_unknown_employer(sh):
     path = sh.file("a.xlsx", xlsx_bytes("person_add", [person(0).add()]))
     result = sh("import", path, "--employer", "99999999", "--json")
     assert result.exit_code == 1 and "不存在" in result.output + result.stderr
+    assert json.loads(result.output)["error"]["code"] == "unknown_employer"
 
 
 def test_text_summary_names_rows_and_columns(sh):

@@ -239,3 +239,25 @@ def test_invalid_id_in_removal_sheet(desk):
         bad = make_id()[:17] + "1"
     batch_id, _ = remove(desk, [["张三", bad, "辞职", "202611", ""]])
     assert desk.errors(batch_id) == {err(3, "证件号码", "id_checksum")}
+
+
+def test_old_sheets_uploaded_again_after_the_registry_moved_on_are_unchanged(desk):
+    # 人员增加 in January, 人员减少 in November: uploading the January sheet again must say
+    # "already applied" (unchanged), not report the later stop as a conflict; likewise the
+    # November stop after the person was enrolled again in December.
+    someone = person(0)
+    add_sheet = xlsx_bytes("person_add", [someone.add(参保年月="202601")])
+    stop_sheet = xlsx_bytes("person_remove", [someone.remove(停保年月="202611")])
+    assert set(desk.submit(add_sheet)[1].status.values()) == {"applied"}
+    assert set(remove(desk, [someone.remove(停保年月="202611")])[1].status.values()) == {"applied"}
+
+    batch_id, outcome = desk.submit(add_sheet)
+    assert outcome.status == {3: "unchanged"}
+    assert desk.errors(batch_id) == set()
+
+    enrol(desk, someone, month="202612")
+    batch_id, outcome = desk.submit(stop_sheet, file_name="人员减少.xlsx")
+    assert outcome.status == {3: "unchanged"}
+    assert {e.status for e in desk.enrolments(someone.id_number) if e.start_month == "202612"} == {
+        "active"
+    }
