@@ -48,12 +48,13 @@ def likely_cause(columns: list[ColumnIssues]) -> str | None:
 def _explained_code(column: ColumnIssues) -> str | None:
     # One root cause often brings followers (IDs turned into numbers also collide as
     # duplicates): name a known cause when it holds at least half of the column's errors.
-    # A tie between two causes names neither: the sentence would be wrong for half of them.
-    counts = sorted(column.codes.values(), reverse=True)
-    known = [(count, code) for code, count in column.codes.items() if code in CAUSES]
+    known = sorted(
+        ((count, code) for code, count in column.codes.items() if code in CAUSES), reverse=True
+    )
     if not known:
         return None
-    count, code = max(known)
-    if len(counts) > 1 and counts[1] == count:
+    count, code = known[0]
+    # A tie between two known causes names neither: the sentence would be wrong for half.
+    if len(known) > 1 and known[1][0] == count:
         return None
     return code if count * 2 >= column.errors else None

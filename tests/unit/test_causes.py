@@ -26,6 +26,12 @@ def test_a_tie_between_two_causes_names_neither():
     assert "请先检查这一列" in sentence
 
 
+def test_followers_of_a_cause_do_not_make_a_tie():
+    # IDs turned into numbers also collide as duplicates: still the Excel cause.
+    sentence = likely_cause([_column(id_excel_number=60, duplicate_in_sheet=60)])
+    assert "Excel 转成了数字" in sentence
+
+
 def test_no_sentence_when_errors_are_spread_over_columns():
     spread = [
         _column(id_checksum=2),

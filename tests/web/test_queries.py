@@ -30,7 +30,7 @@ def test_roster_masks_id_numbers_and_formats_money_and_months(clerk, done_batch)
     assert "330682********0014" in html and make_id(0) not in html
     assert '<td class="num">6,500.00</td>' in html
     assert "2026年11月" in html
-    assert "养老保险、失业保险、医疗保险、工伤保险" in html
+    assert "养老保险、医疗保险、失业保险、工伤保险" in html
 
 
 def test_roster_export_has_full_ids(clerk, done_batch):
