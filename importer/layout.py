@@ -139,10 +139,14 @@ def _data_rows(
     )
     data, numbers = [], []
     for i in range(header_idx + 1, len(rows)):
-        row = rows[i]
-        cells = row[:width] if len(row) >= width else row + [""] * (width - len(row))
+        cells = rows[i]
+        # Reuse the row list rather than copy it: a large sheet would otherwise be held twice.
+        if len(cells) > width:
+            del cells[width:]
+        elif len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
         if note_col is not None and cells[note_col]:
-            cells = cells[:note_col] + [""] + cells[note_col + 1 :]
+            cells[note_col] = ""
         # Blank rows (and rows holding only our own error note) are not data.
         if "".join(cells).strip():
             data.append(cells)

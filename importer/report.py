@@ -116,7 +116,7 @@ def build_error_report(source: _Source) -> bytes:
     for issue in source.issues:
         by_row[issue.excel_row].append(issue)
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": True}) as book:
+    with xlsxwriter.Workbook(buf, {"constant_memory": True}) as book:
         fmt = _formats(book)
         _write_annotated(book.add_worksheet("错误报告"), fmt, source.table, by_row)
         _write_issue_list(book.add_worksheet("问题清单"), fmt, source.issues)
