@@ -27,6 +27,8 @@ class SheetVerdict:
     letters: dict[str, str]
     keys: pd.Series
     issues: list[RowError] = field(default_factory=list)
+    # (number of issues when computed, messages per row): see record._messages_of.
+    messages_cache: tuple | None = field(default=None, repr=False)
 
     @property
     def error_rows(self) -> set[int]:

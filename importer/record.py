@@ -79,11 +79,20 @@ def _row_messages(issues: list[RowError]) -> tuple[dict, dict]:
     return errors, warnings
 
 
+def _messages_of(verdict) -> tuple[dict, dict]:
+    """`_row_messages` of the verdict, kept until its issue list grows (it is asked for
+    once per chunk, and a sheet can carry tens of thousands of warnings)."""
+    cached = verdict.messages_cache
+    if cached is None or cached[0] != len(verdict.issues):
+        cached = verdict.messages_cache = (len(verdict.issues), _row_messages(verdict.issues))
+    return cached[1]
+
+
 def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:
     """One declaration per row of `rows`, with its payload, status and messages."""
     if not rows:
         return
-    errors, warnings = _row_messages(verdict.issues)
+    errors, warnings = _messages_of(verdict)
     frame = verdict.df.loc[rows]
     names = list(frame.columns)
     payloads = [

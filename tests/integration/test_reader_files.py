@@ -377,6 +377,7 @@ def test_legacy_xls_is_read():
     """A genuine BIFF8 .xls, written with xlwt (a dev dependency for this test alone);
     reading uses calamine, like .xlsx."""
     import xlwt
+
     book = xlwt.Workbook()
     sheet = book.add_sheet("人员减少")
     for c, h in enumerate(REMOVE_HEADERS):
