@@ -225,4 +225,5 @@ def build_corrections(source: _Source) -> bytes:
     return buf.getvalue()
 
 
-BUILDERS = {"report": build_error_report, "corrections": build_corrections}
+# Corrections first: it is the file the clerk needs next, and it is quick to build.
+BUILDERS = {"corrections": build_corrections, "report": build_error_report}
