@@ -30,7 +30,8 @@ def good_row(n: int, month: str) -> list[str]:
     """A valid row for person `n`."""
     pid, born, gender = person_id(n)
     name = SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)] + GIVEN[(n // 7) % len(GIVEN)]
-    wage = str(3000 + (n * 37) % 30000)
+    # Mostly inside the published floor and cap, as real payrolls are; a few outside.
+    wage = str(5000 + (n * 37) % 15000) if n % 50 else str(3000 + n % 30000)
     return [name, "居民身份证", pid, gender, born, "汉族", "城镇", "工人", "劳动合同制", "",
             "新参保", month, wage, "是", "是", "是", "是", f"138{n % 100000000:08d}", ""]  # fmt: skip
 
