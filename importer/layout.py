@@ -28,9 +28,13 @@ class SheetTable:
     rows: list[list[str]]  # data rows as read, padded to the header's width
     excel_rows: list[int]
 
+    def positions(self) -> dict[str, int]:
+        """Cleaned header → its column index in the upload (first occurrence wins)."""
+        return {clean_header(h): i for i, h in reversed(list(enumerate(self.raw_header)))}
+
     def frame(self, spec: KindSpec) -> pd.DataFrame:
         """The spec's columns as a text DataFrame indexed by Excel row (absent ones blank)."""
-        positions = {clean_header(h): i for i, h in reversed(list(enumerate(self.raw_header)))}
+        positions = self.positions()
         data = {}
         for col in spec.headers:
             i = positions.get(col)

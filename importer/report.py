@@ -19,7 +19,7 @@ import xlsxwriter
 from sqlalchemy import select
 
 from importer.layout import SheetTable, locate_table
-from importer.reader import clean_header, read_workbook
+from importer.reader import read_workbook
 from registry.models import Batch, BatchIssue, BatchReport, Declaration
 from registry.uow import UnitOfWork
 from templates_xlsx.build import write_rows_workbook
@@ -143,7 +143,7 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
         sheet.write_string(head, c, excel_safe(text), fmt["head"])
     sheet.write_string(head, width, ERROR_NOTE_COLUMN, fmt["head"])
     sheet.freeze_panes(table.header_row, 0)
-    positions = {clean_header(h): i for i, h in enumerate(table.raw_header)}
+    positions = table.positions()
     write = sheet.write_string
     for excel_row, cells in zip(table.excel_rows, table.rows, strict=True):
         issues = by_row.get(excel_row)
@@ -192,7 +192,7 @@ def build_corrections(source: _Source) -> bytes:
     """The corrections workbook of `source`: rejected rows only, template layout."""
     table = source.table
     spec = get_kind(table.kind)
-    positions = {clean_header(h): i for i, h in reversed(list(enumerate(table.raw_header)))}
+    positions = table.positions()
     by_row: dict[int, list[BatchIssue]] = defaultdict(list)
     for issue in source.issues:
         if issue.excel_row in source.rejected and issue.severity == "error":

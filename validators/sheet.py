@@ -84,7 +84,13 @@ class _Extras:
         self.retire: dict[int, str] = {}
         if aged:
             rows = df.loc[aged]
-            self.born = birth_dates(rows).dt.strftime("%Y-%m-%d").fillna("").to_dict()
+            # The same `today` the rules used, so the message names the date they judged.
+            self.born = (
+                birth_dates(rows, pd.Timestamp(ctx.today))
+                .dt.strftime("%Y-%m-%d")
+                .fillna("")
+                .to_dict()
+            )
             self.retire = retirement_months_of(rows, ctx).to_dict()
         # Only the failing rows' cells: DataFrame.at in a loop, or whole columns, are slow.
         self._cells = df.loc[sorted({i for i, _, _ in found})].to_dict("index")
