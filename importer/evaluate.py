@@ -27,7 +27,7 @@ class SheetVerdict:
     letters: dict[str, str]
     keys: pd.Series
     issues: list[RowError] = field(default_factory=list)
-    # (number of issues when computed, messages per row): see record._messages_of.
+    # (number of issues when computed, messages per row): see record.messages_by_row.
     messages_cache: tuple | None = field(default=None, repr=False)
 
     @property

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -16,11 +18,11 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from importer import record
-from importer.apply import APPLIERS, lock_employer, write_sequence
+from importer.apply import PLANNERS, Target, Write, lock_employer, write_all, write_sequence
 from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
-from importer.layout import locate_table
+from importer.layout import SheetTable, locate_table
 from importer.reader import read_workbook
 from importer.registry_checks import RegistryVerdict, check_against_registry
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
@@ -39,6 +41,9 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     issues: list[RowError] = field(default_factory=list)
     rejected_file: FileRejected | None = None
+    # The sheet as read, when the caller asked to keep it (to build the reports without
+    # reading the file again); None otherwise, so its memory goes as soon as validated.
+    table: SheetTable | None = None
 
 
 def run_batch(
@@ -47,8 +52,11 @@ def run_batch(
     chunk_rows: int | None = None,
     max_rows: int | None = None,
     today: dt.date | None = None,
+    keep_table: bool = False,
 ) -> Outcome:
-    """Process stored batch `batch_id` to the end (a finished batch is left as it is)."""
+    """Process stored batch `batch_id` to the end (a finished batch is left as it is).
+
+    With `keep_table` the outcome holds the sheet as read, for `prepare_reports`."""
     chunk_rows, max_rows = _limits(chunk_rows, max_rows)
     outcome = Outcome()
     with uow:
@@ -71,7 +79,8 @@ def run_batch(
             return outcome
         record.set_phase(uow, batch, "validating", kind=table.kind, total=len(table.rows))
         verdict = clock.run("validate", evaluate_sheet, table, ctx)
-        del book, table  # the raw cells are no longer needed; reports re-read the file
+        outcome.table = table if keep_table else None
+        del book, table  # unless kept, the raw cells go now; reports re-read the file
         _process(uow, batch, verdict, ctx, chunk_rows, clock, outcome)
     return outcome
 
@@ -133,7 +142,7 @@ def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome)
     )
     verdict.issues.extend(judged.errors)
     status = _initial_status(verdict, judged)
-    to_apply = [r for r, s in status.items() if s == "pending"]
+    to_apply = _in_key_order(verdict, [r for r, s in status.items() if s == "pending"])
     if opts.get("dry_run"):
         status.update({r: "valid" for r in to_apply})
     elif opts.get("all_or_nothing") and any(s == "rejected" for s in status.values()):
@@ -142,10 +151,19 @@ def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome)
     else:
         record.set_phase(uow, batch, "applying", done=len(status) - len(to_apply))
         clock.run(
-            "apply", _apply_chunks, uow, batch, verdict, ctx, to_apply, chunk_rows, status, seen
-        )
+            "apply",
+            _apply_chunks,
+            uow, batch, verdict, ctx, to_apply, chunk_rows, status, seen, judged.registered,
+        )  # fmt: skip
     outcome.status, outcome.issues = status, verdict.issues
     clock.run("record", record.finish, uow, batch, verdict, status)
+
+
+def _in_key_order(verdict: SheetVerdict, rows: list[int]) -> list[int]:
+    """`rows` ordered by natural key, so by ID number: each chunk then writes to
+    neighbouring pages of the indexes keyed by ID, which loads a large sheet about a
+    fifth faster than sheet order. Outcomes are per row, so the order is invisible."""
+    return verdict.keys.loc[rows].sort_values(kind="stable").index.tolist()
 
 
 def _initial_status(verdict: SheetVerdict, judged) -> dict[int, str]:
@@ -170,27 +188,73 @@ class _Sequence:
     value: int
 
 
-def _apply_chunks(uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, status, seen) -> None:
-    for start in range(0, len(rows), chunk_rows):
-        chunk = pd.Index(rows[start : start + chunk_rows])
-        for attempt in range(3):
-            try:
-                _apply_chunk(uow, batch, verdict, ctx, chunk, status, seen, force_check=attempt > 0)
-                break
-            except IntegrityError:
-                # Another batch applied one of these keys between our check and write:
-                # roll back and judge the chunk again; the re-check sees their rows.
-                uow.rollback()
-                if attempt == 2:
-                    raise
+def _apply_chunks(
+    uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, status, seen, registered
+) -> None:
+    chunks = [pd.Index(rows[s : s + chunk_rows]) for s in range(0, len(rows), chunk_rows)]
+    if not chunks:
+        return
+    plan = _Planner(verdict, record.BatchRef(batch.id, batch.employer_id), registered)
+    # Plan chunk n + 1 on a second thread while chunk n is written: the database works
+    # on one core while Python builds the next rows on the other (the GIL is free while
+    # this thread waits for the server).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shebao-plan") as planner:
+        upcoming = planner.submit(plan, chunks[0])
+        for n, chunk in enumerate(chunks):
+            planned = upcoming.result()
+            if n + 1 < len(chunks):
+                upcoming = planner.submit(plan, chunks[n + 1])
+            for attempt in range(3):
+                try:
+                    _apply_chunk(
+                        uow, batch, verdict, ctx, chunk, status, seen, planned, plan, attempt > 0
+                    )
+                    break
+                except IntegrityError:
+                    # Another batch applied one of these keys between our check and write:
+                    # roll back and judge the chunk again; the re-check sees their rows.
+                    uow.rollback()
+                    if attempt == 2:
+                        raise
+
+
+class _Planner:
+    """Turns rows of the sheet into the writes that apply them (no database access)."""
+
+    def __init__(self, verdict: SheetVerdict, batch: record.BatchRef, registered: frozenset[str]):
+        self.verdict, self.batch, self.registered = verdict, batch, registered
+        # The messages of rows that get applied are final before applying starts: a
+        # late re-check only ever rejects rows, and rejected rows are not planned here.
+        self.messages = record.messages_by_row(verdict)
+
+    def __call__(
+        self, rows: Sequence[int], registered: frozenset[str] | None = None
+    ) -> list[Write]:
+        verdict, batch = self.verdict, self.batch
+        frame = verdict.df.loc[list(rows)]
+        known = self.registered if registered is None else registered
+        target = Target(batch.employer_id, batch.id, known)
+        return [
+            *PLANNERS[verdict.kind](frame, target),
+            record.plan_declarations(batch, verdict, rows, "applied", self.messages),
+        ]
 
 
 def _apply_chunk(
-    uow, batch, verdict: SheetVerdict, ctx, chunk: pd.Index, status, seen, force_check: bool
+    uow,
+    batch,
+    verdict: SheetVerdict,
+    ctx,
+    chunk: pd.Index,
+    status,
+    seen,
+    planned,
+    plan,
+    force_check: bool,
 ) -> None:
     session = uow.session
     sequence = lock_employer(session, batch.employer_id)
-    again = RegistryVerdict()
+    again = None
     if force_check or sequence != seen.value + 1:
         # Someone else wrote this employer's rows since we judged them: judge this chunk
         # again, under the lock, so what we apply cannot contradict what they applied.
@@ -205,14 +269,14 @@ def _apply_chunk(
             ctx,
             verdict.letters,
         )
+    if again is None:
+        write_all(session, planned)
+        again = RegistryVerdict()
+    else:
+        # The registry moved since the plan was made: plan again from what it holds now.
+        late = {e.row for e in again.errors} | again.unchanged | again.mine
+        write_all(session, plan([r for r in chunk if r not in late], again.registered))
     late_errors = {e.row for e in again.errors}
-    fresh = [
-        r
-        for r in chunk
-        if r not in late_errors and r not in again.unchanged and r not in again.mine
-    ]
-    APPLIERS[verdict.kind](session, verdict.df.loc[fresh], batch.employer_id, batch.id)
-    record.insert_declarations(session, batch, verdict, fresh, "applied")
     batch.progress_done += len(chunk)
     uow.commit()
     seen.value = sequence

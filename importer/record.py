@@ -4,8 +4,10 @@ list the pages filter, the counts, and whole-file rejections."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
 
-from importer.apply import columns
+from importer.apply import Insert, columns
 from registry.bulk import as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
@@ -26,6 +28,13 @@ ISSUE_COLUMNS = [
     "severity",
 ]
 HELD_BACK = "本批次选择了「全部正确才申报」, 因表中其他行有错误, 本行没有申报。请修改有错误的行后, 把整张表重新上传。"
+
+
+class BatchRef(NamedTuple):
+    """What a declaration needs of its batch, safe to hand to another thread."""
+
+    id: int
+    employer_id: int
 
 
 def set_phase(
@@ -79,7 +88,7 @@ def _row_messages(issues: list[RowError]) -> tuple[dict, dict]:
     return errors, warnings
 
 
-def _messages_of(verdict) -> tuple[dict, dict]:
+def messages_by_row(verdict) -> tuple[dict, dict]:
     """`_row_messages` of the verdict, kept until its issue list grows (it is asked for
     once per chunk, and a sheet can carry tens of thousands of warnings)."""
     cached = verdict.messages_cache
@@ -88,18 +97,19 @@ def _messages_of(verdict) -> tuple[dict, dict]:
     return cached[1]
 
 
-def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:
-    """One declaration per row of `rows`, with its payload, status and messages."""
-    if not rows:
-        return
-    errors, warnings = _messages_of(verdict)
-    frame = verdict.df.loc[rows]
+def plan_declarations(
+    batch: BatchRef, verdict, rows: Sequence[int], status: str, messages: tuple[dict, dict]
+) -> Insert:
+    """One declaration per row of `rows`, with its payload, status and messages (no
+    database access: the pipeline plans on another thread while it writes)."""
+    errors, warnings = messages
+    frame = verdict.df.loc[list(rows)]
     names = list(frame.columns)
     payloads = [
         dict(zip(names, values, strict=True))
         for values in zip(*columns(frame, *names), strict=True)
     ]
-    keys = verdict.keys.loc[rows].tolist()
+    keys = verdict.keys.loc[list(rows)].tolist()
     now = db_now()
     records = [
         (batch.id, batch.employer_id, int(row), verdict.kind, payload["证件号码"] or None,
@@ -108,7 +118,14 @@ def insert_declarations(session, batch: Batch, verdict, rows: list[int], status:
          as_json(warnings[row]) if row in warnings else None, now)
         for row, payload, key in zip(rows, payloads, keys, strict=True)
     ]  # fmt: skip
-    insert_rows(session, "declarations", DECLARATION_COLUMNS, records)
+    return Insert("declarations", DECLARATION_COLUMNS, records)
+
+
+def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:
+    """One declaration per row of `rows`, written now."""
+    if rows:
+        ref = BatchRef(batch.id, batch.employer_id)
+        plan_declarations(ref, verdict, rows, status, messages_by_row(verdict)).run(session)
 
 
 def _plain(payload: dict) -> dict:

@@ -26,6 +26,8 @@ class RegistryVerdict:
     errors: list[RowError] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
     mine: set[int] = field(default_factory=set)
+    # ID numbers of the candidates the registry already knows as persons.
+    registered: frozenset[str] = frozenset()
 
 
 def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
@@ -75,7 +77,9 @@ def check_against_registry(
     joined = rows.join(summary, on="证件号码")
     done = applied_keys(session, keys[candidates].tolist())
     owner = keys[candidates].map(done)
-    verdict = RegistryVerdict(mine=set(owner.index[owner == batch_id]))
+    verdict = RegistryVerdict(
+        mine=set(owner.index[owner == batch_id]), registered=frozenset(summary.index)
+    )
     judge = _judge_add if kind == "person_add" else _judge_remove
     judge(joined.drop(index=list(verdict.mine)), verdict, ctx, letters)
     _already_applied(kind, joined, owner.notna() & (owner != batch_id), verdict)

@@ -94,6 +94,10 @@ class Person(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# 1 for an active enrolment, NULL otherwise: the third part of ux_enrolments_active.
+ACTIVE_MARK = text("(CASE WHEN status = 'active' THEN 1 END)")
+
+
 class Enrolment(Base):
     """One person insured in one insurance at one employer from a start month.
 
@@ -116,17 +120,19 @@ class Enrolment(Base):
     employment_form: Mapped[str | None] = mapped_column(String(20))
     batch_id: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
-        Index("ix_enrolments_person", "person_id", "status"),
         Index("ix_enrolments_employer", "employer_id", "status"),
         # Nobody is active twice in one insurance (here or at two employers): the checks
         # say so, and this index holds even for two employers' batches applied at once.
+        # The third part is 1 for an active enrolment and NULL otherwise, and NULLs never
+        # collide, so stopped enrolments may repeat. One index, not a partial unique one
+        # plus a person index: it also serves every lookup by person, and each index
+        # costs the bulk load of hundreds of thousands of rows.
         Index(
             "ux_enrolments_active",
             "person_id",
             "insurance",
+            ACTIVE_MARK,
             unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
         ),
     )
 
@@ -186,7 +192,8 @@ class Declaration(Base):
 
     __tablename__ = "declarations"
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    # No foreign key (see Enrolment): the batch row is written before its declarations.
+    batch_id: Mapped[int] = mapped_column(Integer)
     employer_id: Mapped[int] = mapped_column(Integer)
     excel_row: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
@@ -199,7 +206,6 @@ class Declaration(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (
         Index("ix_declarations_batch", "batch_id", "excel_row"),
-        Index("ix_declarations_employer_kind", "employer_id", "kind", "status"),
         Index(
             "ux_declarations_applied_key",
             "natural_key",

@@ -18,7 +18,7 @@ from validators.errors import RowError
 def clamp_bases(
     wages: pd.Series, months: pd.Series, ctx: RuleContext, column: str, letter: str | None
 ) -> tuple[pd.Series, pd.Series, list[RowError]]:
-    """(base per row as Decimal text, whether clamped, warnings) for valid wage/month rows."""
+    """(base per row as decimal text, whether clamped, warnings) for valid wage/month rows."""
     bases = wages.copy()
     clamped = pd.Series(False, index=wages.index)
     warnings: list[RowError] = []
@@ -27,12 +27,14 @@ def clamp_bases(
         if limits is None:
             continue
         used, floor, cap = limits
-        year_wages = wages[idx].map(Decimal)
-        low, high = year_wages < floor, year_wages > cap
-        bases[idx] = year_wages.where(~low, floor).where(~high, cap).map(str)
+        # Valid wages have at most two decimals, like the floor and cap: comparing them
+        # as floats decides exactly as Decimal would, without a Decimal per row.
+        amounts = pd.to_numeric(wages[idx]).astype(float)
+        low, high = amounts < float(floor), amounts > float(cap)
+        bases[idx] = wages[idx].where(~low, str(floor)).where(~high, str(cap))
         clamped[idx] = low | high
         fields = {"column": column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap)}
-        for row in year_wages.index[low | high]:
+        for row in amounts.index[low | high]:
             code = "base_below_floor" if low[row] else "base_above_cap"
             warnings.append(_warn(row, column, letter, wages[row], code, fields))
         if used != int(year):

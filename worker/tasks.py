@@ -94,27 +94,32 @@ def _process(batch_id: int, settings: Settings) -> None:
         log.info("batch %s is %s; nothing to do", batch_id, status or "missing")
         return
     try:
-        run_batch(batch_id, uow)
+        outcome = run_batch(batch_id, uow, keep_table=True)
     except INFRA_ERRORS:
         raise  # retried by autoretry_for; the batch stays resumable
     except Exception:
         log.exception("batch %s failed with an unexpected error", batch_id)
         mark_failed(uow, batch_id)
         return
-    _prepare_reports(uow, batch_id)
+    _prepare_reports(uow, batch_id, outcome.table)
 
 
-def _prepare_reports(uow: UnitOfWork, batch_id: int) -> None:
+def _prepare_reports(uow: UnitOfWork, batch_id: int, table) -> None:
     """Build the batch's two workbooks now, so downloads are instant. The batch is already
     done: a failure here only means the download builds them itself later."""
     from importer.report import prepare_reports
 
     try:
-        prepare_reports(uow, batch_id)
+        timings = prepare_reports(uow, batch_id, table)
+        log.info("reports of batch %s built: %s", batch_id, _seconds(timings))
     except Exception:
         log.exception(
             "reports of batch %s could not be prepared; they will be built on download", batch_id
         )
+
+
+def _seconds(timings: dict[str, float]) -> str:
+    return ", ".join(f"{name} {secs:.1f} s" for name, secs in timings.items())
 
 
 def batch_status(uow: UnitOfWork, batch_id: int) -> str | None:

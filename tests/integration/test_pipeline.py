@@ -582,6 +582,26 @@ def test_person_enrolled_at_another_employer_meanwhile_is_not_enrolled_twice(
     assert err(3, "养老保险", "active_elsewhere") in desk.errors(batch_id)
 
 
+def test_person_registered_by_another_employer_meanwhile_is_updated_not_inserted(
+    desk, db_url, monkeypatch
+):
+    """The plan inserted the person as new; another employer's batch registered them
+    first (in another insurance). The write fails on the person's key, the chunk is judged
+    again and re-planned as an update, and the row is applied once."""
+    other = Desk(db_url, second_employer(db_url))
+    someone = person(0)
+    only_injury = someone.add(养老保险="否", 医疗保险="否", 失业保险="否", 工伤保险="是")
+    _interleave(monkeypatch, lambda: other.submit(xlsx_bytes("person_add", [only_injury])))
+    ours = someone.add(工伤保险="否", 月缴费工资="7000")
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", [ours]))
+    assert outcome.status == {3: "applied"}, desk.errors(batch_id)
+    assert desk.count(Person) == 1
+    held = {(e.insurance, e.employer_id) for e in desk.enrolments(someone.id_number)}
+    assert held == {("410", other.employer_id)} | {
+        (ins, desk.employer_id) for ins in ("110", "310", "210")
+    }
+
+
 # ------------------------------------------------------------------ less common people
 
 

@@ -14,6 +14,7 @@ import sqlalchemy.exc
 from sqlalchemy import update
 
 from importer.batches import BatchOptions, create_batch
+from importer.pipeline import Outcome
 from registry.accounts import create_employer
 from registry.models import Batch
 from registry.uow import UnitOfWork
@@ -125,10 +126,11 @@ def engine_calls(monkeypatch):
     calls: list[int] = []
     behaviour: dict[str, BaseException | None] = {"raise": None}
 
-    def fake_run_batch(batch_id, uow):
+    def fake_run_batch(batch_id, uow, keep_table=False):
         calls.append(batch_id)
         if behaviour["raise"] is not None:
             raise behaviour["raise"]
+        return Outcome()
 
     monkeypatch.setattr("importer.pipeline.run_batch", fake_run_batch)
     return calls, behaviour
