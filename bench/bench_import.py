@@ -75,7 +75,7 @@ def run_one(rows: int, db: str, sheet_path: str, spoiled: int) -> dict:
         outcome = run_batch(
             batch_id,
             uow,
-            chunk_rows=5000,
+            chunk_rows=None,  # the product's default (SHEBAO_CHUNK_ROWS)
             max_rows=10**6,
             today=dt.date(2026, 11, 29),
             keep_table=True,

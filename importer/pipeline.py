@@ -29,7 +29,6 @@ from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
 from validators.errors import RowError
 
-DEFAULT_CHUNK_ROWS = 5000
 DEFAULT_MAX_ROWS = 300_000
 
 

@@ -26,7 +26,7 @@ class Settings:
     secret_key: str
     max_upload_bytes: int = 30 * 1024 * 1024
     max_rows: int = 300_000
-    chunk_rows: int = 5_000
+    chunk_rows: int = 10_000
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     secure_cookies: bool = False
@@ -51,7 +51,7 @@ def load_settings() -> Settings:
         secret_key=os.environ.get("SHEBAO_SECRET_KEY") or _dev_secret(data_dir),
         max_upload_bytes=_int("SHEBAO_MAX_UPLOAD_MB", 30) * 1024 * 1024,
         max_rows=_int("SHEBAO_MAX_ROWS", 300_000),
-        chunk_rows=_int("SHEBAO_CHUNK_ROWS", 5_000),
+        chunk_rows=_int("SHEBAO_CHUNK_ROWS", 10_000),
         secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
     )
 
