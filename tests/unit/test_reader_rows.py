@@ -1,0 +1,49 @@
+"""The reader keeps Excel's geometry (rows and columns from A1) and shares equal texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import xlsxwriter
+
+from importer.reader import read_workbook
+
+
+def _book(cells: dict[tuple[int, int], object]) -> bytes:
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf) as book:
+        sheet = book.add_worksheet("数据")
+        date = book.add_format({"num_format": "yyyy-mm-dd"})
+        for (r, c), value in cells.items():
+            sheet.write(r, c, value, date if isinstance(value, dt.date) else None)
+        book.add_worksheet("空表")
+    return buf.getvalue()
+
+
+def test_a_table_starting_at_c3_keeps_its_row_numbers_and_column_letters():
+    data = _book({(2, 2): "姓名", (2, 3): "证件号码", (4, 3): 330682199003150018.0})
+    sheet = read_workbook(data, "a.xlsx").sheets[0]
+    assert sheet.rows == [
+        ["", "", "", ""],
+        ["", "", "", ""],
+        ["", "", "姓名", "证件号码"],
+        ["", "", "", ""],
+        ["", "", "", "3.3068219900315E+17"],  # as Excel shows an ID typed as a number
+    ]
+
+
+def test_numbers_dates_and_booleans_become_the_text_excel_shows():
+    data = _book({(0, 0): 6500, (0, 1): 12.5, (0, 2): dt.date(2026, 11, 1), (0, 3): True})
+    (row,) = read_workbook(data, "a.xlsx").sheets[0].rows
+    assert row == ["6500", "12.5", "2026-11-01", "TRUE"]
+
+
+def test_an_empty_sheet_reads_as_no_rows():
+    assert read_workbook(_book({(0, 0): "x"}), "a.xlsx").sheets[1].rows == []
+
+
+def test_equal_texts_are_one_object_so_a_large_sheet_stays_small():
+    data = _book({(r, 0): "居民身份证" for r in range(50)})
+    rows = read_workbook(data, "a.xlsx").sheets[0].rows
+    assert len({id(row[0]) for row in rows}) == 1
