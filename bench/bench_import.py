@@ -142,12 +142,44 @@ def _print(result: dict) -> None:
     )
 
 
+def markdown_table(results: list[dict]) -> str:
+    """The README's table of `results` (one line per size × database)."""
+    head = (
+        "| rows | db | read | validate | registry | apply | import total | rows/s "
+        "| corrections | error report | end to end | peak RSS |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
+    names = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
+    lines = [head]
+    for r in results:
+        p = r["phases"]
+        lines.append(
+            f"| {r['rows']:,} | {names[r['db']]} | {p['read']:.2f} s | {p['validate']:.2f} s "
+            f"| {p['registry']:.2f} s | {p['apply']:.2f} s | {r['import_s']:.2f} s "
+            f"| {r['rows'] / r['import_s']:,.0f} | {r['corrections_s']:.2f} s "
+            f"| {r['report_s']:.2f} s | {r['end_to_end_s']:.2f} s | {r['peak_rss_mb']:,} MB |"
+        )
+    return "\n".join(lines)
+
+
+def _measure(rows: int, db: str, path: str, spoiled: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_import", "--one", str(rows), db, path, str(spoiled)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     """Run each size × database in its own process and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--db", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
-    parser.add_argument("--json", action="store_true", help="print raw results as JSON lines")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
+    out.add_argument("--markdown", action="store_true", help="print the README's table")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -155,26 +187,17 @@ def main() -> None:
         print(json.dumps(run_one(int(rows), db, path, int(spoiled))))
         return
     sheets = make_sheets(args.rows, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
+    results = []
     for db in args.db:
         for rows in args.rows:
-            path, spoiled = sheets[rows]
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.bench_import",
-                    "--one",
-                    str(rows),
-                    db,
-                    path,
-                    str(spoiled),
-                ],  # fmt: skip
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            print(json.dumps(result)) if args.json else _print(result)
+            result = _measure(rows, db, *sheets[rows])
+            results.append(result)
+            if args.json:
+                print(json.dumps(result), flush=True)
+            elif not args.markdown:
+                _print(result)
+    if args.markdown:
+        print(markdown_table(results))
 
 
 if __name__ == "__main__":
