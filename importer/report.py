@@ -5,8 +5,9 @@ Error report: the sheet as uploaded, at the same Excel row numbers, bad cells fi
 Corrections workbook: the standard template holding only the rejected rows, as typed,
 with a 错误说明 column the importer ignores when the file comes back.
 Both use xlsxwriter in constant-memory mode; every user value passes `excel_safe`. The
-worker builds them right after a batch (`prepare_reports`), reading the file only once;
-a download before that builds the one asked for.
+worker builds them right after a batch (`prepare_reports`) from the sheet the import
+already read; a download before that (or after a worker restart) reads the stored file
+and builds the one asked for.
 """
 
 from __future__ import annotations
