@@ -17,12 +17,16 @@ from dataclasses import dataclass, field
 import python_calamine as calamine
 
 from importer.cells import cell_text, column_letter
+from importer.dimensions import declared_sizes
 from importer.errors import FileRejected
 from importer.sniff import sniff
 
 MARKER_SHEET = "_shebao"
 SKIPPED_SHEETS = {MARKER_SHEET, "_lists", "填写说明"}
 HEADER_SCAN_ROWS = 10
+# A sheet is read as a grid from A1 to its far corner: 300,000 rows of 60 columns fit,
+# a stray space in cell XFD5001 (82 million cells, gigabytes) does not.
+MAX_GRID_CELLS = 20_000_000
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
 
 
@@ -64,7 +68,8 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
             "unreadable",
             "文件已损坏或格式不受支持, 无法读取。请用 Excel 打开后另存为 .xlsx 再上传。",
         ) from None
-    workbook = _sheets_of(book, file_type)
+    sizes = declared_sizes(data) if file_type == "xlsx" else {}
+    workbook = _sheets_of(book, file_type, sizes)
     del book
     release_freed_memory()
     return workbook
@@ -84,7 +89,7 @@ def release_freed_memory() -> None:
         pass
 
 
-def _sheets_of(book, file_type: str) -> Workbook:
+def _sheets_of(book, file_type: str, sizes: dict[str, tuple[str, int, int]]) -> Workbook:
     sheets, marker = [], {}
     for meta in book.sheets_metadata:
         if meta.name == MARKER_SHEET:
@@ -92,8 +97,23 @@ def _sheets_of(book, file_type: str) -> Workbook:
             continue
         if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
             continue
+        _refuse_absurd_extent(meta.name, sizes.get(meta.name))
         sheets.append(RawSheet(meta.name, _text_rows(book.get_sheet_by_name(meta.name))))
     return Workbook(file_type, sheets, marker)
+
+
+def _refuse_absurd_extent(name: str, size: tuple[str, int, int] | None) -> None:
+    """FileRejected when the sheet's used range would not fit in memory as a grid."""
+    if size is None:
+        return
+    ref, rows, cols = size
+    if rows * cols > MAX_GRID_CELLS:
+        raise FileRejected(
+            "sheet_too_large",
+            f"工作表「{name}」的使用范围是 {ref}(约 {rows:,} 行 × {cols:,} 列), 远大于数据所在的"
+            "区域, 通常是远处的单元格里有空格、内容或格式。请在 Excel 中选中数据下方和右侧多余的"
+            "行和列, 右键「删除」, 保存后重新上传。",
+        )
 
 
 def _text_rows(sheet) -> list[list[str]]:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
+import pytest
 import xlsxwriter
 
+from importer.dimensions import declared_sizes
+from importer.errors import FileRejected
 from importer.reader import read_workbook
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _book(cells: dict[tuple[int, int], object]) -> bytes:
@@ -47,3 +53,33 @@ def test_equal_texts_are_one_object_so_a_large_sheet_stays_small():
     data = _book({(r, 0): "居民身份证" for r in range(50)})
     rows = read_workbook(data, "a.xlsx").sheets[0].rows
     assert len({id(row[0]) for row in rows}) == 1
+
+
+def _stray(row: int, col: int) -> bytes:
+    """A two-row sheet with one stray space far away, as users leave them."""
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf) as book:
+        sheet = book.add_worksheet("人员增加")
+        sheet.write_row(0, 0, ["姓名", "证件号码"])
+        sheet.write_row(1, 0, ["张三", "330682199003150018"])
+        sheet.write_string(row, col, " ")
+    return buf.getvalue()
+
+
+def test_the_used_range_excel_declares_is_read_without_loading_the_sheet():
+    assert declared_sizes(_stray(5000, 16383)) == {"人员增加": ("A1:XFD5001", 5001, 16384)}
+    template = (REPO / "templates_xlsx" / "person_add.xlsx").read_bytes()
+    assert declared_sizes(template)["人员增加"][0] == "A1:S2"
+    assert declared_sizes(b"not a zip") == {}
+
+
+def test_a_stray_cell_far_right_is_refused_before_it_eats_the_memory():
+    with pytest.raises(FileRejected) as caught:
+        read_workbook(_stray(1_048_575, 16_383), "a.xlsx")
+    assert caught.value.code == "sheet_too_large"
+    assert "A1:XFD1048576" in caught.value.message and "删除" in caught.value.message
+
+
+def test_a_stray_cell_far_down_in_a_narrow_sheet_is_read_and_ignored():
+    rows = read_workbook(_stray(1_048_575, 0), "a.xlsx").sheets[0].rows
+    assert len(rows) == 1_048_576 and rows[1] == ["张三", "330682199003150018"]
