@@ -18,8 +18,12 @@ _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
 _INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060)}
 _DOTS = {ord(c): "·" for c in "•・‧∙⋅"}
 _TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
-_ESCAPED = r"^'(?=[=+\-@])"
+# An apostrophe before formula-like text is our own escape (excel_safe); before a digit it
+# is the text marker people type (or a CSV export keeps) so Excel leaves the number alone.
+_ESCAPED = r"^'(?=[=+\-@\d])"
 _NEEDS_TRANSLATION = "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060]"
+# 138-1234-5678: a mobile number written in groups (a landline keeps its area-code dash).
+MOBILE_WITH_DASHES = r"^(1[3-9]\d)-(\d{4})-(\d{4})$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial numbers of 1927-05-18 .. 2099-12-31 (five digits): a bare number in this
 # range in a date or month column is a date Excel stored without a date format. Shorter
@@ -54,8 +58,10 @@ def normalise(
         elif col.type == "money":
             out[col.name] = series.str.replace(r"[,，¥￥]|元$", "", regex=True).str.strip()
         elif col.type == "phone":
-            out[col.name] = series.str.replace(r"^\+?86[- ]?", "", regex=True).str.replace(
-                r"[\s()（）]", "", regex=True
+            out[col.name] = (
+                series.str.replace(r"^\+?86[- ]?", "", regex=True)
+                .str.replace(r"[\s()（）]", "", regex=True)
+                .str.replace(MOBILE_WITH_DASHES, r"\1\2\3", regex=True)
             )
         if col.default:
             out[col.name] = out[col.name].mask(out[col.name].eq(""), col.default)
@@ -69,8 +75,9 @@ def _only_where(col: pd.Series, pattern: str, fix) -> pd.Series:
 
 
 def _clean_text(col: pd.Series) -> pd.Series:
-    """Full-width → half-width, invisible characters out, trimmed; and the apostrophe our
-    own files put before formula-like text (excel_safe) taken off again. The slow
+    """Full-width → half-width, invisible characters out, trimmed; and a leading apostrophe
+    taken off where it only marks text: before formula-like text (our own excel_safe) or
+    before a digit (Excel's text marker, kept by some CSV exports). The slow
     per-character translation runs only on the few cells that need it."""
     odd = col.str.contains(_NEEDS_TRANSLATION, regex=True)
     if odd.any():

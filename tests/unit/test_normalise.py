@@ -262,7 +262,7 @@ def test_money_separators_and_currency_signs():
 def test_phone_prefixes_and_punctuation():
     assert norm(
         "联系电话", "+86 13812345678", "86-13812345678", "138 1234 5678", "(0575)82123456",
-        "０５７５－８２１２３４５６", "13812345678",
+        "０５７５－８２１２３４５６", "13812345678", "138-1234-5678", "0575-8212-3456",
     ) == [
         "13812345678",
         "13812345678",
@@ -270,6 +270,8 @@ def test_phone_prefixes_and_punctuation():
         "057582123456",
         "0575-82123456",
         "13812345678",
+        "13812345678",
+        "0575-8212-3456",  # not a mobile: left for the check to report
     ]  # fmt: skip
 
 
@@ -287,6 +289,13 @@ def test_our_own_formula_escape_comes_off_again_but_nothing_else():
         "=1+1",
         "''=1",
     ]
+
+
+def test_the_text_marker_apostrophe_before_digits_comes_off():
+    pid = make_id("33068219900315001")
+    assert norm("证件号码", "'" + pid, "＇" + pid) == [pid, pid]
+    assert norm("联系电话", "'13812345678") == ["13812345678"]
+    assert norm("参保年月", "'202611") == ["202611"]
 
 
 def test_full_width_letters_and_punctuation_in_codes():
