@@ -15,13 +15,18 @@ from validators.specs import KindSpec
 
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULL_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20})
-_INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060)}
+# Zero-width characters, and control characters other than tab and line breaks (pasted
+# from other systems; PostgreSQL cannot even extract a NUL from JSON).
+_CONTROLS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
+_INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0xFEFF, 0x2060, *_CONTROLS)}
 _DOTS = {ord(c): "·" for c in "•・‧∙⋅"}
 _TABLE = str.maketrans({**_FULL_WIDTH, **_INVISIBLE})
 # An apostrophe before formula-like text is our own escape (excel_safe); before a digit it
 # is the text marker people type (or a CSV export keeps) so Excel leaves the number alone.
 _ESCAPED = r"^'(?=[=+\-@\d])"
-_NEEDS_TRANSLATION = "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060]"
+_NEEDS_TRANSLATION = (
+    "[\uff01-\uff5e\u3000\u00a0\u200b\u200c\u200d\ufeff\u2060\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
 # 138-1234-5678: a mobile number written in groups (a landline keeps its area-code dash).
 MOBILE_WITH_DASHES = r"^(1[3-9]\d)-(\d{4})-(\d{4})$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")

@@ -298,6 +298,12 @@ def test_the_text_marker_apostrophe_before_digits_comes_off():
     assert norm("参保年月", "'202611") == ["202611"]
 
 
+def test_control_characters_pasted_from_other_systems_are_dropped_but_line_breaks_kept():
+    assert norm("备注", "a\x00b", "\x07响铃", "两行\n备注", "制表\t符") == [
+        "ab", "响铃", "两行\n备注", "制表\t符",
+    ]  # fmt: skip
+
+
 def test_full_width_letters_and_punctuation_in_codes():
     assert norm("养老保险", " 是 ", "是\u200b") == ["是", "是"]
     assert norm("户口性质", "\u3000城镇") == ["城镇"]
