@@ -15,12 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.bulk import Rows, db_now, insert_rows, update_rows, upsert_rows
+from registry.bulk import db_now, insert_rows, update_rows, upsert_rows
 from validators.codes import INSURANCE_COLUMNS
 
 PERSON_COLUMNS = [
@@ -73,7 +71,7 @@ class Insert:
 
     table: str
     columns: Sequence[str]
-    rows: Rows
+    rows: list[tuple]
 
     def run(self, session: Session) -> None:
         """Write the rows inside the session's transaction."""
@@ -87,7 +85,7 @@ class Upsert:
     table: str
     columns: Sequence[str]
     key: str
-    rows: Rows
+    rows: list[tuple]
 
     def run(self, session: Session) -> None:
         """Write the rows inside the session's transaction."""
@@ -100,7 +98,7 @@ class Update:
 
     sql_sqlite: str
     sql_pg: str
-    rows: Rows
+    rows: list[tuple]
 
     def run(self, session: Session) -> None:
         """Run the updates inside the session's transaction."""
@@ -114,6 +112,10 @@ def write_all(session: Session, writes: Sequence[Write]) -> None:
     """Send every planned write, in order, inside the session's transaction."""
     for write in writes:
         write.run(session)
+
+
+def _none(value: str) -> str | None:
+    return value or None
 
 
 def columns(rows: pd.DataFrame, *names: str) -> list[list]:
@@ -132,68 +134,41 @@ class Target:
     registered: frozenset[str]
 
 
-def text_column(rows: pd.DataFrame, name: str, blank_is_null: bool = False) -> pa.Array:
-    """A column of `rows` as Arrow text (the sheet's columns already are Arrow: no copy
-    per cell); with `blank_is_null`, empty cells become NULL."""
-    column = pa.array(rows[name], type=pa.large_string())
-    if blank_is_null:
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.large_string()), column)
-    return column
-
-
-def _table(columns: Sequence[str], arrays: Sequence[pa.Array]) -> pa.Table:
-    return pa.Table.from_arrays(list(arrays), names=list(columns))
-
-
 def plan_person_add(rows: pd.DataFrame, target: Target) -> list[Write]:
-    """Register the persons of `rows`, enrol them in each insurance marked 是, set bases.
-
-    The rows are built as Arrow tables straight from the sheet's columns: no Python work
-    per row (the planner thread then leaves the GIL to the thread writing to the database).
-    """
-    n = len(rows)
-    ids = text_column(rows, "证件号码")
-    persons = _table(PERSON_COLUMNS, [
-        ids, *(text_column(rows, c) for c in ("证件类型", "姓名", "性别", "出生日期")),
-        text_column(rows, "民族", blank_is_null=True),
-        *(text_column(rows, c) for c in ("户口性质", "个人身份", "联系电话")),
-        text_column(rows, "参加工作日期", blank_is_null=True),
-        pa.repeat(db_now(), n),
-    ])  # fmt: skip
-    known = pc.is_in(ids, value_set=pa.array(list(target.registered), pa.large_string()))
-    return [
-        Upsert("persons", PERSON_COLUMNS, "id_number", persons.filter(known)),
-        Insert("persons", PERSON_COLUMNS, persons.filter(pc.invert(known))),
-        Insert("enrolments", ENROLMENT_COLUMNS, _enrolments(rows, target)),
-        Insert("contribution_bases", BASE_COLUMNS, _bases(rows, target)),
+    """Register the persons of `rows`, enrol them in each insurance marked 是, set bases."""
+    employer_id, batch_id = target.employer_id, target.batch_id
+    now = db_now()
+    cols = columns(rows, "证件号码", "证件类型", "姓名", "性别", "出生日期", "民族", "户口性质",
+                   "个人身份", "联系电话", "参加工作日期")  # fmt: skip
+    persons = [
+        (pid, kind, name, sex, born, _none(nation), hukou, identity, phone, _none(work), now)
+        for pid, kind, name, sex, born, nation, hukou, identity, phone, work in zip(
+            *cols, strict=True
+        )
     ]
-
-
-def _enrolments(rows: pd.DataFrame, target: Target) -> pa.Table:
-    """One enrolment per row and insurance marked 是."""
-    parts = []
+    enrolments: list[tuple] = []
     for column, ins in INSURANCE_COLUMNS.items():
         chosen = rows[rows[column] == "是"]
-        n = len(chosen)
-        parts.append(_table(ENROLMENT_COLUMNS, [
-            text_column(chosen, "证件号码"), pa.repeat(target.employer_id, n),
-            pa.repeat(ins, n).cast(pa.large_string()), text_column(chosen, "参保年月"),
-            pa.repeat("active", n).cast(pa.large_string()),
-            text_column(chosen, "增加原因"), text_column(chosen, "用工形式"),
-            pa.repeat(target.batch_id, n),
-        ]))  # fmt: skip
-    return pa.concat_tables(parts).combine_chunks()
-
-
-def _bases(rows: pd.DataFrame, target: Target) -> pa.Table:
-    """The contribution base of each row from its month (clamped to floor and cap)."""
-    n = len(rows)
-    return _table(BASE_COLUMNS, [
-        text_column(rows, "证件号码"), pa.repeat(target.employer_id, n),
-        text_column(rows, "参保年月"), text_column(rows, "月缴费工资"),
-        text_column(rows, "_base"), pa.array(rows["_clamped"].astype(bool), type=pa.bool_()),
-        pa.repeat(target.batch_id, n),
-    ])  # fmt: skip
+        enrolments.extend(
+            (pid, employer_id, ins, month, "active", reason, form, batch_id)
+            for pid, month, reason, form in zip(
+                *columns(chosen, "证件号码", "参保年月", "增加原因", "用工形式"), strict=True
+            )
+        )
+    bases = [
+        (pid, employer_id, month, wage, base, bool(clamped), batch_id)
+        for pid, month, wage, base, clamped in zip(
+            *columns(rows, "证件号码", "参保年月", "月缴费工资", "_base", "_clamped"), strict=True
+        )
+    ]
+    known = [p for p in persons if p[0] in target.registered]
+    new = [p for p in persons if p[0] not in target.registered] if known else persons
+    return [
+        Upsert("persons", PERSON_COLUMNS, "id_number", known),
+        Insert("persons", PERSON_COLUMNS, new),
+        Insert("enrolments", ENROLMENT_COLUMNS, enrolments),
+        Insert("contribution_bases", BASE_COLUMNS, bases),
+    ]
 
 
 def plan_person_remove(rows: pd.DataFrame, target: Target) -> list[Write]:

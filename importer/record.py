@@ -7,9 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import pyarrow as pa
-
-from importer.apply import Insert, columns, text_column
+from importer.apply import Insert, columns
 from registry.bulk import as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
@@ -108,24 +106,19 @@ def plan_declarations(
     frame = verdict.df.loc[list(rows)]
     names = list(frame.columns)
     payloads = [
-        as_json(_plain(dict(zip(names, values, strict=True))))
+        dict(zip(names, values, strict=True))
         for values in zip(*columns(frame, *names), strict=True)
     ]
-    n, text = len(rows), pa.large_string()
-    table = pa.Table.from_arrays(
-        [
-            pa.repeat(batch.id, n), pa.repeat(batch.employer_id, n),
-            pa.array([int(r) for r in rows], pa.int64()), pa.repeat(verdict.kind, n).cast(text),
-            text_column(frame, "证件号码", blank_is_null=True),
-            pa.array(verdict.keys.loc[list(rows)], type=text), pa.array(payloads, text),
-            pa.repeat(status, n).cast(text),
-            pa.array([as_json(errors[r]) if r in errors else None for r in rows], text),
-            pa.array([as_json(warnings[r]) if r in warnings else None for r in rows], text),
-            pa.repeat(db_now(), n).cast(text),
-        ],
-        names=DECLARATION_COLUMNS,
-    )  # fmt: skip
-    return Insert("declarations", DECLARATION_COLUMNS, table)
+    keys = verdict.keys.loc[list(rows)].tolist()
+    now = db_now()
+    records = [
+        (batch.id, batch.employer_id, int(row), verdict.kind, payload["证件号码"] or None,
+         key, as_json(_plain(payload)), status,
+         as_json(errors[row]) if row in errors else None,
+         as_json(warnings[row]) if row in warnings else None, now)
+        for row, payload, key in zip(rows, payloads, keys, strict=True)
+    ]  # fmt: skip
+    return Insert("declarations", DECLARATION_COLUMNS, records)
 
 
 def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:

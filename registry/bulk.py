@@ -1,33 +1,21 @@
 """Bulk writes for the import hot path: thousands of rows per statement, never one ORM
 round trip per row. PostgreSQL gets COPY (an order of magnitude faster than INSERT);
-SQLite gets executemany on the raw connection. Values must already be plain text, numbers,
-booleans or None, the same for both: ISO dates, JSON as text.
-
-Rows come as tuples or as an Arrow table. An Arrow table goes to PostgreSQL as CSV that
-Arrow writes in C++ (no Python work per row, and the GIL released meanwhile): the import
-builds its rows that way straight from the sheet's Arrow columns."""
+SQLite gets executemany on the raw connection. Values must already be plain text, numbers
+or None, the same for both: ISO dates, JSON as text."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeAlias
 
 import orjson
 import psycopg
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 Row = Sequence[object]
-Rows: TypeAlias = "Sequence[Row] | pa.Table"
-# Arrow quotes every text and writes nulls as nothing: in PostgreSQL's CSV format an
-# unquoted empty field is NULL and a quoted one the empty string, as intended.
-_CSV = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def _dbapi(session: Session):
@@ -59,24 +47,27 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Rows) -> None:
-    """Insert `rows` (in `columns` order) into `table` inside the current transaction."""
-    if not len(rows):
+def insert_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Insert `rows` (tuples in `columns` order) into `table` inside the current transaction."""
+    if not rows:
         return
     cols = _quoted(columns)
     raw = _dbapi(session)
     with _integrity_as_sqlalchemy(f"INSERT INTO {table}"):
         if is_postgres(session):
-            with raw.cursor() as cur:
-                _copy(cur, f"{table} ({cols})", rows)
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
         marks = ", ".join("?" for _ in columns)
-        raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", as_tuples(rows))
+        raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
-def upsert_rows(session: Session, table: str, columns: Sequence[str], key: str, rows: Rows) -> None:
+def upsert_rows(
+    session: Session, table: str, columns: Sequence[str], key: str, rows: Sequence[Row]
+) -> None:
     """Insert `rows`, overwriting the other columns of rows whose `key` already exists."""
-    if not len(rows):
+    if not rows:
         return
     cols = _quoted(columns)
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != key)
@@ -87,36 +78,14 @@ def upsert_rows(session: Session, table: str, columns: Sequence[str], key: str, 
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS tmp_{table} (LIKE {table}) ON COMMIT DELETE ROWS"
             )
-            _copy(cur, f"tmp_{table} ({cols})", rows)
+            with cur.copy(f"COPY tmp_{table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM tmp_{table} {conflict}")
             cur.execute(f"DELETE FROM tmp_{table}")
         return
     marks = ", ".join("?" for _ in columns)
-    _dbapi(session).executemany(
-        f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", as_tuples(rows)
-    )
-
-
-def _copy(cur, target: str, rows: Rows) -> None:
-    """COPY `rows` into `target` (`table (columns)`): Arrow tables as CSV, tuples by row."""
-    if isinstance(rows, pa.Table):
-        buf = io.BytesIO()
-        # One chunk per column: pyarrow 26's CSV writer emits garbage for a table whose
-        # first chunks are empty (an insurance nobody in the chunk asked for).
-        pa_csv.write_csv(rows.combine_chunks(), buf, _CSV)
-        with cur.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buf.getbuffer())
-        return
-    with cur.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def as_tuples(rows: Rows) -> Sequence[Row]:
-    """Rows as tuples (what executemany takes), whichever form they came in."""
-    if isinstance(rows, pa.Table):
-        return list(zip(*(column.to_pylist() for column in rows.columns), strict=True))
-    return rows
+    _dbapi(session).executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks}) {conflict}", rows)
 
 
 def update_rows(session: Session, sql_sqlite: str, sql_pg: str, rows: Sequence[Row]) -> None:
