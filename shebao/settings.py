@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """The whole number in environment variable `name`, or `default` when it is unset."""
     raw = os.environ.get(name, "").strip()
     return int(raw) if raw else default
 
@@ -49,9 +50,9 @@ def load_settings() -> Settings:
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or None,
         secret_key=os.environ.get("SHEBAO_SECRET_KEY") or _dev_secret(data_dir),
-        max_upload_bytes=_int("SHEBAO_MAX_UPLOAD_MB", 30) * 1024 * 1024,
-        max_rows=_int("SHEBAO_MAX_ROWS", 300_000),
-        chunk_rows=_int("SHEBAO_CHUNK_ROWS", 10_000),
+        max_upload_bytes=env_int("SHEBAO_MAX_UPLOAD_MB", 30) * 1024 * 1024,
+        max_rows=env_int("SHEBAO_MAX_ROWS", 300_000),
+        chunk_rows=env_int("SHEBAO_CHUNK_ROWS", 10_000),
         secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
     )
 

@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, send_file, url_for
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import defer
 
 from importer.batches import BatchOptions, create_batch
@@ -33,6 +33,7 @@ register_error_handlers(bp)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEVERITIES = ("error", "warning")
+MAX_ERRORS_PAGE = 10_000
 _TRUE, _FALSE = ("true", "1"), ("false", "0", "")
 
 
@@ -93,14 +94,32 @@ def get_batch(batch_id: int) -> Response:
 @bp.get("/batches/<int:batch_id>/errors")
 @token_required
 def get_batch_errors(batch_id: int) -> Response:
-    """Every error and warning of a batch, by Excel row, optionally filtered."""
+    """The errors and warnings of a batch by Excel row, optionally filtered and paged
+    (`offset`, `limit`; without `limit` every one, as the command line prints them)."""
     severity = request.args.get("severity") or None
     if severity is not None and severity not in SEVERITIES:
         raise ApiError(400, "bad_option", "severity 只能是 error(错误)或 warning(提示)。")
     column = request.args.get("column") or None
+    offset = _whole_number("offset", 0, 10**9) or 0
+    limit = _whole_number("limit", 1, MAX_ERRORS_PAGE)
     with unit_of_work() as uow:
         _visible_batch(uow.session, batch_id)
-        return json_response({"errors": _issues(uow.session, batch_id, severity, column)})
+        query = _issues_query(batch_id, severity, column)
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        page = query.offset(offset).limit(limit) if limit else query.offset(offset)
+        keys = ("row", "column", "letter", "value", "code", "message", "severity")
+        errors = [dict(zip(keys, row, strict=True)) for row in uow.session.execute(page)]
+    return json_response({"errors": errors, "total": total, "offset": offset, "limit": limit})
+
+
+def _whole_number(name: str, lowest: int, highest: int) -> int | None:
+    """Query parameter `name` as a whole number in [lowest, highest]; None when absent."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+        raise ApiError(400, "bad_option", f"{name} 应为 {lowest} 到 {highest} 之间的整数。")
+    return int(raw)
 
 
 @bp.get("/batches/<int:batch_id>/report.xlsx")
@@ -171,7 +190,7 @@ def _status_of(batch_id: int) -> str:
         return uow.session.scalar(select(Batch.status).where(Batch.id == batch_id)) or "queued"
 
 
-def _issues(session, batch_id: int, severity: str | None, column: str | None) -> list[dict]:
+def _issues_query(batch_id: int, severity: str | None, column: str | None):
     cols = (BatchIssue.excel_row, BatchIssue.column, BatchIssue.letter, BatchIssue.value)
     query = select(*cols, BatchIssue.code, BatchIssue.message, BatchIssue.severity)
     query = query.where(BatchIssue.batch_id == batch_id)
@@ -181,9 +200,7 @@ def _issues(session, batch_id: int, severity: str | None, column: str | None) ->
         query = query.where(BatchIssue.column == column)
     # Whole-file problems (no row) first on every database: NULL ordering differs.
     no_row_first = case((BatchIssue.excel_row.is_(None), 0), else_=1)
-    query = query.order_by(no_row_first, BatchIssue.excel_row, BatchIssue.id)
-    keys = ("row", "column", "letter", "value", "code", "message", "severity")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(query)]
+    return query.order_by(no_row_first, BatchIssue.excel_row, BatchIssue.id)
 
 
 def _download(batch_id: int, build, download_name: str) -> Response:

@@ -112,8 +112,13 @@ SCHEMAS: dict[str, Any] = {
     },
     "RowErrorList": {
         "type": "object",
-        "required": ["errors"],
-        "properties": {"errors": {"type": "array", "items": _ref("RowError")}},
+        "required": ["errors", "total", "offset", "limit"],
+        "properties": {
+            "errors": {"type": "array", "items": _ref("RowError")},
+            "total": {"type": "integer", "description": "符合筛选条件的条数(不分页)"},
+            "offset": {"type": "integer"},
+            "limit": {"type": ["integer", "null"], "description": "未指定时返回全部"},
+        },
     },
 }  # fmt: skip
 
@@ -167,6 +172,8 @@ def _errors_op() -> dict[str, Any]:
         "parameters": [
             {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["error", "warning"]}},
             {"name": "column", "in": "query", "schema": {"type": "string"}, "description": "列标题, 如 证件号码"},
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "跳过的条数"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}, "description": "本页最多条数; 不填返回全部"},
         ],
         "responses": {"200": _json(_ref("RowErrorList"), "错误列表(与命令行 JSON 相同)")},
     }  # fmt: skip

@@ -20,14 +20,13 @@ Worker tuning that `shebao.settings` does not carry yet is read here, once per a
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from celery import Celery
 
-from shebao.settings import Settings, load_settings
+from shebao.settings import Settings, env_int, load_settings
 
 QUEUE = "shebao"
 # Redis hands an unacknowledged message to another worker after this long. Leases stop a
@@ -47,17 +46,12 @@ class WorkerTuning:
     @classmethod
     def from_env(cls) -> WorkerTuning:
         """Read the `SHEBAO_*` tuning variables (defaults when unset)."""
-
-        def num(name: str, default: int) -> int:
-            raw = os.environ.get(name, "").strip()
-            return int(raw) if raw else default
-
         return cls(
-            lease_seconds=num("SHEBAO_LEASE_SECONDS", cls.lease_seconds),
-            recover_interval_seconds=num(
+            lease_seconds=env_int("SHEBAO_LEASE_SECONDS", cls.lease_seconds),
+            recover_interval_seconds=env_int(
                 "SHEBAO_RECOVER_INTERVAL_SECONDS", cls.recover_interval_seconds
             ),
-            stale_queued_minutes=num("SHEBAO_STALE_QUEUED_MINUTES", cls.stale_queued_minutes),
+            stale_queued_minutes=env_int("SHEBAO_STALE_QUEUED_MINUTES", cls.stale_queued_minutes),
         )
 
 

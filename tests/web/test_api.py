@@ -243,6 +243,26 @@ def test_errors_have_the_cli_shape_and_filter(client):
     assert_json_error(resp, 400, "bad_option")
 
 
+def test_errors_page_by_offset_and_limit_with_the_total(client):
+    token = token_for(client)
+    batch_id = uploaded_batch(client, token)
+    url = f"/api/v1/batches/{batch_id}/errors"
+    everything = client.get(url, headers=bearer(token)).get_json()
+    assert everything["total"] == len(everything["errors"]) >= 2
+    assert everything["offset"] == 0 and everything["limit"] is None
+    pages = []
+    for offset in range(everything["total"]):
+        body = client.get(f"{url}?offset={offset}&limit=1", headers=bearer(token)).get_json()
+        schema_validator(client, "RowErrorList").validate(body)
+        assert body["total"] == everything["total"] and body["limit"] == 1
+        pages.extend(body["errors"])
+    assert pages == everything["errors"]
+    errors_only = client.get(f"{url}?severity=error&limit=1", headers=bearer(token)).get_json()
+    assert errors_only["total"] == sum(e["severity"] == "error" for e in everything["errors"])
+    for bad in ("limit=0", "limit=10001", "limit=x", "offset=-1"):
+        assert_json_error(client.get(f"{url}?{bad}", headers=bearer(token)), 400, "bad_option")
+
+
 def test_report_and_corrections_download(client):
     token = token_for(client)
     batch_id = uploaded_batch(client, token)
