@@ -20,7 +20,24 @@ os.environ.setdefault("SHEBAO_ARGON2_MEMORY_KIB", "1024")
 PG_ADMIN_URL = os.environ.get(
     "SHEBAO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_TEST_URL = os.environ.get("SHEBAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_test_url() -> str:
+    """Redis database 15 (or the one SHEBAO_TEST_REDIS_URL names), one lower for each
+    further xdist worker: every worker flushes and queues in a database of its own.
+
+    The suite's `xdist_group` marks cannot be relied on to keep Redis tests on one worker:
+    pytest-xdist 3.8 tags grouped tests through `item._nodeid`, which pytest 9 no longer
+    reads, so `--dist loadgroup` spreads them like `--dist load`.
+    """
+    base = os.environ.get("SHEBAO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = int(worker[2:]) if worker[2:].isdigit() else 0
+    server, _, db = base.rpartition("/")
+    return f"{server}/{int(db) - offset}"
+
+
+REDIS_TEST_URL = _redis_test_url()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = dt.date(2026, 11, 29)
 
@@ -130,7 +147,8 @@ def employer_id(db_url):
 
 @pytest.fixture
 def redis_url():
-    """Redis database 15, flushed; skipped locally / failed in CI when Redis is down."""
+    """This xdist worker's Redis database, flushed; skipped locally / failed in CI when
+    Redis is down."""
     try:
         import redis
 

@@ -57,7 +57,8 @@ class Stack:
         return batch_state(self.database_url, batch_id)
 
 
-# Tests on Redis share its database 15 (and so the queue): one xdist worker runs them all.
+# Tests on Redis: each xdist worker has a Redis database (and so a queue) of its own
+# (tests/conftest.py); the group mark only keeps them together where xdist honours it.
 REDIS = pytest.param(
     "redis", marks=[pytest.mark.redis, pytest.mark.postgres, pytest.mark.xdist_group("redis")]
 )
