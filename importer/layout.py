@@ -44,7 +44,7 @@ class SheetTable:
 
 def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> SheetTable:
     """The importable table of `book`, or FileRejected saying why there is none."""
-    sheet, header_idx = _pick_sheet(book)
+    sheet, header_idx = _pick_sheet(book, expected_kind)
     raw_header = sheet.rows[header_idx]
     kind = _detect_kind(book, raw_header, expected_kind)
     spec = KINDS[kind]
@@ -65,15 +65,44 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
     )
 
 
-def _pick_sheet(book: Workbook) -> tuple[RawSheet, int]:
+def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, int]:
+    """The sheet holding the table: the one with a standard header and rows under it.
+
+    A copy of the template left empty beside the filled one is passed over; of several
+    filled sheets, the one of the kind being declared is taken when there is exactly one;
+    otherwise they are refused rather than all but one silently ignored.
+    """
+    headed = []
     for sheet in book.sheets:
         idx, score = find_header_row(sheet.rows, ALL_HEADERS)
         if score >= MIN_HEADER_MATCHES:
-            return sheet, idx
-    raise FileRejected(
-        "no_header",
-        "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。",
-    )
+            headed.append((sheet, idx))
+    if not headed:
+        raise FileRejected(
+            "no_header",
+            "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。",
+        )
+    filled = [(sheet, idx) for sheet, idx in headed if _has_rows_below(sheet.rows, idx)]
+    if len(filled) > 1 and expected_kind in KINDS:
+        required = set(KINDS[expected_kind].required)
+        of_kind = [
+            (sheet, idx)
+            for sheet, idx in filled
+            if required <= {clean_header(h) for h in sheet.rows[idx]}
+        ]
+        filled = of_kind if len(of_kind) == 1 else filled
+    if len(filled) > 1:
+        names = "」「".join(sheet.name for sheet, _ in filled)
+        raise FileRejected(
+            "several_sheets",
+            f"工作簿中有 {len(filled)} 张工作表(「{names}」)都填写了数据, 系统不知道该申报哪一张。"
+            "请把数据合并到一张工作表中, 或分成几个文件分别上传。",
+        )
+    return filled[0] if filled else headed[0]
+
+
+def _has_rows_below(rows: list[list[str]], header_idx: int) -> bool:
+    return any("".join(row).strip() for row in rows[header_idx + 1 :])
 
 
 def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) -> str:

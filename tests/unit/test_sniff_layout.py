@@ -223,6 +223,31 @@ def test_locate_with_title_row():
     assert table.letters["停保年月"] == "D"
 
 
+def _sheets(*sheets: tuple[str, list]) -> Workbook:
+    return Workbook("xlsx", [RawSheet(name, [list(r) for r in rows]) for name, rows in sheets])
+
+
+def test_an_empty_copy_of_the_template_beside_the_filled_sheet_is_passed_over():
+    book = _sheets(("人员减少", [REMOVE]), ("人员减少 (2)", [REMOVE, remove_row()]))
+    assert locate_table(book, None, 10).sheet_name == "人员减少 (2)"
+
+
+def test_two_filled_sheets_are_refused_naming_both():
+    book = _sheets(("一月", [REMOVE, remove_row()]), ("二月", [REMOVE, remove_row(1)]))
+    with pytest.raises(FileRejected) as caught:
+        locate_table(book, None, 10)
+    assert caught.value.code == "several_sheets"
+    assert "「一月」「二月」" in caught.value.message
+
+
+def test_of_two_filled_sheets_the_one_of_the_kind_being_declared_is_taken():
+    add = get_kind("person_add")
+    book = _sheets(
+        ("增加", [add.headers, [""] * 11 + ["202611"]]), ("减少", [REMOVE, remove_row()])
+    )
+    assert locate_table(book, "person_remove", 10).sheet_name == "减少"
+
+
 def test_locate_skips_blank_rows_and_our_own_note_column():
     rows = [
         REMOVE + [ERROR_NOTE_COLUMN],
