@@ -9,6 +9,7 @@ import pandas as pd
 
 from importer.layout import SheetTable
 from importer.normalise import normalise
+from validators import messages
 from validators.bases import clamp_bases
 from validators.context import RuleContext
 from validators.errors import RowError
@@ -54,10 +55,19 @@ def evaluate_sheet(table: SheetTable, ctx: RuleContext) -> SheetVerdict:
     verdict = SheetVerdict(
         table.kind, df, table.letters, natural_keys(table.kind, df, ctx.employer_code)
     )
-    verdict.issues = errors + warnings
+    verdict.issues = errors + warnings + _repeated_headers(table)
     if table.kind == "person_add":
         _add_bases(verdict, ctx)
     return verdict
+
+
+def _repeated_headers(table: SheetTable) -> list[RowError]:
+    """A notice on each row that was the header again (skipped, not declared)."""
+    message = messages.render("repeated_header")
+    return [
+        RowError(row, None, None, "", "repeated_header", message, "warning")
+        for row in table.repeated_headers
+    ]
 
 
 def _add_bases(verdict: SheetVerdict, ctx: RuleContext) -> None:

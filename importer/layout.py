@@ -4,7 +4,8 @@ columns, no data)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 import pandas as pd
 
@@ -27,6 +28,7 @@ class SheetTable:
     letters: dict[str, str]  # known header → column letter in the upload
     rows: list[list[str]]  # data rows as read, padded to the header's width
     excel_rows: list[int]
+    repeated_headers: list[int] = field(default_factory=list)  # Excel rows, not imported
 
     def positions(self) -> dict[str, int]:
         """Cleaned header → its column index in the upload (first occurrence wins)."""
@@ -49,7 +51,7 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
     kind = _detect_kind(book, raw_header, expected_kind)
     spec = KINDS[kind]
     _check_columns(spec, raw_header)
-    rows, excel_rows = _data_rows(sheet.rows, header_idx, len(raw_header))
+    rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec)
     if not rows:
         raise FileRejected(
             "no_data",
@@ -61,7 +63,14 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
             f"本表有 {len(rows):,} 行数据, 超过了每次最多 {max_rows:,} 行的限制。请分成几个文件上传。",
         )
     return SheetTable(
-        kind, sheet.name, header_idx + 1, raw_header, header_letters(raw_header), rows, excel_rows
+        kind,
+        sheet.name,
+        header_idx + 1,
+        raw_header,
+        header_letters(raw_header),
+        rows,
+        excel_rows,
+        repeated,
     )
 
 
@@ -165,12 +174,23 @@ def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
 
 
 def _data_rows(
-    rows: list[list[str]], header_idx: int, width: int
-) -> tuple[list[list[str]], list[int]]:
-    note_col = next(
-        (i for i, h in enumerate(rows[header_idx]) if clean_header(h) == ERROR_NOTE_COLUMN), None
-    )
-    data, numbers = [], []
+    rows: list[list[str]], header_idx: int, width: int, spec: KindSpec
+) -> tuple[list[list[str]], list[int], list[int]]:
+    """(data rows, their Excel row numbers, Excel rows that repeat the header).
+
+    A row is data when a column of the template holds something: blank rows, rows holding
+    only our own error note, and rows filled only in columns of the user's own (a 序号
+    numbered down to row 500, say) are not. A row that is the header again (sheets
+    pasted together) is not data either; it is reported, not declared.
+    """
+    header = rows[header_idx]
+    cleaned = [clean_header(h) for h in header]
+    note_col = next((i for i, h in enumerate(cleaned) if h == ERROR_NOTE_COLUMN), None)
+    known = [i for i, h in enumerate(cleaned) if h in spec.headers] or list(range(width))
+    template_cells = itemgetter(*known) if len(known) > 1 else (lambda c: (c[known[0]],))
+    first = known[0]
+    first_titles = {header[first], cleaned[first]}
+    data, numbers, repeated = [], [], []
     for i in range(header_idx + 1, len(rows)):
         cells = rows[i]
         # Reuse the row list rather than copy it: a large sheet would otherwise be held twice.
@@ -180,8 +200,16 @@ def _data_rows(
             cells.extend([""] * (width - len(cells)))
         if note_col is not None and cells[note_col]:
             cells[note_col] = ""
-        # Blank rows (and rows holding only our own error note) are not data.
-        if "".join(cells).strip():
-            data.append(cells)
-            numbers.append(i + 1)
-    return data, numbers
+        if not "".join(template_cells(cells)).strip():
+            continue
+        # A cheap look at one cell first: almost no row is a header again.
+        if cells[first].strip(" *＊") in first_titles and _repeats_header(cells, cleaned, known):
+            repeated.append(i + 1)
+            continue
+        data.append(cells)
+        numbers.append(i + 1)
+    return data, numbers, repeated
+
+
+def _repeats_header(cells: list[str], cleaned: list[str], known: list[int]) -> bool:
+    return sum(clean_header(cells[k]) == cleaned[k] for k in known) >= MIN_HEADER_MATCHES

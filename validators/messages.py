@@ -46,9 +46,13 @@ TEMPLATES: dict[str, str] = {
     "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",
     "base_above_cap": "{column} {value} 高于 {year} 年缴费基数上限 {cap}, 已按上限 {cap} 核定。",
     "base_limits_outdated": "{year} 年的缴费基数上下限尚未公布, 暂按 {used} 年的标准({floor}-{cap})核定。",
+    "repeated_header": "本行与表头相同(多半是几张表拼接时带进来的), 已跳过, 不作申报。",
 }
 
-WARNING_CODES = {"id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated"}
+WARNING_CODES = {
+    "id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated",
+    "repeated_header",
+}  # fmt: skip
 
 
 def render(code: str, **fields: object) -> str:

@@ -452,6 +452,16 @@ def test_old_15_digit_id_is_upgraded_with_a_warning(desk):
     assert "330682198001011239" in issue.message and issue.value == "330682800101123"
 
 
+def test_sheets_pasted_together_skip_the_repeated_header_with_a_notice(desk):
+    from validators.specs import PERSON_ADD
+
+    rows = [person(0).add(), list(PERSON_ADD.headers), person(1).add()]
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", rows))
+    assert outcome.status == {3: "applied", 5: "applied"}, desk.errors(batch_id)
+    assert (4, None, None, "repeated_header") in desk.warnings(batch_id)
+    assert desk.batch(batch_id).rejected == 0
+
+
 def test_full_width_digits_lowercase_x_and_spaces_are_normalised(desk):
     x_id = id_ending_in_x("19850312")
     full = x_id[:17].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}) + "x"

@@ -357,3 +357,16 @@ def test_corrections_workbook_layout_is_located_and_its_notes_ignored():
     assert table.header_row == 2 and table.excel_rows == [3]
     df = table.frame(get_kind("person_remove"))
     assert ERROR_NOTE_COLUMN not in df.columns and df.loc[3, "姓名"] == "张三"
+
+
+def test_rows_filled_only_outside_the_template_columns_are_not_data():
+    header = ["序号", *REMOVE]
+    rows = [header, ["1", *remove_row()], ["2", "", "", "", "", ""], ["3", "", "", "", "", ""]]
+    table = locate_table(book_of(*rows), None, 10)
+    assert table.excel_rows == [2]
+
+
+def test_a_row_repeating_the_header_is_skipped_and_remembered():
+    rows = [REMOVE, remove_row(), [f" {h} " for h in REMOVE], remove_row(1)]
+    table = locate_table(book_of(*rows), None, 10)
+    assert table.excel_rows == [2, 4] and table.repeated_headers == [3]
