@@ -178,3 +178,15 @@ def test_another_employers_batch_is_404_exactly_like_a_missing_one(app, done_bat
 def test_reviewer_may_open_any_batch(reviewer, done_batch):
     html = reviewer.get(f"/batches/{done_batch}").get_data(as_text=True)
     assert "<dt>单位</dt><dd>上虞示例制造有限公司(12345678)</dd>" in html
+
+
+def test_a_repeated_header_row_is_listed_as_a_notice_on_its_row(clerk):
+    from validators.specs import PERSON_ADD
+
+    rows = [person_add_row(0), list(PERSON_ADD.headers), person_add_row(1)]
+    html = clerk.get(f"/batches/{batch_id_of(upload(clerk, person_add_sheet(rows)))}").get_data(
+        as_text=True
+    )
+    assert (_figure(html, "已申报"), _figure(html, "未通过")) == (2, 0)
+    notice = [r for r in _issue_rows(html) if "与表头相同" in r]
+    assert len(notice) == 1 and ">4<" in notice[0], notice
