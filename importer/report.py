@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import xlsxwriter
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from importer.layout import SheetTable, locate_table
 from importer.reader import read_workbook
@@ -83,9 +84,16 @@ def _cached(uow: UnitOfWork, batch_id: int, name: str) -> bytes:
 
 
 def _keep(uow: UnitOfWork, batch_id: int, name: str, data: bytes) -> None:
-    if uow.session.get(BatchReport, (batch_id, name)) is None:
-        uow.session.add(BatchReport(batch_id=batch_id, name=name, data=data))
+    """Store a built workbook, unless one is stored already. The worker and a download
+    that came first may build the same workbook at once: the second to store it finds
+    the key taken and keeps the first (they are the same workbook)."""
+    if uow.session.get(BatchReport, (batch_id, name)) is not None:
+        return
+    uow.session.add(BatchReport(batch_id=batch_id, name=name, data=data))
+    try:
         uow.commit()
+    except IntegrityError:
+        uow.rollback()
 
 
 def error_report(uow: UnitOfWork, batch_id: int) -> bytes:

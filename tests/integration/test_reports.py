@@ -374,3 +374,19 @@ def test_error_report_keeps_rows_of_a_sheet_with_a_long_preamble(desk):
     corrections = open_xlsx(corrections_workbook(desk.uow(), batch_id)).worksheets[0]
     assert corrections.cell(3, 1).value == person(1).name
     assert corrections.cell(3, 20).value.startswith("原表第 7 行")
+
+
+def test_a_workbook_stored_meanwhile_by_someone_else_is_kept_not_an_error(desk, monkeypatch):
+    """The worker and a first download can build the same workbook at once."""
+    import importer.report as report
+
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(0).add(证件号码="1")]))
+    first = error_report(desk.uow(), batch_id)  # stored now
+    uow = desk.uow()
+    with uow:
+        real_get = uow.session.get
+        # As if the other builder had not stored it yet when this one looked.
+        monkeypatch.setattr(uow.session, "get", lambda *a, **k: None)
+        report._keep(uow, batch_id, "report", b"a second build")
+        monkeypatch.setattr(uow.session, "get", real_get)
+    assert error_report(desk.uow(), batch_id) == first
