@@ -12,6 +12,7 @@ and builds the one asked for.
 
 from __future__ import annotations
 
+import heapq
 import io
 import time
 from collections import defaultdict
@@ -166,7 +167,11 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     sheet.freeze_panes(table.header_row, 0)
     positions = table.positions()
     write = sheet.write_string
-    for excel_row, cells in zip(table.excel_rows, table.rows, strict=True):
+    # Rows that repeated the header were not data, but they were in the upload: they go
+    # back at their row numbers (constant-memory writing needs rows in order).
+    repeated = [(r, table.raw_header) for r in table.repeated_headers]
+    rows = heapq.merge(zip(table.excel_rows, table.rows, strict=True), repeated)
+    for excel_row, cells in rows:
         issues = by_row.get(excel_row)
         if issues:
             _write_marked_row(sheet, fmt, excel_row - 1, cells, issues, positions, width)

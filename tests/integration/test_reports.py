@@ -390,3 +390,14 @@ def test_a_workbook_stored_meanwhile_by_someone_else_is_kept_not_an_error(desk, 
         report._keep(uow, batch_id, "report", b"a second build")
         monkeypatch.setattr(uow.session, "get", real_get)
     assert error_report(desk.uow(), batch_id) == first
+
+
+def test_a_repeated_header_row_is_back_in_the_report_with_its_notice(desk):
+    from validators.specs import PERSON_ADD
+
+    rows = [person(0).add(), list(PERSON_ADD.headers), person(1).add(证件号码="1")]
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", rows))
+    sheet = open_xlsx(error_report(desk.uow(), batch_id))["错误报告"]
+    assert [sheet.cell(r, 1).value for r in (3, 4, 5)] == [person(0).name, "姓名", person(1).name]
+    note_col = len(PERSON_ADD.headers) + 1
+    assert "与表头相同" in sheet.cell(4, note_col).value
