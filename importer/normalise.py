@@ -29,6 +29,11 @@ _NEEDS_TRANSLATION = (
 )
 # 138-1234-5678: a mobile number written in groups (a landline keeps its area-code dash).
 MOBILE_WITH_DASHES = r"^(1[3-9]\d)-(\d{4})-(\d{4})$"
+# A midnight time part after a date, as Excel and exports write it (00:00:00, 0:00 ...).
+MIDNIGHT = r"\s+0?0:00(:00)?$"
+# Thousands separators only where they group by three: 6500,50 is not 6,500 and stays
+# as typed for the check to report rather than becoming 650050.
+THOUSANDS = r"^(\d{1,3}(?:,\d{3})+)(\.\d+)?$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Excel serial numbers of 1927-05-18 .. 2099-12-31 (five digits): a bare number in this
 # range in a date or month column is a date Excel stored without a date format. Shorter
@@ -61,7 +66,7 @@ def normalise(
         elif col.type == "month":
             out[col.name] = normalise_months(series)
         elif col.type == "money":
-            out[col.name] = series.str.replace(r"[,，¥￥]|元$", "", regex=True).str.strip()
+            out[col.name] = normalise_money(series)
         elif col.type == "phone":
             out[col.name] = (
                 series.str.replace(r"^\+?86[- ]?", "", regex=True)
@@ -113,6 +118,13 @@ def _ids(
     return ids, warnings
 
 
+def normalise_money(series: pd.Series) -> pd.Series:
+    """Amounts without currency signs, 元 or thousands separators (`¥6,500.00元` → 6500.00)."""
+    text = series.str.replace(r"[¥￥]|元$", "", regex=True).str.strip().str.replace("，", ",")
+    grouped = text.str.fullmatch(THOUSANDS)
+    return text.mask(grouped, text.str.replace(",", "", regex=False))
+
+
 def _warning(
     row: int, column: str, letters: dict[str, str], value: str, code: str, **fields: object
 ) -> RowError:
@@ -155,7 +167,7 @@ def normalise_months(series: pd.Series) -> pd.Series:
 def _spell_dates(series: pd.Series) -> pd.Series:
     """Dates to `YYYY-MM-DD`: Excel serials, `2024/1/5`, `2024.1.5`, `2024年1月5日`, `20240105`,
     and a midnight time part. Anything else is left as typed for the check to report."""
-    text = series.str.replace(r" 00:00:00$", "", regex=True)
+    text = series.str.replace(MIDNIGHT, "", regex=True)
     parts = text.str.extract(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
     compact = text.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
     parts = parts.fillna(compact)
@@ -169,7 +181,7 @@ def _spell_dates(series: pd.Series) -> pd.Series:
 def _spell_months(series: pd.Series) -> pd.Series:
     """Months to `YYYYMM`: Excel dates, `2026-11`, `2026/11`, `2026.11`, `2026年11月`.
     A one-digit month after a dot (`2026.1`) stays as typed: it may be October."""
-    text = series.str.replace(r" 00:00:00$", "", regex=True)
+    text = series.str.replace(MIDNIGHT, "", regex=True)
     day = text.str.extract(r"^(\d{4})[-/](\d{1,2})[-/]\d{1,2}$")
     month = text.str.extract(r"^(\d{4})(?:[-/年]|\.(?=\d{2}))(\d{1,2})月?$")
     parts = day.fillna(month)

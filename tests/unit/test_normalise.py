@@ -57,6 +57,9 @@ def norm(column: str, *values: str, spec=ADD) -> list[str]:
         ("1990年01月05", "1990-01-05"),
         ("19900105", "1990-01-05"),
         ("1990-01-05 00:00:00", "1990-01-05"),
+        ("1990/1/5 0:00", "1990-01-05"),
+        ("1990-01-05 00:00", "1990-01-05"),
+        ("1990-01-05 12:30", "1990-01-05 12:30"),  # a time of day is not guessed away
         ("32874", "1990-01-01"),  # an Excel serial without a date format
         ("32874.0", "1990-01-01"),
         ("10000", "1927-05-18"),
@@ -257,6 +260,12 @@ def test_money_separators_and_currency_signs():
         "6500",
         "6500",
     ]
+
+
+def test_commas_come_off_only_where_they_group_thousands():
+    assert norm("月缴费工资", "12,345,678.5", "6500,50", "1,23,456", "65,00") == [
+        "12345678.5", "6500,50", "1,23,456", "65,00",  # left as typed, for the check to report
+    ]  # fmt: skip
 
 
 def test_phone_prefixes_and_punctuation():
