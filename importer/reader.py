@@ -98,7 +98,10 @@ def _sheets_of(book, file_type: str, sizes: dict[str, tuple[str, int, int]]) -> 
         if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
             continue
         _refuse_absurd_extent(meta.name, sizes.get(meta.name))
-        sheets.append(RawSheet(meta.name, _text_rows(book.get_sheet_by_name(meta.name))))
+        sheet = book.get_sheet_by_name(meta.name)
+        rows = _text_rows(sheet)
+        _fill_merged_cells(rows, sheet.merged_cell_ranges or [])
+        sheets.append(RawSheet(meta.name, rows))
     return Workbook(file_type, sheets, marker)
 
 
@@ -136,6 +139,20 @@ def _text_rows(sheet) -> list[list[str]]:
             row[0:0] = left
         rows.append(row)
     return rows
+
+
+def _fill_merged_cells(rows: list[list[str]], ranges) -> None:
+    """Give every cell of a merged area the value of its top-left cell, as Excel shows it
+    (a 增加原因 merged down ten rows is that reason on each of the ten)."""
+    for (top, left), (bottom, right) in ranges:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= right:
+                row.extend([""] * (right + 1 - len(row)))
+            row[left : right + 1] = [value] * (right + 1 - left)
 
 
 def _to_text_in_place(row: list) -> None:

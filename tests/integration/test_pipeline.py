@@ -462,6 +462,22 @@ def test_sheets_pasted_together_skip_the_repeated_header_with_a_notice(desk):
     assert desk.batch(batch_id).rejected == 0
 
 
+def test_a_reason_merged_down_several_rows_counts_for_each_row(desk):
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = [person(i).add(增加原因="转入" if i == 0 else "") for i in range(3)]
+    book = load_workbook(io.BytesIO(xlsx_bytes("person_add", rows)))
+    reason = ADD_LETTERS["增加原因"]
+    book.worksheets[0].merge_cells(f"{reason}3:{reason}5")
+    buf = io.BytesIO()
+    book.save(buf)
+    batch_id, outcome = desk.submit(buf.getvalue())
+    assert outcome.status == {3: "applied", 4: "applied", 5: "applied"}, desk.errors(batch_id)
+    assert {e.start_reason for e in desk.enrolments()} == {"转入"}
+
+
 def test_full_width_digits_lowercase_x_and_spaces_are_normalised(desk):
     x_id = id_ending_in_x("19850312")
     full = x_id[:17].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}) + "x"

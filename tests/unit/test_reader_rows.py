@@ -83,3 +83,17 @@ def test_a_stray_cell_far_right_is_refused_before_it_eats_the_memory():
 def test_a_stray_cell_far_down_in_a_narrow_sheet_is_read_and_ignored():
     rows = read_workbook(_stray(1_048_575, 0), "a.xlsx").sheets[0].rows
     assert len(rows) == 1_048_576 and rows[1] == ["张三", "330682199003150018"]
+
+
+def test_merged_cells_read_as_excel_shows_them_on_every_row():
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf) as book:
+        sheet = book.add_worksheet("人员增加")
+        sheet.write_row(0, 0, ["姓名", "增加原因", "备注"])
+        for r, name in enumerate(["张三", "李四", "王五"], start=1):
+            sheet.write(r, 0, name)
+        sheet.merge_range(1, 1, 3, 1, "新参保")  # one reason merged down three rows
+        sheet.merge_range(4, 0, 4, 2, "以上人员均为十一月入职")  # a note across the row
+    rows = read_workbook(buf.getvalue(), "a.xlsx").sheets[0].rows
+    assert [row[1] for row in rows[1:4]] == ["新参保"] * 3
+    assert rows[4] == ["以上人员均为十一月入职"] * 3
