@@ -15,6 +15,19 @@ from validators.specs import ERROR_NOTE_COLUMN, KINDS, KindSpec
 
 ALL_HEADERS = {h for spec in KINDS.values() for h in spec.headers}
 MIN_HEADER_MATCHES = 2
+# Headers people bring from other systems' sheets. Never read as the standard column (a
+# 工资 column is not necessarily the 月缴费工资): only named in the message, so the clerk
+# knows which header to rename.
+ALIASES = {
+    "证件号码": ("身份证号码", "身份证号", "公民身份号码", "证件号", "身份证"),
+    "联系电话": ("手机号码", "手机号", "电话", "联系方式", "电话号码"),
+    "出生日期": ("出生年月", "生日"),
+    "参保年月": ("参保时间", "参保日期", "参保月份"),
+    "停保年月": ("停保时间", "停保日期", "减少年月"),
+    "月缴费工资": ("缴费工资", "月工资", "工资", "缴费基数"),
+    "增加原因": ("参保原因",),
+    "减少原因": ("停保原因",),
+}
 
 
 @dataclass
@@ -161,9 +174,17 @@ def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
     cleaned = [clean_header(h) for h in raw_header]
     missing = [h for h in spec.required if h not in cleaned]
     if missing:
+        renamed = [
+            f"「{alias}」改为「{h}」"
+            for h in missing
+            for alias in ALIASES.get(h, ())
+            if alias in cleaned
+        ]
+        hint = f"如果表中的列就是它们, 请把表头{'、'.join(renamed)}。" if renamed else ""
         raise FileRejected(
             "missing_columns",
-            f"「{spec.title}」表缺少必填列: {'、'.join(missing)}。请使用标准模板, 不要删除或改名表头。",
+            f"「{spec.title}」表缺少必填列: {'、'.join(missing)}。{hint}"
+            "请使用标准模板, 不要删除或改名表头。",
         )
     doubled = sorted({h for h in cleaned if h in spec.headers and cleaned.count(h) > 1})
     if doubled:

@@ -339,6 +339,17 @@ def test_missing_columns_are_listed_in_template_order():
     assert "姓名" not in listed and "备注" not in listed
 
 
+def test_a_header_from_another_system_is_named_for_renaming_never_read_as_the_column():
+    header = ["姓名", "身份证号码", "减少原因", "停保时间"]
+    problem = rejected(
+        locate_table, book_of(header, ["张三", "330682199003150018", "辞职", "202611"]),
+        "person_remove", 10,
+    )  # fmt: skip
+    assert problem.code == "missing_columns"
+    assert "「身份证号码」改为「证件号码」" in problem.message
+    assert "「停保时间」改为「停保年月」" in problem.message
+
+
 def test_no_data_names_the_rows():
     message = rejected(locate_table, book_of(["标题"], REMOVE), None, 10).message
     assert "第 2 行" in message and "第 3 行" in message
