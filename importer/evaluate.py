@@ -3,6 +3,7 @@ keys. Produces the issues of every row and the rows fit to go on to the registry
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -47,14 +48,23 @@ def natural_keys(kind: str, df: pd.DataFrame, employer_code: str) -> pd.Series:
     return f"{employer_code}|{kind}|" + df["证件号码"] + "|" + df[KEY_MONTH_COLUMN[kind]]
 
 
-def evaluate_sheet(table: SheetTable, ctx: RuleContext) -> SheetVerdict:
-    """Normalise and validate `table`; add the derived base columns for 人员增加."""
+def evaluate_sheet(
+    table: SheetTable,
+    ctx: RuleContext,
+    on_normalised: Callable[[pd.DataFrame, pd.Series], None] | None = None,
+) -> SheetVerdict:
+    """Normalise and validate `table`; add the derived base columns for 人员增加.
+
+    `on_normalised(df, keys)` is called between normalising and validating, with the
+    normalised sheet and its natural keys (the pipeline starts its registry reads there).
+    """
     spec = get_kind(table.kind)
     df, warnings = normalise(table.frame(spec), spec, table.letters)
+    keys = natural_keys(table.kind, df, ctx.employer_code)
+    if on_normalised is not None:
+        on_normalised(df, keys)
     errors = validate_sheet(table.kind, df, ctx, table.letters)
-    verdict = SheetVerdict(
-        table.kind, df, table.letters, natural_keys(table.kind, df, ctx.employer_code)
-    )
+    verdict = SheetVerdict(table.kind, df, table.letters, keys)
     verdict.issues = errors + warnings + _repeated_headers(table)
     if table.kind == "person_add":
         _add_bases(verdict, ctx)

@@ -23,6 +23,7 @@ from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
 from importer.layout import SheetTable, locate_table
+from importer.prefetch import RegistryPrefetch
 from importer.reader import read_workbook
 from importer.registry_checks import RegistryVerdict, check_against_registry
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
@@ -77,10 +78,14 @@ def run_batch(
             outcome.rejected_file = exc
             return outcome
         record.set_phase(uow, batch, "validating", kind=table.kind, total=len(table.rows))
-        verdict = clock.run("validate", evaluate_sheet, table, ctx)
-        outcome.table = table if keep_table else None
-        del book, table  # unless kept, the raw cells go now; reports re-read the file
-        _process(uow, batch, verdict, ctx, chunk_rows, clock, outcome)
+        prefetch = RegistryPrefetch(uow, batch.employer_id)
+        try:
+            verdict = clock.run("validate", evaluate_sheet, table, ctx, prefetch.start)
+            outcome.table = table if keep_table else None
+            del book, table  # unless kept, the raw cells go now; reports re-read the file
+            _process(uow, batch, verdict, ctx, chunk_rows, clock, outcome, prefetch.result())
+        finally:
+            prefetch.close()
     return outcome
 
 
@@ -121,11 +126,17 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
     uow.commit()
 
 
-def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome) -> None:
+def _process(
+    uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome, prefetched
+) -> None:
     session, opts = uow.session, batch.options or {}
     record.set_phase(uow, batch, "checking")
-    # Read before the state: any write after this moment shows up as a changed sequence.
-    seen = _Sequence(write_sequence(session, batch.employer_id))
+    # The sequence is read before the state (here or by the prefetch): any write after
+    # that moment shows up as a changed sequence when a chunk is applied.
+    if prefetched is None:
+        seen, read = _Sequence(write_sequence(session, batch.employer_id)), None
+    else:
+        seen, read = _Sequence(prefetched[0]), prefetched[1]
     judged = clock.run(
         "registry",
         check_against_registry,
@@ -138,6 +149,7 @@ def _process(uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome)
         batch.id,
         ctx,
         verdict.letters,
+        read,
     )
     verdict.issues.extend(judged.errors)
     status = _initial_status(verdict, judged)

@@ -30,6 +30,20 @@ class RegistryVerdict:
     registered: frozenset[str] = frozenset()
 
 
+@dataclass
+class RegistryRead:
+    """What the registry holds for a sheet: each person's state and the applied keys."""
+
+    state: pd.DataFrame
+    applied: dict[str, int]
+
+
+def read_registry(session, id_numbers: list[str], keys: list[str]) -> RegistryRead:
+    """The two set-based reads the checks need: persons with their enrolments, and which
+    of `keys` some batch already applied."""
+    return RegistryRead(person_state(session, id_numbers), applied_keys(session, keys))
+
+
 def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     """One row per person: registered name/gender/birth/identity, and their enrolments here
     (earliest active start, latest end and stop reason) and elsewhere (per insurance)."""
@@ -68,14 +82,18 @@ def check_against_registry(
     batch_id: int,
     ctx: RuleContext,
     letters: dict[str, str],
+    read: RegistryRead | None = None,
 ) -> RegistryVerdict:
-    """Judge the `candidates` rows of `df` against the registry (two queries in all)."""
+    """Judge the `candidates` rows of `df` against the registry (two queries in all, none
+    when given what `read_registry` read for a superset of them)."""
     if candidates.empty:
         return RegistryVerdict()
     rows = df.loc[candidates]
-    summary = summarise(person_state(session, rows["证件号码"].unique().tolist()), employer_id)
+    if read is None:
+        read = read_registry(session, rows["证件号码"].unique().tolist(), keys[candidates].tolist())
+    summary = summarise(read.state, employer_id)
     joined = rows.join(summary, on="证件号码")
-    done = applied_keys(session, keys[candidates].tolist())
+    done = read.applied
     owner = keys[candidates].map(done)
     verdict = RegistryVerdict(
         mine=set(owner.index[owner == batch_id]), registered=frozenset(summary.index)

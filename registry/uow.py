@@ -25,6 +25,10 @@ class UnitOfWork:
         """A unit of work on the database at `url`."""
         return cls(session_factory(url))
 
+    def sibling(self) -> UnitOfWork:
+        """Another unit of work on the same database (for another thread)."""
+        return UnitOfWork(self._factory)
+
     @property
     def engine(self):
         """The engine under the session (bulk paths pick statements by dialect)."""

@@ -591,6 +591,30 @@ def test_same_sheet_applied_by_another_batch_meanwhile_is_unchanged(desk, monkey
     assert desk.count(Enrolment) == 12 and desk.count(ContributionBase) == 3
 
 
+def test_same_sheet_applied_by_another_batch_while_this_one_validates_is_unchanged(
+    desk, monkeypatch
+):
+    """The registry is read on a second thread while the sheet is validated; a batch that
+    writes during validation must still be seen before anything is applied."""
+    import importer.evaluate as evaluate
+
+    data = xlsx_bytes("person_add", [person(i).add() for i in range(3)])
+    real, other_batch = evaluate.validate_sheet, []
+
+    def validate_after_another_batch(*args, **kwargs):
+        if not other_batch:
+            other_batch.append(None)
+            other_batch.append(desk.submit(data))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "validate_sheet", validate_after_another_batch)
+    batch_id, outcome = desk.submit(data)
+    (other_id, other_outcome) = other_batch[1]
+    assert set(other_outcome.status.values()) == {"applied"}
+    assert set(outcome.status.values()) == {"unchanged"}, desk.errors(batch_id)
+    assert desk.count(Enrolment) == 12 and desk.count(ContributionBase) == 3
+
+
 def test_person_enrolled_at_another_employer_meanwhile_is_not_enrolled_twice(
     desk, db_url, monkeypatch
 ):
