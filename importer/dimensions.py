@@ -16,19 +16,13 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
+from openpyxl.utils.cell import range_boundaries
+
 HEAD_BYTES = 4096
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def column_number(letters: str) -> int:
-    """A → 1, Z → 26, AA → 27."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def declared_sizes(data: bytes) -> dict[str, tuple[str, int, int]]:
@@ -65,8 +59,7 @@ def _dimension(package: zipfile.ZipFile, part: str) -> tuple[str, int, int] | No
         found = _DIMENSION.search(stream.read(HEAD_BYTES))
     if found is None:
         return None
-    first_col, first_row, last_col, last_row = (g.decode() if g else None for g in found.groups())
-    assert first_col is not None and first_row is not None  # the pattern requires them
-    last_col, last_row = last_col or first_col, last_row or first_row
+    ref = found.group(1).decode()
+    _, _, last_col, last_row = range_boundaries(ref)
     # The reader keeps Excel's geometry from A1, so the far corner is what costs memory.
-    return f"{first_col}{first_row}:{last_col}{last_row}", int(last_row), column_number(last_col)
+    return ref if ":" in ref else f"{ref}:{ref}", last_row, last_col
