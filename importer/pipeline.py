@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from importer import record
-from importer.apply import PLANNERS, Target, Write, lock_employer, write_all, write_sequence
+from importer.apply import PLANNERS, Target, Write, lock_employer, write_all
 from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
@@ -29,8 +29,6 @@ from importer.registry_checks import RegistryVerdict, check_against_registry
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
 from validators.errors import RowError
-
-DEFAULT_MAX_ROWS = 300_000
 
 
 @dataclass
@@ -131,12 +129,9 @@ def _process(
 ) -> None:
     session, opts = uow.session, batch.options or {}
     record.set_phase(uow, batch, "checking")
-    # The sequence is read before the state (here or by the prefetch): any write after
-    # that moment shows up as a changed sequence when a chunk is applied.
-    if prefetched is None:
-        seen, read = _Sequence(write_sequence(session, batch.employer_id)), None
-    else:
-        seen, read = _Sequence(prefetched[0]), prefetched[1]
+    # The prefetch read the sequence before the state: any write after that moment shows
+    # up as a changed sequence when a chunk is applied.
+    seen, read = _Sequence(prefetched[0]), prefetched[1]
     judged = clock.run(
         "registry",
         check_against_registry,

@@ -40,9 +40,10 @@ class RegistryPrefetch:
             seen = write_sequence(uow.session, self._employer_id)
             return seen, read_registry(uow.session, ids, keys)
 
-    def result(self) -> tuple[int, RegistryRead] | None:
-        """(write sequence seen first, what was read); None when never started."""
-        return None if self._future is None else self._future.result()
+    def result(self) -> tuple[int, RegistryRead]:
+        """(write sequence seen first, what was read), once `start` has been called."""
+        assert self._future is not None, "start() comes first"
+        return self._future.result()
 
     def close(self) -> None:
         """Wait for a read still running and let the thread go."""
