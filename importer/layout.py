@@ -124,7 +124,12 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
 
 
 def _has_rows_below(rows: list[list[str]], header_idx: int) -> bool:
-    return any("".join(row).strip() for row in rows[header_idx + 1 :])
+    """Whether a row under the header holds something in a standard column: the same
+    notion of "data" as `_data_rows` (a 序号 numbered down an empty copy is not)."""
+    standard = [i for i, h in enumerate(rows[header_idx]) if clean_header(h) in ALL_HEADERS]
+    return any(
+        any(row[i].strip() for i in standard if i < len(row)) for row in rows[header_idx + 1 :]
+    )
 
 
 def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) -> str:

@@ -232,6 +232,12 @@ def test_an_empty_copy_of_the_template_beside_the_filled_sheet_is_passed_over():
     assert locate_table(book, None, 10).sheet_name == "人员减少 (2)"
 
 
+def test_an_empty_copy_numbered_down_its_own_serial_column_is_still_passed_over():
+    numbered = [["序号", *REMOVE], *[[str(n), "", "", "", "", ""] for n in range(1, 4)]]
+    book = _sheets(("人员减少", numbered), ("人员减少 (2)", [REMOVE, remove_row()]))
+    assert locate_table(book, None, 10).sheet_name == "人员减少 (2)"
+
+
 def test_two_filled_sheets_are_refused_naming_both():
     book = _sheets(("一月", [REMOVE, remove_row()]), ("二月", [REMOVE, remove_row(1)]))
     with pytest.raises(FileRejected) as caught:
