@@ -27,11 +27,6 @@ from tests.integration.test_pipeline_support import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def desk(db_url, employer_id) -> Desk:
-    return Desk(db_url, employer_id)
-
-
 def err(row: int, column: str, code: str) -> tuple:
     return (row, column, ADD_LETTERS[column], code)
 

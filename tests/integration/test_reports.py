@@ -26,11 +26,6 @@ pytestmark = pytest.mark.integration
 FORMULA_LIKE = ["=1+1", "+8613812345678", "@SUM(A1)", "-cmd|' /C calc'!A0"]
 
 
-@pytest.fixture
-def desk(db_url, employer_id) -> Desk:
-    return Desk(db_url, employer_id)
-
-
 def _rgb(cell) -> str:
     fill = cell.fill
     if fill is None or fill.fill_type != "solid":
