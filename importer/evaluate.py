@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from importer.kinds import get_kind
+from importer.kinds.base import Kind
 from importer.layout import SheetTable
 from importer.normalise import normalise
 from validators import messages
-from validators.bases import clamp_bases
 from validators.context import RuleContext
 from validators.errors import RowError
 from validators.sheet import validate_sheet
-from validators.specs import get_kind
-
-KEY_MONTH_COLUMN = {"person_add": "参保年月", "person_remove": "停保年月"}
 
 
 @dataclass
@@ -43,9 +41,13 @@ class SheetVerdict:
         return self.df.index[~self.df.index.isin(list(bad))]
 
 
-def natural_keys(kind: str, df: pd.DataFrame, employer_code: str) -> pd.Series:
-    """employer | kind | ID number | effective month: what makes two rows the same act."""
-    return f"{employer_code}|{kind}|" + df["证件号码"] + "|" + df[KEY_MONTH_COLUMN[kind]]
+def natural_keys(kind: Kind, df: pd.DataFrame, employer_code: str) -> pd.Series:
+    """employer | kind | the kind's key columns (for a person kind: ID number | effective
+    month / year / insurance): what makes two rows the same act."""
+    keys = pd.Series(f"{employer_code}|{kind.name}", index=df.index, dtype="str")
+    for column in kind.key_columns:
+        keys = keys + "|" + df[column]
+    return keys
 
 
 def evaluate_sheet(
@@ -53,21 +55,20 @@ def evaluate_sheet(
     ctx: RuleContext,
     on_normalised: Callable[[pd.DataFrame, pd.Series], None] | None = None,
 ) -> SheetVerdict:
-    """Normalise and validate `table`; add the derived base columns for 人员增加.
+    """Normalise and validate `table`; add the kind's derived columns (bases ...).
 
     `on_normalised(df, keys)` is called between normalising and validating, with the
     normalised sheet and its natural keys (the pipeline starts its registry reads there).
     """
-    spec = get_kind(table.kind)
-    df, warnings = normalise(table.frame(spec), spec, table.letters)
-    keys = natural_keys(table.kind, df, ctx.employer_code)
+    kind = get_kind(table.kind)
+    df, warnings = normalise(table.frame(kind.spec), kind.spec, table.letters)
+    keys = natural_keys(kind, df, ctx.employer_code)
     if on_normalised is not None:
         on_normalised(df, keys)
-    errors = validate_sheet(table.kind, df, ctx, table.letters)
+    errors = validate_sheet(kind.rules, df, ctx, table.letters)
     verdict = SheetVerdict(table.kind, df, table.letters, keys)
     verdict.issues = errors + warnings + _repeated_headers(table)
-    if table.kind == "person_add":
-        _add_bases(verdict, ctx)
+    kind.derive(verdict, ctx)
     return verdict
 
 
@@ -78,22 +79,3 @@ def _repeated_headers(table: SheetTable) -> list[RowError]:
         RowError(row, None, None, "", "repeated_header", message, "warning")
         for row in table.repeated_headers
     ]
-
-
-def _add_bases(verdict: SheetVerdict, ctx: RuleContext) -> None:
-    df = verdict.df
-    ok = verdict.candidates()
-    df["_base"] = df["月缴费工资"]
-    df["_clamped"] = False
-    if ok.empty:
-        return
-    bases, clamped, warnings = clamp_bases(
-        df.loc[ok, "月缴费工资"],
-        df.loc[ok, "参保年月"],
-        ctx,
-        "月缴费工资",
-        verdict.letters.get("月缴费工资"),
-    )
-    df.loc[ok, "_base"] = bases
-    df.loc[ok, "_clamped"] = clamped
-    verdict.issues.extend(warnings)

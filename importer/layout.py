@@ -10,10 +10,11 @@ from operator import itemgetter
 import pandas as pd
 
 from importer.errors import FileRejected
+from importer.kinds import SPECS
 from importer.reader import RawSheet, Workbook, clean_header, find_header_row, header_letters
-from validators.specs import ERROR_NOTE_COLUMN, KINDS, KindSpec
+from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
-ALL_HEADERS = {h for spec in KINDS.values() for h in spec.headers}
+ALL_HEADERS = {h for spec in SPECS.values() for h in spec.headers}
 MIN_HEADER_MATCHES = 2
 # Headers people bring from other systems' sheets. Never read as the standard column (a
 # 工资 column is not necessarily the 月缴费工资): only named in the message, so the clerk
@@ -62,7 +63,7 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
     sheet, header_idx = _pick_sheet(book, expected_kind)
     raw_header = sheet.rows[header_idx]
     kind = _detect_kind(book, raw_header, expected_kind)
-    spec = KINDS[kind]
+    spec = SPECS[kind]
     _check_columns(spec, raw_header)
     rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec)
     if not rows:
@@ -105,8 +106,8 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
             "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。",
         )
     filled = [(sheet, idx) for sheet, idx in headed if _has_rows_below(sheet.rows, idx)]
-    if len(filled) > 1 and expected_kind in KINDS:
-        required = set(KINDS[expected_kind].required)
+    if len(filled) > 1 and expected_kind in SPECS:
+        required = set(SPECS[expected_kind].required)
         of_kind = [
             (sheet, idx)
             for sheet, idx in filled
@@ -134,15 +135,15 @@ def _has_rows_below(rows: list[list[str]], header_idx: int) -> bool:
 
 def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) -> str:
     marked = book.marker.get("kind")
-    kind = marked if marked in KINDS else _kind_from_headers(raw_header, expected)
+    kind = marked if marked in SPECS else _kind_from_headers(raw_header, expected)
     if expected and kind != expected:
         raise FileRejected(
             "wrong_kind",
-            f"上传的是「{KINDS[kind].title}」模板, 但这里办理的是「{KINDS[expected].title}」。"
-            f"请下载「{KINDS[expected].title}」模板填写, 或到「{KINDS[kind].title}」页面上传此表。",
+            f"上传的是「{SPECS[kind].title}」模板, 但这里办理的是「{SPECS[expected].title}」。"
+            f"请下载「{SPECS[expected].title}」模板填写, 或到「{SPECS[kind].title}」页面上传此表。",
         )
     if marked == kind:
-        _check_version(KINDS[kind], book.marker.get("version", ""))
+        _check_version(SPECS[kind], book.marker.get("version", ""))
     return kind
 
 
@@ -151,15 +152,15 @@ def _kind_from_headers(raw_header: list[str], expected: str | None = None) -> st
     # Told what the sheet should be, believe it unless the headers are unmistakably another
     # kind's (all its required columns): a 人员增加 sheet that lost columns must be told
     # which columns are missing, not that it is a 人员减少 template.
-    others = [s for s in KINDS.values() if s.kind != expected]
-    if expected in KINDS and not any(set(s.required) <= present for s in others):
+    others = [s for s in SPECS.values() if s.kind != expected]
+    if expected in SPECS and not any(set(s.required) <= present for s in others):
         return expected
 
     def score(spec: KindSpec) -> tuple[bool, float]:
         have_required = set(spec.required) <= present
         return have_required, len(present & set(spec.headers)) / len(spec.headers)
 
-    return max(KINDS.values(), key=score).kind
+    return max(SPECS.values(), key=score).kind
 
 
 def _check_version(spec: KindSpec, version: str) -> None:

@@ -18,16 +18,24 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from importer import record
-from importer.apply import PLANNERS, Target, Write, lock_employer, write_all
+from importer.apply import Target, Write, lock_employer, write_all
 from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
+from importer.kinds import get_kind
+from importer.kinds.base import Judgement
 from importer.layout import SheetTable, locate_table
 from importer.prefetch import RegistryPrefetch
 from importer.reader import read_workbook
-from importer.registry_checks import RegistryVerdict, check_against_registry
+from importer.registry_checks import (
+    RegistryRead,
+    RegistryVerdict,
+    SheetJob,
+    check_against_registry,
+)
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
+from validators.context import RuleContext
 from validators.errors import RowError
 
 
@@ -76,12 +84,13 @@ def run_batch(
             outcome.rejected_file = exc
             return outcome
         record.set_phase(uow, batch, "validating", kind=table.kind, total=len(table.rows))
-        prefetch = RegistryPrefetch(uow, batch.employer_id)
+        prefetch = RegistryPrefetch(uow, batch.employer_id, get_kind(table.kind))
         try:
             verdict = clock.run("validate", evaluate_sheet, table, ctx, prefetch.start)
             outcome.table = table if keep_table else None
             del book, table  # unless kept, the raw cells go now; reports re-read the file
-            _process(uow, batch, verdict, ctx, chunk_rows, clock, outcome, prefetch.result())
+            run = _BatchRun(uow, batch, verdict, ctx, chunk_rows, clock, outcome)
+            run.process(*prefetch.result())
         finally:
             prefetch.close()
     return outcome
@@ -117,52 +126,127 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
     session = uow.session
     session.execute(delete(BatchIssue).where(BatchIssue.batch_id == batch.id))
     session.execute(
-        delete(Declaration).where(Declaration.batch_id == batch.id, Declaration.status != "applied")
+        delete(Declaration).where(
+            Declaration.batch_id == batch.id,
+            Declaration.status.notin_(("applied", "pending_review")),
+        )
     )
     batch.status, batch.phase, batch.started_at = "running", "reading", batch.started_at or utcnow()
     batch.error_code = batch.error_message = None
     uow.commit()
 
 
-def _process(
-    uow, batch, verdict: SheetVerdict, ctx, chunk_rows, clock, outcome, prefetched
-) -> None:
-    session, opts = uow.session, batch.options or {}
-    record.set_phase(uow, batch, "checking")
-    # The prefetch read the sequence before the state: any write after that moment shows
-    # up as a changed sequence when a chunk is applied.
-    seen, read = _Sequence(prefetched[0]), prefetched[1]
-    judged = clock.run(
-        "registry",
-        check_against_registry,
-        session,
-        verdict.kind,
-        verdict.df,
-        verdict.candidates(),
-        verdict.keys,
-        batch.employer_id,
-        batch.id,
-        ctx,
-        verdict.letters,
-        read,
-    )
-    verdict.issues.extend(judged.errors)
-    status = _initial_status(verdict, judged)
-    to_apply = _in_key_order(verdict, [r for r, s in status.items() if s == "pending"])
-    if opts.get("dry_run"):
-        status.update({r: "valid" for r in to_apply})
-    elif opts.get("all_or_nothing") and any(s == "rejected" for s in status.values()):
-        verdict.issues.extend(record.held_back(to_apply, verdict.letters))
-        status.update({r: "rejected" for r in to_apply})
-    else:
-        record.set_phase(uow, batch, "applying", done=len(status) - len(to_apply))
-        clock.run(
-            "apply",
-            _apply_chunks,
-            uow, batch, verdict, ctx, to_apply, chunk_rows, status, seen, judged.registered,
-        )  # fmt: skip
-    outcome.status, outcome.issues = status, verdict.issues
-    clock.run("record", record.finish, uow, batch, verdict, status)
+@dataclass
+class _BatchRun:
+    """One batch between validation and its recorded outcome: judging against the
+    registry, applying in chunks, recording."""
+
+    uow: UnitOfWork
+    batch: Batch
+    verdict: SheetVerdict
+    ctx: RuleContext
+    chunk_rows: int
+    clock: _Clock
+    outcome: Outcome
+    status: dict[int, str] = field(default_factory=dict)
+    # The employer's write sequence as this batch last knew it.
+    seen: int = 0
+
+    @property
+    def job(self) -> SheetJob:
+        """The sheet as the registry checks see it."""
+        v, b = self.verdict, self.batch
+        return SheetJob(get_kind(v.kind), v.df, v.keys, v.letters, b.employer_id, b.id, self.ctx)
+
+    def process(self, seen: int, read: RegistryRead) -> None:
+        """Judge, apply (unless a dry run or held back), record."""
+        uow, batch, verdict = self.uow, self.batch, self.verdict
+        opts = batch.options or {}
+        record.set_phase(uow, batch, "checking")
+        # The prefetch read the sequence before the state: any write after that moment
+        # shows up as a changed sequence when a chunk is applied.
+        self.seen = seen
+        job = self.job
+        judged = self.clock.run(
+            "registry", check_against_registry, uow.session, job, verdict.candidates(), read
+        )
+        verdict.issues.extend(judged.errors)
+        self.status = _initial_status(verdict, judged)
+        pending = _in_key_order(verdict, [r for r, s in self.status.items() if s == "pending"])
+        review = _review_rows(job, pending + sorted(judged.mine), read, self.ctx)
+        self.status.update({r: "pending_review" for r in judged.mine & review})
+        if opts.get("dry_run"):
+            self.status.update({r: "valid" for r in pending})
+        elif opts.get("all_or_nothing") and any(s == "rejected" for s in self.status.values()):
+            verdict.issues.extend(record.held_back(pending, verdict.letters))
+            self.status.update({r: "rejected" for r in pending})
+        else:
+            record.set_phase(uow, batch, "applying", done=len(self.status) - len(pending))
+            self.clock.run("apply", self._apply_chunks, pending, judged.registered, review)
+        self.outcome.status, self.outcome.issues = self.status, verdict.issues
+        self.clock.run("record", record.finish, uow, batch, verdict, self.status)
+
+    def _apply_chunks(self, rows: list[int], registered: frozenset[str], review: set[int]) -> None:
+        size = self.chunk_rows
+        chunks = [pd.Index(rows[s : s + size]) for s in range(0, len(rows), size)]
+        if not chunks:
+            return
+        ref = record.BatchRef(self.batch.id, self.batch.employer_id)
+        plan = _Planner(self.verdict, ref, registered, review)
+        # Plan chunk n + 1 on a second thread while chunk n is written: the database works
+        # on one core while Python builds the next rows on the other (the GIL is free while
+        # this thread waits for the server).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shebao-plan") as planner:
+            upcoming = planner.submit(plan, chunks[0])
+            for n, chunk in enumerate(chunks):
+                planned = upcoming.result()
+                if n + 1 < len(chunks):
+                    upcoming = planner.submit(plan, chunks[n + 1])
+                self._apply_with_retries(chunk, planned, plan)
+
+    def _apply_with_retries(self, chunk: pd.Index, planned: list[Write], plan: _Planner) -> None:
+        for attempt in range(3):
+            try:
+                self._apply_chunk(chunk, planned, plan, force_check=attempt > 0)
+                return
+            except IntegrityError:
+                # Another batch applied one of these keys between our check and write:
+                # roll back and judge the chunk again; the re-check sees their rows.
+                self.uow.rollback()
+                if attempt == 2:
+                    raise
+
+    def _apply_chunk(
+        self, chunk: pd.Index, planned: list[Write], plan: _Planner, force_check: bool
+    ) -> None:
+        uow, batch = self.uow, self.batch
+        sequence = lock_employer(uow.session, batch.employer_id)
+        again = None
+        if force_check or sequence != self.seen + 1:
+            # Someone else wrote this employer's rows since we judged them: judge this
+            # chunk again, under the lock, so what we apply cannot contradict theirs.
+            again = check_against_registry(uow.session, self.job, chunk)
+        if again is None:
+            write_all(uow.session, planned)
+            again = RegistryVerdict()
+        else:
+            # The registry moved since the plan was made: plan again from what it holds now.
+            late = again.rows_in_error() | again.unchanged | again.mine
+            write_all(uow.session, plan([r for r in chunk if r not in late], again.registered))
+        batch.progress_done += len(chunk)
+        uow.commit()
+        self.seen = sequence
+        # Only after the commit: a rolled-back attempt must leave no trace in memory either.
+        self.verdict.issues.extend(again.errors)
+        late_errors = again.rows_in_error()
+        for r in chunk:
+            self.status[r] = (
+                "rejected"
+                if r in late_errors
+                else "unchanged"
+                if r in again.unchanged
+                else plan.status_of(r)
+            )
 
 
 def _in_key_order(verdict: SheetVerdict, rows: list[int]) -> list[int]:
@@ -172,7 +256,7 @@ def _in_key_order(verdict: SheetVerdict, rows: list[int]) -> list[int]:
     return verdict.keys.loc[rows].sort_values(kind="stable").index.tolist()
 
 
-def _initial_status(verdict: SheetVerdict, judged) -> dict[int, str]:
+def _initial_status(verdict: SheetVerdict, judged: RegistryVerdict) -> dict[int, str]:
     bad = verdict.error_rows
     status: dict[int, str] = {}
     for row in verdict.df.index:
@@ -187,108 +271,53 @@ def _initial_status(verdict: SheetVerdict, judged) -> dict[int, str]:
     return status
 
 
-@dataclass
-class _Sequence:
-    """The employer's write sequence as this batch last knew it."""
-
-    value: int
-
-
-def _apply_chunks(
-    uow, batch, verdict, ctx, rows: list[int], chunk_rows: int, status, seen, registered
-) -> None:
-    chunks = [pd.Index(rows[s : s + chunk_rows]) for s in range(0, len(rows), chunk_rows)]
-    if not chunks:
-        return
-    plan = _Planner(verdict, record.BatchRef(batch.id, batch.employer_id), registered)
-    # Plan chunk n + 1 on a second thread while chunk n is written: the database works
-    # on one core while Python builds the next rows on the other (the GIL is free while
-    # this thread waits for the server).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shebao-plan") as planner:
-        upcoming = planner.submit(plan, chunks[0])
-        for n, chunk in enumerate(chunks):
-            planned = upcoming.result()
-            if n + 1 < len(chunks):
-                upcoming = planner.submit(plan, chunks[n + 1])
-            for attempt in range(3):
-                try:
-                    _apply_chunk(
-                        uow, batch, verdict, ctx, chunk, status, seen, planned, plan, attempt > 0
-                    )
-                    break
-                except IntegrityError:
-                    # Another batch applied one of these keys between our check and write:
-                    # roll back and judge the chunk again; the re-check sees their rows.
-                    uow.rollback()
-                    if attempt == 2:
-                        raise
+def _review_rows(job: SheetJob, rows: list[int], read: RegistryRead, ctx) -> set[int]:
+    """Which of the valid `rows` the kind sends to an agency reviewer instead of applying."""
+    if not rows:
+        return set()
+    judgement = Judgement(job.df.loc[rows], read.state, job.employer_id, ctx, job.letters)
+    flags = job.kind.review(judgement)
+    return set(flags.index[flags.astype(bool)])
 
 
 class _Planner:
-    """Turns rows of the sheet into the writes that apply them (no database access)."""
+    """Turns rows of the sheet into the writes that apply them (no database access).
+    Rows going to review are only declared (pending_review); the others are applied."""
 
-    def __init__(self, verdict: SheetVerdict, batch: record.BatchRef, registered: frozenset[str]):
+    def __init__(
+        self,
+        verdict: SheetVerdict,
+        batch: record.BatchRef,
+        registered: frozenset[str],
+        review: set[int],
+    ):
         self.verdict, self.batch, self.registered = verdict, batch, registered
+        self.review = review
+        self.kind = get_kind(verdict.kind)
         # The messages of rows that get applied are final before applying starts: a
         # late re-check only ever rejects rows, and rejected rows are not planned here.
         self.messages = record.messages_by_row(verdict)
+
+    def status_of(self, row: int) -> str:
+        """The declaration status a planned row gets."""
+        return "pending_review" if row in self.review else "applied"
 
     def __call__(
         self, rows: Sequence[int], registered: frozenset[str] | None = None
     ) -> list[Write]:
         verdict, batch = self.verdict, self.batch
-        frame = verdict.df.loc[list(rows)]
+        applied = [r for r in rows if r not in self.review]
+        reviewed = [r for r in rows if r in self.review]
         known = self.registered if registered is None else registered
         target = Target(batch.employer_id, batch.id, known)
-        return [
-            *PLANNERS[verdict.kind](frame, target),
-            record.plan_declarations(batch, verdict, rows, "applied", self.messages),
-        ]
-
-
-def _apply_chunk(
-    uow,
-    batch,
-    verdict: SheetVerdict,
-    ctx,
-    chunk: pd.Index,
-    status,
-    seen,
-    planned,
-    plan,
-    force_check: bool,
-) -> None:
-    session = uow.session
-    sequence = lock_employer(session, batch.employer_id)
-    again = None
-    if force_check or sequence != seen.value + 1:
-        # Someone else wrote this employer's rows since we judged them: judge this chunk
-        # again, under the lock, so what we apply cannot contradict what they applied.
-        again = check_against_registry(
-            session,
-            verdict.kind,
-            verdict.df,
-            chunk,
-            verdict.keys,
-            batch.employer_id,
-            batch.id,
-            ctx,
-            verdict.letters,
-        )
-    if again is None:
-        write_all(session, planned)
-        again = RegistryVerdict()
-    else:
-        # The registry moved since the plan was made: plan again from what it holds now.
-        late = {e.row for e in again.errors} | again.unchanged | again.mine
-        write_all(session, plan([r for r in chunk if r not in late], again.registered))
-    late_errors = {e.row for e in again.errors}
-    batch.progress_done += len(chunk)
-    uow.commit()
-    seen.value = sequence
-    # Only after the commit: a rolled-back attempt must leave no trace in memory either.
-    verdict.issues.extend(again.errors)
-    for r in chunk:
-        status[r] = (
-            "rejected" if r in late_errors else "unchanged" if r in again.unchanged else "applied"
-        )
+        writes: list[Write] = []
+        if applied:
+            writes.extend(self.kind.plan(verdict.df.loc[applied], target))
+            writes.append(
+                record.plan_declarations(batch, verdict, applied, "applied", self.messages)
+            )
+        if reviewed:
+            writes.append(
+                record.plan_declarations(batch, verdict, reviewed, "pending_review", self.messages)
+            )
+        return writes

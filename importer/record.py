@@ -148,6 +148,7 @@ def finish(uow: UnitOfWork, batch: Batch, verdict, status: dict[int, str]) -> No
     batch.applied = len(by_status["applied"])
     batch.rejected = len(by_status["rejected"])
     batch.unchanged = len(by_status["unchanged"])
+    batch.pending_review = len(by_status["pending_review"])
     batch.warnings = sum(1 for e in verdict.issues if e.severity == "warning")
     batch.progress_done = batch.progress_total
     batch.status, batch.phase, batch.finished_at = "done", "done", utcnow()
@@ -161,6 +162,7 @@ def finish(uow: UnitOfWork, batch: Batch, verdict, status: dict[int, str]) -> No
                 "applied": batch.applied,
                 "rejected": batch.rejected,
                 "unchanged": batch.unchanged,
+                "pending_review": batch.pending_review,
             },
         )
     )

@@ -22,6 +22,7 @@ import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from importer.kinds import spec_of
 from importer.layout import SheetTable, locate_table
 from importer.reader import read_workbook
 from registry.models import Batch, BatchIssue, BatchReport, Declaration
@@ -29,7 +30,7 @@ from registry.uow import UnitOfWork
 from templates_xlsx.build import write_rows_workbook
 from templates_xlsx.cells import excel_safe
 from templates_xlsx.fast_sheet import PlainTextWorksheet
-from validators.specs import ERROR_NOTE_COLUMN, get_kind
+from validators.specs import ERROR_NOTE_COLUMN
 
 SEVERITY_LABEL = {"error": "错误", "warning": "提示"}
 
@@ -217,7 +218,7 @@ def _write_issue_list(sheet, fmt: dict, issues: list[BatchIssue]) -> None:
 def build_corrections(source: _Source) -> bytes:
     """The corrections workbook of `source`: rejected rows only, template layout."""
     table = source.table
-    spec = get_kind(table.kind)
+    spec = spec_of(table.kind)
     positions = table.positions()
     by_row: dict[int, list[BatchIssue]] = defaultdict(list)
     for issue in source.issues:

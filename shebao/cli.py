@@ -74,12 +74,12 @@ def employer_create(code: str, name: str, password: str | None) -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
 def template(kind: str, output: str) -> None:
     """Write the standard template of KIND (person_add, person_remove, ...)."""
+    from importer.kinds import KINDS
     from templates_xlsx.build import build_template
-    from validators.specs import KINDS
 
     if kind not in KINDS:
         raise click.ClickException(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
-    Path(output).write_bytes(build_template(kind))
+    Path(output).write_bytes(build_template(KINDS[kind].spec))
     click.echo(f"已生成 {output}")
 
 

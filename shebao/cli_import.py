@@ -59,12 +59,12 @@ def import_file(
     from sqlalchemy import select
 
     from importer.batches import BatchOptions, create_batch
+    from importer.kinds import KINDS
     from importer.pipeline import run_batch
     from registry.accounts import employer_by_code
     from registry.models import Batch, BatchIssue
     from registry.uow import UnitOfWork
     from shebao.settings import load_settings
-    from validators.specs import KINDS
 
     if kind and kind not in KINDS:
         _usage_error(as_json, "unknown_kind", f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")

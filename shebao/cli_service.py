@@ -216,9 +216,9 @@ def demo_roster_xlsx() -> bytes:
     import io
 
     from importer.context import today
+    from importer.kinds import spec_of
     from templates_xlsx.build import write_rows_workbook
     from validators.idcard import check_char
-    from validators.specs import PERSON_ADD
 
     month = f"{today():%Y%m}"
     rows = []
@@ -231,5 +231,5 @@ def demo_roster_xlsx() -> bytes:
             "13812345678", "演示数据",
         ])  # fmt: skip
     buffer = io.BytesIO()
-    write_rows_workbook(buffer, PERSON_ADD, rows)
+    write_rows_workbook(buffer, spec_of("person_add"), rows)
     return buffer.getvalue()

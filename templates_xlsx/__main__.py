@@ -10,16 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from templates_xlsx.build import TEMPLATE_DIR, build_template, regenerate
-from validators.specs import KINDS
+from importer.kinds import specs
+from templates_xlsx.build import TEMPLATE_DIR, build_template, regenerate, template_path
 
 
 def stale_templates(directory: Path) -> list[Path]:
     """The template files in `directory` that are missing or differ from the specs."""
     stale = []
-    for kind in KINDS:
-        path = directory / f"{kind}.xlsx"
-        if not path.exists() or path.read_bytes() != build_template(kind):
+    for spec in specs():
+        path = template_path(spec, directory)
+        if not path.exists() or path.read_bytes() != build_template(spec):
             stale.append(path)
     return stale
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in stale:
             print(f"stale: {path} (run: python -m templates_xlsx)")
         return 1 if stale else 0
-    for path in regenerate(args.directory):
+    for path in regenerate(specs(), args.directory):
         print(f"wrote {path}")
     return 0
 

@@ -30,7 +30,7 @@ from xlsxwriter.worksheet import Worksheet
 from templates_xlsx import instructions
 from templates_xlsx.cells import excel_safe
 from templates_xlsx.styles import Formats
-from validators.specs import ERROR_NOTE_COLUMN, KINDS, KindSpec, get_kind
+from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 INSTRUCTIONS_SHEET = "填写说明"
@@ -51,24 +51,25 @@ def template_title(spec: KindSpec) -> str:
     return f"{spec.title}申报表 (模板版本 {spec.version})"
 
 
-def template_path(kind: str) -> Path:
-    """Where the committed template of `kind` lives inside the package."""
-    return TEMPLATE_DIR / f"{get_kind(kind).kind}.xlsx"
+def template_path(spec: KindSpec, directory: Path | str = TEMPLATE_DIR) -> Path:
+    """Where the committed template of `spec`'s kind lives (inside the package)."""
+    return Path(directory) / f"{spec.kind}.xlsx"
 
 
-def build_template(kind: str) -> bytes:
-    """The standard, empty template of `kind` as .xlsx bytes (deterministic)."""
+def build_template(spec: KindSpec, rows: Iterable[Sequence[str | None]] = ()) -> bytes:
+    """The standard template of `spec`'s kind as .xlsx bytes (deterministic): empty, or
+    pre-filled with `rows` (in template column order)."""
     buffer = io.BytesIO()
-    write_rows_workbook(buffer, get_kind(kind), [])
+    write_rows_workbook(buffer, spec, rows)
     return buffer.getvalue()
 
 
-def regenerate(directory: Path | str = TEMPLATE_DIR) -> list[Path]:
-    """Write `<kind>.xlsx` for every kind into `directory`; returns the paths written."""
+def regenerate(specs: Iterable[KindSpec], directory: Path | str = TEMPLATE_DIR) -> list[Path]:
+    """Write `<kind>.xlsx` for every spec into `directory`; returns the paths written."""
     paths = []
-    for kind in KINDS:
-        path = Path(directory) / f"{kind}.xlsx"
-        path.write_bytes(build_template(kind))
+    for spec in specs:
+        path = template_path(spec, directory)
+        path.write_bytes(build_template(spec))
         paths.append(path)
     return paths
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 
-from validators.specs import get_kind
+from importer.kinds import spec_of
 
 MARKER_SHEET = "_shebao"
 
@@ -26,7 +26,7 @@ def xlsx_bytes(
     Cell values are written as given: pass an int or float to reproduce what Excel does
     with numbers typed into General cells.
     """
-    spec = get_kind(kind)
+    spec = spec_of(kind)
     wb = Workbook()
     ws = wb.active
     ws.title = spec.title
@@ -49,6 +49,6 @@ def csv_bytes(kind: str, rows: Sequence[Sequence[object]], encoding: str = "utf-
     """A CSV of `kind` with the header row first."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(get_kind(kind).headers)
+    writer.writerow(spec_of(kind).headers)
     writer.writerows(rows)
     return buf.getvalue().encode(encoding)

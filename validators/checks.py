@@ -103,3 +103,18 @@ def phone_format(col: pd.Series) -> pd.Series:
 def date_in_future(col: pd.Series) -> pd.Series:
     parsed = fields.parse_dates(col)
     return parsed.isna() | (parsed <= today())
+
+
+@extensions.register_check_method()
+def year_format(col: pd.Series) -> pd.Series:
+    return fields.year(col)
+
+
+@extensions.register_check_method()
+def months_format(col: pd.Series) -> pd.Series:
+    return fields.month_count(col)
+
+
+@extensions.register_check_method(statistics=["min_len"])
+def too_short(col: pd.Series, *, min_len: int) -> pd.Series:
+    return fields.long_enough(col, min_len)

@@ -11,6 +11,8 @@ from validators import idcard
 NAME_PATTERN = r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z·][\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z· ]*[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebefA-Za-z·]$"
 MONTH_PATTERN = r"^(19|20)\d{2}(0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^(19|20)\d{2}-\d{2}-\d{2}$"
+YEAR_PATTERN = r"^(19|20)\d{2}$"
+MONTHS_PATTERN = r"^([1-9]|1[0-2])$"
 MONEY_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 LANDLINE_PATTERN = r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"
@@ -107,3 +109,18 @@ def id18_birth_date(col: pd.Series, today: pd.Timestamp) -> pd.Series:
         born = idcard.birth_dates_of(col[shaped])
         ok[shaped] = born.notna() & (born <= today) & (born >= pd.Timestamp("1900-01-01"))
     return ok
+
+
+def year(col: pd.Series) -> pd.Series:
+    """A four-digit year 1900-2099, or blank."""
+    return matches(col, YEAR_PATTERN)
+
+
+def month_count(col: pd.Series) -> pd.Series:
+    """A whole number of months 1-12, or blank."""
+    return matches(col, MONTHS_PATTERN)
+
+
+def long_enough(col: pd.Series, min_len: int) -> pd.Series:
+    """At least `min_len` characters, or blank (blank is the required check's business)."""
+    return blank(col) | (col.str.len() >= min_len)

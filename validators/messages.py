@@ -21,6 +21,9 @@ TEMPLATES: dict[str, str] = {
     "id_birth_date": "证件号码「{value}」第 7-14 位表示的出生日期 {born} 不存在或晚于今天。请对照证件核对。",
     "foreign_id_format": "外国人永久居留身份证号码「{value}」应为 3 个字母加 12 位数字, 或 18 位新版号码。请对照证件重新填写。",
     "passport_format": "护照号码「{value}」应为 5-20 位字母或数字。请对照护照重新填写。",
+    "year_format": "{column}「{value}」不是有效的年度。请填 4 位年份, 例如 2027。",
+    "months_format": "{column}「{value}」不是 1-12 之间的整数月数。请填写实际工作的月数, 全年都在本单位的填 12。",
+    "too_short": "{column}至少要写 {min_len} 个字, 现在只有 {length} 个。请写清楚后重新上传。",
     "date_in_future": "{column} {value} 晚于今天。请核对后重新填写。",
     # --- across the fields of one row ---
     "gender_mismatch": "性别填的是「{value}」, 但证件号码第 17 位表示「{expected}」。请核对性别或证件号码。",

@@ -3,6 +3,9 @@ failure case into a `RowError` at once (pandera's exceptions never leave this mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import pandas as pd
 import pandera.errors as pa_errors
 
@@ -10,23 +13,45 @@ from validators import idcard, messages
 from validators.checks import rule_context
 from validators.context import RuleContext, month_label
 from validators.errors import RowError, ValidationSetupError
-from validators.models import MODELS, MONTH_COLUMN, ROW_CHECK_COLUMNS
-from validators.specs import get_kind
+from validators.models import SHARED_CHECK_COLUMNS, SheetModel
+from validators.specs import KindSpec
 
 _MAX_LISTED_CHOICES = 12
 
 
+@dataclass(frozen=True)
+class SheetRules:
+    """What validating one kind's sheet needs: its spec, its pandera model, the column
+    each of the model's row-level checks points the user to, and the month column the
+    month-window checks and age messages speak of (None for a kind without one)."""
+
+    spec: KindSpec
+    model: type[SheetModel]
+    check_columns: Mapping[str, str] = field(default_factory=dict)
+    month_column: str | None = None
+
+    def column_of(self, code: str) -> str | None:
+        """The column a row-level check `code` is reported on, or None for a cell check."""
+        if code in self.check_columns:
+            return self.check_columns[code]
+        if code in SHARED_CHECK_COLUMNS:
+            return SHARED_CHECK_COLUMNS[code]
+        if code.startswith("month_too") and self.month_column:
+            return self.month_column
+        return None
+
+
 def validate_sheet(
-    kind: str, df: pd.DataFrame, ctx: RuleContext, letters: dict[str, str]
+    rules: SheetRules, df: pd.DataFrame, ctx: RuleContext, letters: dict[str, str]
 ) -> list[RowError]:
     """Every error of every cell and row of `df` (index = Excel row numbers)."""
     with rule_context(ctx):
         try:
-            MODELS[kind].validate(df, lazy=True)
+            rules.model.validate(df, lazy=True)
             return []
         except pa_errors.SchemaErrors as exc:
             cases = exc.failure_cases
-    return _to_row_errors(kind, df, cases, ctx, letters)
+    return _to_row_errors(rules, df, cases, ctx, letters)
 
 
 _CODE_OF_CHECK = {"cell_required": "required"}
@@ -39,7 +64,11 @@ def _check_code(check: str) -> str:
 
 
 def _to_row_errors(
-    kind: str, df: pd.DataFrame, cases: pd.DataFrame, ctx: RuleContext, letters: dict[str, str]
+    rules: SheetRules,
+    df: pd.DataFrame,
+    cases: pd.DataFrame,
+    ctx: RuleContext,
+    letters: dict[str, str],
 ) -> list[RowError]:
     broken = cases[cases["index"].isna()]
     if not broken.empty:
@@ -49,12 +78,10 @@ def _to_row_errors(
         raise ValidationSetupError(
             f"check {first['check']} failed on the whole column: {first['failure_case']}"
         )
-    month_col = MONTH_COLUMN[kind]
     found: dict[tuple[int, str, str], None] = {}
     for check, idx, col in zip(cases["check"], cases["index"], cases["column"], strict=True):
         code = _check_code(check)
-        column = ROW_CHECK_COLUMNS.get(code) or (month_col if code.startswith("month_too") else col)
-        found.setdefault((int(idx), column, code), None)
+        found.setdefault((int(idx), rules.column_of(code) or col, code), None)
     extras = _Extras(df, found, ctx)
     errors = [
         RowError(
@@ -63,7 +90,7 @@ def _to_row_errors(
             letter=letters.get(column),
             value=extras.cell(idx, column),
             code=code,
-            message=messages.render(code, **explain(kind, code, df, idx, column, ctx, extras)),
+            message=messages.render(code, **explain(rules, code, idx, column, ctx, extras)),
             severity="error",
         )
         for idx, column, code in found
@@ -106,12 +133,12 @@ class _Extras:
 
 
 def explain(
-    kind: str, code: str, df: pd.DataFrame, idx: int, column: str, ctx: RuleContext, extras: _Extras
+    rules: SheetRules, code: str, idx: int, column: str, ctx: RuleContext, extras: _Extras
 ) -> dict[str, object]:
     """The fields the message of `code` needs, for the cell at row `idx`, `column`."""
     value = extras.cell(idx, column)
     out: dict[str, object] = {"column": column, "value": value, "length": len(value)}
-    spec = get_kind(kind)
+    spec = rules.spec
     spec_col = spec.column(column) if column in spec.headers else None
     if code == "not_in_list" and spec_col:
         shown = spec_col.choices[:_MAX_LISTED_CHOICES]
@@ -119,6 +146,8 @@ def explain(
         out["choices"] = "、".join(shown) + more
     elif code == "too_long" and spec_col:
         out["max_len"] = spec_col.max_len
+    elif code == "too_short" and spec_col:
+        out["min_len"] = spec_col.min_len
     elif code == "id_checksum":
         out["expected"] = idcard.check_char(value[:17])
     elif code == "id_birth_date":
@@ -128,7 +157,7 @@ def explain(
     elif code in ("too_young", "pension_past_retirement"):
         out.update(
             born=extras.born.get(idx, ""),
-            month=month_label(extras.cell(idx, "参保年月")),
+            month=month_label(extras.cell(idx, rules.month_column or column)),
             min_age=ctx.min_age,
             retire=month_label(extras.retire.get(idx, "")),
         )

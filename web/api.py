@@ -17,11 +17,11 @@ from sqlalchemy.orm import defer
 
 from importer.batches import BatchOptions, create_batch
 from importer.errors import FileRejected
+from importer.kinds import SPECS
 from importer.reader import sniff_upload
 from importer.report import corrections_workbook, error_report
 from registry.models import Batch, BatchIssue
 from templates_xlsx.build import build_template
-from validators.specs import KINDS
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
 from web.db import uow as unit_of_work
@@ -140,9 +140,9 @@ def download_corrections(batch_id: int) -> Response:
 @token_required
 def download_template(kind: str) -> Response:
     """The standard empty template of `kind`."""
-    if kind not in KINDS:
+    if kind not in SPECS:
         raise _unknown_kind(kind, status=404)
-    return _xlsx(build_template(kind), f"{KINDS[kind].title}.xlsx")
+    return _xlsx(build_template(SPECS[kind]), f"{SPECS[kind].title}.xlsx")
 
 
 def batch_json(batch: Batch) -> dict[str, Any]:
@@ -259,13 +259,13 @@ def _enqueue(batch_id: int) -> None:
 
 def _kind_option() -> str | None:
     kind = (request.form.get("kind") or "").strip() or None
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in SPECS:
         raise _unknown_kind(kind, status=400)
     return kind
 
 
 def _unknown_kind(kind: str, status: int) -> ApiError:
-    known = ", ".join(f"{k}({spec.title})" for k, spec in KINDS.items())
+    known = ", ".join(f"{k}({spec.title})" for k, spec in SPECS.items())
     return ApiError(status, "unknown_kind", f"未知的申报类型「{kind}」。可选: {known}。")
 
 

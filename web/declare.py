@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from importer.kinds import SPECS
 from registry.batch_queries import batches_page
-from validators.specs import KINDS
 from web.auth import login_required
 from web.db import own_employer_id, uow
 from web.exports import xlsx_response
@@ -18,7 +18,7 @@ bp = Blueprint("declare", __name__, url_prefix="/declare")
 
 
 def _spec_or_404(kind: str):
-    spec = KINDS.get(kind)
+    spec = SPECS.get(kind)
     if spec is None:
         abort(404)
     return spec
@@ -68,7 +68,7 @@ def _upload_page(template: str, kind: str | None, per_page: int, **context):
 @login_required
 def center():
     """申报中心: every template, a generic upload (kind detected), the employer's batches."""
-    return _upload_page("declare/center.html", None, 20, kinds=KINDS.values())
+    return _upload_page("declare/center.html", None, 20, kinds=SPECS.values())
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
@@ -86,4 +86,4 @@ def template(kind: str):
     spec = _spec_or_404(kind)
     from templates_xlsx.build import build_template
 
-    return xlsx_response(build_template(kind), f"{spec.title}模板.xlsx", f"{kind}_template.xlsx")
+    return xlsx_response(build_template(spec), f"{spec.title}模板.xlsx", f"{kind}_template.xlsx")

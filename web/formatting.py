@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask
 
-from validators.specs import KINDS
+from importer.kinds import SPECS
 
 # Timestamps are stored as naive UTC; China keeps one offset all year (no DST).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -79,7 +79,7 @@ def kind_title(kind: str | None) -> str:
     """The Chinese title of a declaration kind (未识别 before the importer has read it)."""
     if not kind:
         return "未识别"
-    spec = KINDS.get(kind)
+    spec = SPECS.get(kind)
     return spec.title if spec else kind
 
 

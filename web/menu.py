@@ -2,7 +2,7 @@
 
 A module that is not built yet is shown greyed out without a link: the menu never
 leads to a page that only pretends. A declaration module becomes a link as soon as its
-kind exists in `validators.specs.KINDS`.
+kind is registered in `importer.kinds`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from validators.specs import KIND_BY_TITLE
+from importer.kinds import KIND_BY_TITLE
 
 DECLARE_ITEMS = [
     "人员增加",

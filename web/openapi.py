@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from validators.specs import KINDS
+from importer.kinds import SPECS
 
 PREFIX = "/api/v1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -150,7 +150,7 @@ def _upload_form() -> dict[str, Any]:
         "required": ["file"],
         "properties": {
             "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": ".xlsx / .xls / .csv"},
-            "kind": {"type": "string", "enum": sorted(KINDS), "description": "不填则按模板标记或表头识别"},
+            "kind": {"type": "string", "enum": sorted(SPECS), "description": "不填则按模板标记或表头识别"},
             "dry_run": {**flag, "description": "只校验不申报"},
             "all_or_nothing": {**flag, "description": "全部正确才申报"},
             "resubmit_of": {"type": "string", "pattern": "^[0-9]+$", "description": "重新申报的原批次编号"},
@@ -212,7 +212,7 @@ def _other_paths() -> dict[str, Any]:
         "name": "kind",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "enum": sorted(KINDS)},
+        "schema": {"type": "string", "enum": sorted(SPECS)},
     }
     spec_op = {
         "summary": "本文档",

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from flask import Blueprint, g, render_template, request
 
+from importer.kinds import SPECS
 from registry.batch_queries import all_batches, batches_page, employer_names, page_of
 from registry.queries import roster
 from validators.codes import INSURANCE_SHORT_NAMES
-from validators.specs import KINDS
 from web.auth import login_required
 from web.db import is_reviewer, own_employer_id, scope_employer_id, uow
 from web.exports import xlsx_response, xlsx_table
@@ -86,7 +86,7 @@ def _batch_filters() -> dict[str, str | None]:
     kind = request.args.get("kind")
     status = request.args.get("status")
     return {
-        "kind": kind if kind in KINDS else None,
+        "kind": kind if kind in SPECS else None,
         "status": status if status in ("queued", "running", "done", "failed") else None,
     }
 
@@ -104,7 +104,7 @@ def batches():
             else {}
         )
     return render_template(
-        "queries/batches.html", batches=page, filters=filters, kinds=KINDS.values(),
+        "queries/batches.html", batches=page, filters=filters, kinds=SPECS.values(),
         employer_names=names,
     )  # fmt: skip
 

@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 import pytest
 from openpyxl import load_workbook
 
+from importer.kinds.person_add import SPEC as PERSON_ADD
 from tests.conftest import service_missing
 from validators.idcard import check_char
-from validators.specs import PERSON_ADD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

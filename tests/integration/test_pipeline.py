@@ -372,7 +372,7 @@ def test_interrupted_batch_resumes_and_applies_every_row_once(desk, monkeypatch)
 
     rows = _rows(7) + [person(7).add(联系电话="1")]
     batch_id = desk.upload(xlsx_bytes("person_add", rows))
-    real_apply, calls = pipeline._apply_chunk, []
+    real_apply, calls = pipeline._BatchRun._apply_chunk, []
 
     def crash_after_first_chunk(*args, **kwargs):
         calls.append(1)
@@ -380,7 +380,7 @@ def test_interrupted_batch_resumes_and_applies_every_row_once(desk, monkeypatch)
             raise RuntimeError("worker killed")
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_apply_chunk", crash_after_first_chunk)
+    monkeypatch.setattr(pipeline._BatchRun, "_apply_chunk", crash_after_first_chunk)
     with pytest.raises(RuntimeError):
         desk.run(batch_id, chunk_rows=3)
     monkeypatch.undo()
@@ -448,7 +448,7 @@ def test_old_15_digit_id_is_upgraded_with_a_warning(desk):
 
 
 def test_sheets_pasted_together_skip_the_repeated_header_with_a_notice(desk):
-    from validators.specs import PERSON_ADD
+    from importer.kinds.person_add import SPEC as PERSON_ADD
 
     rows = [person(0).add(), list(PERSON_ADD.headers), person(1).add()]
     batch_id, outcome = desk.submit(xlsx_bytes("person_add", rows))

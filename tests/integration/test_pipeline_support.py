@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from importer.batches import BatchOptions, create_batch
+from importer.kinds import spec_of
 from importer.pipeline import Outcome, run_batch
 from registry.models import (
     Batch,
@@ -27,12 +28,11 @@ from registry.models import (
 )
 from registry.uow import UnitOfWork
 from validators.idcard import check_char
-from validators.specs import get_kind
 
 TODAY = dt.date(2026, 11, 29)
 TODAY_TEXT = TODAY.isoformat()
-ADD_HEADERS = get_kind("person_add").headers
-REMOVE_HEADERS = get_kind("person_remove").headers
+ADD_HEADERS = spec_of("person_add").headers
+REMOVE_HEADERS = spec_of("person_remove").headers
 INSURANCE_COLUMNS = ["养老保险", "医疗保险", "失业保险", "工伤保险"]
 # The column letter of every 人员增加 header in the standard layout.
 ADD_LETTERS = {h: chr(ord("A") + i) for i, h in enumerate(ADD_HEADERS)}

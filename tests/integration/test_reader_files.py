@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from importer.kinds import spec_of
 from registry.models import BatchIssue, Declaration, Enrolment, Person
 from templates_xlsx.build import build_template
 from tests.builders import csv_bytes, xlsx_bytes
@@ -138,7 +139,7 @@ REJECTIONS = {
         {},
     ),
     "no_data_official_template": (
-        lambda: build_template("person_add"),
+        lambda: build_template(spec_of("person_add")),
         "person_add.xlsx",
         {},
     ),
@@ -316,7 +317,7 @@ def test_kind_detected_from_headers_without_marker(desk):
 
 
 def test_filled_official_template(desk):
-    wb = load_workbook(io.BytesIO(build_template("person_add")))
+    wb = load_workbook(io.BytesIO(build_template(spec_of("person_add"))))
     ws = wb.worksheets[0]
     for r, row in enumerate(_rows(3), start=3):
         for c, value in enumerate(row, start=1):
@@ -331,7 +332,7 @@ def test_filled_official_template(desk):
 def test_remove_template_filled_and_imported(desk):
     p = person(0)
     desk.submit(xlsx_bytes("person_add", [p.add()]))
-    wb = load_workbook(io.BytesIO(build_template("person_remove")))
+    wb = load_workbook(io.BytesIO(build_template(spec_of("person_remove"))))
     ws = wb.worksheets[0]
     for c, value in enumerate(p.remove(), start=1):
         ws.cell(3, c, value)

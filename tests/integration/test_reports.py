@@ -388,7 +388,7 @@ def test_a_workbook_stored_meanwhile_by_someone_else_is_kept_not_an_error(desk, 
 
 
 def test_a_repeated_header_row_is_back_in_the_report_with_its_notice(desk):
-    from validators.specs import PERSON_ADD
+    from importer.kinds.person_add import SPEC as PERSON_ADD
 
     rows = [person(0).add(), list(PERSON_ADD.headers), person(1).add(证件号码="1")]
     batch_id, _ = desk.submit(xlsx_bytes("person_add", rows))

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from importer.kinds import spec_of
 from importer.normalise import normalise, normalise_dates, normalise_months
 from validators.idcard import check_char, is_valid_id18, upgrade_id15
-from validators.specs import get_kind
 
 pytestmark = pytest.mark.unit
 
-ADD = get_kind("person_add")
-REMOVE = get_kind("person_remove")
+ADD = spec_of("person_add")
+REMOVE = spec_of("person_remove")
 LETTERS = {h: chr(ord("A") + i) for i, h in enumerate(ADD.headers)}
 FULL = {
     ord(c): ord(c) + 0xFEE0

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from importer.kinds.person_add import SPEC as PERSON_ADD
 from validators import idcard, row_rules
 from validators.context import RuleContext
-from validators.specs import PERSON_ADD
 
 pytestmark = pytest.mark.unit
 

@@ -12,12 +12,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from importer.kinds import KINDS
+from importer.kinds.person_add import RULES as ADD_RULES
+from importer.kinds.person_add import SPEC as PERSON_ADD
+from importer.kinds.person_remove import RULES as REMOVE_RULES
+from importer.kinds.person_remove import SPEC as PERSON_REMOVE
 from validators import idcard, messages, sheet
 from validators.checks import rule_context
 from validators.context import RuleContext, month_label
-from validators.models import MODELS, ROW_CHECK_COLUMNS
+from validators.models import SHARED_CHECK_COLUMNS
 from validators.sheet import validate_sheet
-from validators.specs import PERSON_ADD, PERSON_REMOVE
+
+MODELS = {name: kind.rules.model for name, kind in KINDS.items()}
+ROW_CHECK_COLUMNS = {**SHARED_CHECK_COLUMNS, **ADD_RULES.check_columns}
 
 pytestmark = pytest.mark.unit
 
@@ -73,11 +80,11 @@ def frame(rows, headers=ADD, first_row: int = 3, dtype: object = object) -> pd.D
 
 
 def check_add(*rows, **kw):
-    return validate_sheet("person_add", frame(list(rows), **kw), CTX, ADD_LETTERS)
+    return validate_sheet(ADD_RULES, frame(list(rows), **kw), CTX, ADD_LETTERS)
 
 
 def check_remove(*rows, **kw):
-    return validate_sheet("person_remove", frame(list(rows), REMOVE, **kw), CTX, REMOVE_LETTERS)
+    return validate_sheet(REMOVE_RULES, frame(list(rows), REMOVE, **kw), CTX, REMOVE_LETTERS)
 
 
 def found(errors) -> list[tuple[int, str, str | None, str]]:
@@ -170,7 +177,7 @@ def test_twenty_thousand_valid_rows_report_nothing():
         )
     df = frame(rows)
     assert df["证件号码"].is_unique
-    assert validate_sheet("person_add", df, CTX, ADD_LETTERS) == []
+    assert validate_sheet(ADD_RULES, df, CTX, ADD_LETTERS) == []
 
 
 # --- one cell -------------------------------------------------------------------------
@@ -505,7 +512,7 @@ def test_start_month_window_follows_the_context():
     ctx = RuleContext(today=TODAY, backdate_months=24)
     df = frame([person(参保年月="202411"), person(参保年月="202410")])
     df.loc[4, "证件号码"] = make_id("19900315", "151")
-    assert found(validate_sheet("person_add", df, ctx, ADD_LETTERS)) == [
+    assert found(validate_sheet(ADD_RULES, df, ctx, ADD_LETTERS)) == [
         (4, "参保年月", "M", "month_too_early")
     ]
 
@@ -571,7 +578,7 @@ def test_errors_keep_excel_row_numbers_and_order():
     rows[2]["姓名"] = "1"
     df = frame(rows)
     df.index = [12, 7, 30]
-    errors = validate_sheet("person_add", df, CTX, ADD_LETTERS)
+    errors = validate_sheet(ADD_RULES, df, CTX, ADD_LETTERS)
     assert found(errors) == [
         (12, "联系电话", "S", "phone_format"),
         (30, "姓名", "B", "person_name"),
@@ -579,7 +586,7 @@ def test_errors_keep_excel_row_numbers_and_order():
 
 
 def test_letter_is_none_for_a_column_the_upload_lacks():
-    errors = validate_sheet("person_add", frame(person(联系电话="1")), CTX, {})
+    errors = validate_sheet(ADD_RULES, frame(person(联系电话="1")), CTX, {})
     assert [(e.row, e.column, e.letter) for e in errors] == [(3, "联系电话", None)]
 
 
@@ -643,7 +650,7 @@ def test_every_check_of_the_model_has_a_message():
 
 
 def test_the_every_error_sheet_reports_every_code_once_where_expected():
-    errors = validate_sheet("person_add", every_error_sheet(), CTX, ADD_LETTERS)
+    errors = validate_sheet(ADD_RULES, every_error_sheet(), CTX, ADD_LETTERS)
     codes = [e.code for e in errors]
     expected = {
         "required",
@@ -667,7 +674,7 @@ def test_the_every_error_sheet_reports_every_code_once_where_expected():
 
 
 def test_every_message_is_plain_chinese_and_shows_the_value():
-    errors = validate_sheet("person_add", every_error_sheet(), CTX, ADD_LETTERS)
+    errors = validate_sheet(ADD_RULES, every_error_sheet(), CTX, ADD_LETTERS)
     for error in errors:
         message = error.message
         assert CJK.search(message), message
@@ -849,7 +856,7 @@ def test_person_add_checks_never_crash(rows):
     # A check that raises is dropped by validate_sheet, so its rows would pass unjudged.
     df = frame(rows)
     assert crashed_checks("person_add", df) == []
-    for error in validate_sheet("person_add", df, CTX, ADD_LETTERS):
+    for error in validate_sheet(ADD_RULES, df, CTX, ADD_LETTERS):
         assert error.row in df.index and error.column in ADD
         assert CJK.search(error.message)
 
@@ -865,5 +872,5 @@ def test_person_add_checks_never_crash(rows):
 def test_person_remove_checks_never_crash(rows):
     df = frame(rows, REMOVE)
     assert crashed_checks("person_remove", df) == []
-    for error in validate_sheet("person_remove", df, CTX, REMOVE_LETTERS):
+    for error in validate_sheet(REMOVE_RULES, df, CTX, REMOVE_LETTERS):
         assert error.row in df.index and error.column in REMOVE

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from importer.cells import cell_text, column_letter, float_text
 from importer.errors import FileRejected
+from importer.kinds import spec_of
 from importer.layout import locate_table
 from importer.reader import (
     RawSheet,
@@ -27,12 +28,12 @@ from importer.sniff import sniff
 from templates_xlsx.build import build_template, write_rows_workbook
 from tests.builders import csv_bytes, xlsx_bytes
 from validators.idcard import EXCEL_NUMBER_PATTERN
-from validators.specs import ERROR_NOTE_COLUMN, get_kind
+from validators.specs import ERROR_NOTE_COLUMN
 
 pytestmark = pytest.mark.unit
 
-ADD = get_kind("person_add").headers
-REMOVE = get_kind("person_remove").headers
+ADD = spec_of("person_add").headers
+REMOVE = spec_of("person_remove").headers
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -186,7 +187,7 @@ def test_read_workbook_keeps_excel_rows_and_reads_the_marker():
 
 
 def test_read_template_skips_instructions_and_hidden_sheets():
-    book = read_workbook(build_template("person_remove"), "t.xlsx")
+    book = read_workbook(build_template(spec_of("person_remove")), "t.xlsx")
     assert [s.name for s in book.sheets] == ["人员减少"]
     assert book.marker["kind"] == "person_remove"
 
@@ -247,7 +248,7 @@ def test_two_filled_sheets_are_refused_naming_both():
 
 
 def test_of_two_filled_sheets_the_one_of_the_kind_being_declared_is_taken():
-    add = get_kind("person_add")
+    add = spec_of("person_add")
     book = _sheets(
         ("增加", [add.headers, [""] * 11 + ["202611"]]), ("减少", [REMOVE, remove_row()])
     )
@@ -273,7 +274,7 @@ def test_locate_skips_blank_rows_and_our_own_note_column():
 def test_frame_puts_columns_in_spec_order_and_blanks_absent_ones():
     order = ["停保年月", "姓名", "证件号码", "减少原因"]
     table = locate_table(book_of(order, ["202611", "张三", "X1", "辞职"]), None, 10)
-    df = table.frame(get_kind("person_remove"))
+    df = table.frame(spec_of("person_remove"))
     assert df.columns.tolist() == REMOVE
     assert df.loc[2].tolist() == ["张三", "X1", "辞职", "202611", ""]
     assert table.letters == {"停保年月": "A", "姓名": "B", "证件号码": "C", "减少原因": "D"}
@@ -365,14 +366,14 @@ def test_corrections_workbook_layout_is_located_and_its_notes_ignored():
     buf = io.BytesIO()
     write_rows_workbook(
         buf,
-        get_kind("person_remove"),
+        spec_of("person_remove"),
         [remove_row()],
         notes=["原表第 9 行: 错了"],
         sheet_note="批次 1",
     )
     table = locate_table(read_workbook(buf.getvalue(), "c.xlsx"), "person_remove", 10)
     assert table.header_row == 2 and table.excel_rows == [3]
-    df = table.frame(get_kind("person_remove"))
+    df = table.frame(spec_of("person_remove"))
     assert ERROR_NOTE_COLUMN not in df.columns and df.loc[3, "姓名"] == "张三"
 
 

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from importer.kinds import SPECS as KINDS
+from importer.kinds import spec_of, specs
 from templates_xlsx import build_template, excel_safe, excel_unescape, write_rows_workbook
 from templates_xlsx.__main__ import main as templates_main
 from templates_xlsx.build import (
@@ -24,7 +26,7 @@ from templates_xlsx.build import (
     template_title,
 )
 from templates_xlsx.cells import FORMULA_TRIGGERS
-from validators.specs import ERROR_NOTE_COLUMN, KINDS, get_kind
+from validators.specs import ERROR_NOTE_COLUMN
 
 pytestmark = pytest.mark.unit
 
@@ -46,7 +48,7 @@ def _rgb(font) -> str | None:
 
 
 def _person_add_row(**cells: str) -> list[str]:
-    spec = get_kind("person_add")
+    spec = spec_of("person_add")
     row = list(spec.example)
     for name, value in cells.items():
         row[spec.headers.index(name)] = value
@@ -55,28 +57,28 @@ def _person_add_row(**cells: str) -> list[str]:
 
 def _corrections(rows, **kwargs) -> bytes:
     buffer = io.BytesIO()
-    write_rows_workbook(buffer, get_kind("person_add"), rows, **kwargs)
+    write_rows_workbook(buffer, spec_of("person_add"), rows, **kwargs)
     return buffer.getvalue()
 
 
 @ALL_KINDS
 def test_committed_template_equals_what_the_spec_generates(kind):
-    path = template_path(kind)
+    path = template_path(spec_of(kind))
     assert path.exists(), f"{path.name} missing: run `python -m templates_xlsx`"
-    assert path.read_bytes() == build_template(kind), (
-        f"{path.name} differs from validators/specs.py: run `python -m templates_xlsx`"
+    assert path.read_bytes() == build_template(spec_of(kind)), (
+        f"{path.name} differs from its kind module: run `python -m templates_xlsx`"
     )
 
 
 @ALL_KINDS
 def test_two_builds_give_identical_bytes(kind):
-    assert build_template(kind) == build_template(kind)
+    assert build_template(spec_of(kind)) == build_template(spec_of(kind))
 
 
 @ALL_KINDS
 def test_data_sheet_is_first_with_title_headers_and_no_data(kind):
-    spec = get_kind(kind)
-    wb = _open(build_template(kind))
+    spec = spec_of(kind)
+    wb = _open(build_template(spec_of(kind)))
     sheet = wb.worksheets[0]
     assert wb.sheetnames[:2] == [spec.title, INSTRUCTIONS_SHEET]
     assert (
@@ -91,8 +93,8 @@ def test_data_sheet_is_first_with_title_headers_and_no_data(kind):
 
 @ALL_KINDS
 def test_required_headers_are_red_bold_and_the_others_black(kind):
-    spec = get_kind(kind)
-    header = _open(build_template(kind)).worksheets[0][2]
+    spec = spec_of(kind)
+    header = _open(build_template(spec_of(kind))).worksheets[0][2]
     for cell, column in zip(header, spec.columns, strict=True):
         assert cell.font.b, column.name
         assert (_rgb(cell.font) == RED) is column.required, column.name
@@ -100,21 +102,21 @@ def test_required_headers_are_red_bold_and_the_others_black(kind):
 
 @ALL_KINDS
 def test_header_comments_carry_the_hints(kind):
-    spec = get_kind(kind)
-    header = _open(build_template(kind)).worksheets[0][2]
+    spec = spec_of(kind)
+    header = _open(build_template(spec_of(kind))).worksheets[0][2]
     for cell, column in zip(header, spec.columns, strict=True):
         assert (cell.comment.text if cell.comment else "") == column.hint, column.name
 
 
 @ALL_KINDS
 def test_hidden_marker_names_kind_and_version(kind):
-    wb = _open(build_template(kind))
+    wb = _open(build_template(spec_of(kind)))
     marker = wb[MARKER_SHEET]
     assert marker.sheet_state == "hidden"
     assert wb[LISTS_SHEET].sheet_state == "hidden"
     assert [[c.value for c in row] for row in marker.iter_rows()] == [
         ["kind", kind],
-        ["version", get_kind(kind).version],
+        ["version", spec_of(kind).version],
     ]
 
 
@@ -126,8 +128,8 @@ def _list_values(wb, formula: str) -> list[str]:
 
 @ALL_KINDS
 def test_every_coded_column_has_a_drop_down_from_the_lists_sheet(kind):
-    spec = get_kind(kind)
-    wb = _open(build_template(kind))
+    spec = spec_of(kind)
+    wb = _open(build_template(spec_of(kind)))
     validations = {str(dv.sqref): dv for dv in wb.worksheets[0].data_validations.dataValidation}
     coded = [(i, c) for i, c in enumerate(spec.columns) if c.choices]
     assert len(validations) == len(coded)
@@ -140,8 +142,8 @@ def test_every_coded_column_has_a_drop_down_from_the_lists_sheet(kind):
 
 @ALL_KINDS
 def test_columns_are_text_or_date_formatted(kind):
-    spec = get_kind(kind)
-    sheet = _open(build_template(kind)).worksheets[0]
+    spec = spec_of(kind)
+    sheet = _open(build_template(spec_of(kind))).worksheets[0]
     expected = {t: "@" for t in ("id", "phone", "month", "name", "code", "text", "yesno")}
     expected["date"] = "yyyy-mm-dd"
     for index, column in enumerate(spec.columns):
@@ -153,8 +155,8 @@ def test_columns_are_text_or_date_formatted(kind):
 
 @ALL_KINDS
 def test_instructions_list_every_header_with_its_example(kind):
-    spec = get_kind(kind)
-    sheet = _open(build_template(kind))[INSTRUCTIONS_SHEET]
+    spec = spec_of(kind)
+    sheet = _open(build_template(spec_of(kind)))[INSTRUCTIONS_SHEET]
     rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
     start = rows.index(("列", "列名", "是否必填", "填写要求", "示例"))
     table = rows[start + 1 :]
@@ -167,7 +169,7 @@ def test_instructions_list_every_header_with_its_example(kind):
 
 
 def test_instructions_explain_the_formats_person_add_uses():
-    sheet = _open(build_template("person_add"))[INSTRUCTIONS_SHEET]
+    sheet = _open(build_template(spec_of("person_add")))[INSTRUCTIONS_SHEET]
     text = "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row if v)
     for needle in (
         "YYYYMM",
@@ -184,7 +186,7 @@ def test_rows_come_back_as_text_with_leading_zeros_and_all_digits():
     rows = [_person_add_row(证件号码=ID, 联系电话=LANDLINE, 参保年月="202611")]
     data = _corrections(rows)
     read = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
-    assert read[1] == get_kind("person_add").headers
+    assert read[1] == spec_of("person_add").headers
     assert read[2] == rows[0]
     cell = _open(data).worksheets[0]["C3"]
     assert cell.value == ID and cell.data_type == "s" and cell.number_format == "@"
@@ -211,7 +213,7 @@ def test_notes_column_follows_the_template_columns():
     rows = [_person_add_row(), _person_add_row(姓名="李四")]
     notes = ["C 证件号码: 校验位错误", ""]
     sheet = _open(_corrections(rows, notes=notes)).worksheets[0]
-    width = len(get_kind("person_add").headers)
+    width = len(spec_of("person_add").headers)
     assert sheet.cell(2, width + 1).value == ERROR_NOTE_COLUMN
     assert sheet.cell(3, width + 1).value == notes[0]
     assert sheet.cell(3, width + 1).alignment.wrap_text
@@ -229,7 +231,7 @@ def test_bad_cells_are_light_red_with_the_message_as_comment():
     assert sheet["C3"].value == rows[0][2] and sheet["C3"].number_format == "@"
     assert sheet["R4"].value is None
     assert sheet["A3"].comment is None and sheet["A3"].fill.fgColor.rgb != "FFFFC7CE"
-    assert sheet["A1"].value == template_title(get_kind("person_add"))
+    assert sheet["A1"].value == template_title(spec_of("person_add"))
     assert "更正表: 2 行" in [c.value for c in sheet[1]]
 
 
@@ -253,7 +255,7 @@ def test_rows_longer_than_the_template_are_refused():
 
 def test_writes_to_a_path_and_returns_the_row_count(tmp_path):
     target = tmp_path / "corrections.xlsx"
-    count = write_rows_workbook(target, get_kind("person_remove"), [["张三", ID, "辞职", "202611"]])
+    count = write_rows_workbook(target, spec_of("person_remove"), [["张三", ID, "辞职", "202611"]])
     assert count == 1
     assert _open(target.read_bytes()).worksheets[0]["B3"].value == ID
 
@@ -288,6 +290,6 @@ def test_command_regenerates_and_checks(tmp_path, capsys):
     assert templates_main(["--check"]) == 0, "committed templates are stale"
     assert templates_main(["--check", str(tmp_path)]) == 1
     assert "python -m templates_xlsx" in capsys.readouterr().out
-    paths = regenerate(tmp_path)
+    paths = regenerate(specs(), tmp_path)
     assert sorted(p.name for p in paths) == sorted(f"{k}.xlsx" for k in KINDS)
     assert templates_main(["--check", str(tmp_path)]) == 0

@@ -6,11 +6,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from importer.kinds.person_add import RULES as ADD_RULES
+from importer.kinds.person_add import SPEC as PERSON_ADD
+from importer.kinds.person_remove import RULES as REMOVE_RULES
+from importer.kinds.person_remove import SPEC as PERSON_REMOVE
 from validators import row_rules
 from validators.context import RuleContext
 from validators.errors import ValidationSetupError
 from validators.sheet import validate_sheet
-from validators.specs import PERSON_ADD, PERSON_REMOVE
 
 pytestmark = pytest.mark.unit
 CTX = RuleContext(today=dt.date(2026, 11, 29))
@@ -39,7 +42,7 @@ def test_untyped_ids_that_look_like_resident_ids_must_be_complete(value, ok):
 def test_a_birth_date_in_the_future_is_an_error():
     row = dict(zip(PERSON_ADD.headers, PERSON_ADD.example, strict=True))
     row.update(证件类型="护照", 证件号码="E12345678", 出生日期="2030-01-01")
-    errors = validate_sheet("person_add", _frame(PERSON_ADD, [list(row.values())]), CTX, {})
+    errors = validate_sheet(ADD_RULES, _frame(PERSON_ADD, [list(row.values())]), CTX, {})
     assert ("出生日期", "date_in_future") in {(e.column, e.code) for e in errors}
 
 
@@ -50,4 +53,4 @@ def test_a_check_that_breaks_is_raised_not_passed(monkeypatch):
     monkeypatch.setattr(row_rules, "unique_ids", broken)
     df = _frame(PERSON_REMOVE, [list(PERSON_REMOVE.example)])
     with pytest.raises(ValidationSetupError):
-        validate_sheet("person_remove", df, CTX, {})
+        validate_sheet(REMOVE_RULES, df, CTX, {})

@@ -30,7 +30,7 @@ def make_id(n: int, birth: str = "19900115", male: bool = True) -> str:
 
 def person_add_row(n: int, **changes: object) -> list[object]:
     """A valid 人员增加 row for person `n`; `changes` replace cells by header."""
-    from validators.specs import get_kind
+    from importer.kinds import spec_of
 
     values = {
         "姓名": NAMES[n % len(NAMES)], "证件类型": "居民身份证", "证件号码": make_id(n),
@@ -41,7 +41,7 @@ def person_add_row(n: int, **changes: object) -> list[object]:
         "备注": "",
     }  # fmt: skip
     values.update(changes)
-    return [values[h] for h in get_kind("person_add").headers]
+    return [values[h] for h in spec_of("person_add").headers]
 
 
 def person_add_sheet(rows: list[list[object]]) -> bytes:

@@ -286,7 +286,7 @@ def test_downloads_wait_for_a_finished_batch(client, db_url, employer_id):
 
 
 def test_template_download(client):
-    from validators.specs import KINDS
+    from importer.kinds import SPECS as KINDS
 
     token = token_for(client)
     for kind in KINDS:

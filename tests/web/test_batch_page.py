@@ -181,7 +181,7 @@ def test_reviewer_may_open_any_batch(reviewer, done_batch):
 
 
 def test_a_repeated_header_row_is_listed_as_a_notice_on_its_row(clerk):
-    from validators.specs import PERSON_ADD
+    from importer.kinds.person_add import SPEC as PERSON_ADD
 
     rows = [person_add_row(0), list(PERSON_ADD.headers), person_add_row(1)]
     html = clerk.get(f"/batches/{batch_id_of(upload(clerk, person_add_sheet(rows)))}").get_data(

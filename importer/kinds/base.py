@@ -1,0 +1,128 @@
+"""What a declaration kind is made of, and the types its parts exchange with the pipeline.
+
+A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.py`):
+- `rules`: its column spec, pandera model and check columns (pure validation);
+- `key_columns`: the sheet columns that, after employer and kind, make its natural key;
+- `read_state(session, rows)`: what it needs from the registry for those rows, read
+  set-based (a query for the whole sheet, never one per row);
+- `judge(judgement, verdict)`: its rules against that state, column-wise;
+- `plan(rows, target)`: the bulk writes that apply valid rows (no database access);
+- `review`: which valid rows go to an agency reviewer instead of being applied.
+
+The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
+and accident-keyed kinds differ only in these parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from importer.apply import Target, Write
+from validators.context import RuleContext
+from validators.errors import RowError
+from validators.sheet import SheetRules
+from validators.specs import KindSpec
+
+Subject = Literal["person", "employer", "accident"]
+
+
+@dataclass
+class RegistryVerdict:
+    """What the registry says about the candidate rows of a sheet."""
+
+    errors: list[RowError] = field(default_factory=list)
+    unchanged: set[int] = field(default_factory=set)
+    mine: set[int] = field(default_factory=set)
+    # Subjects of the candidates the registry already knows (for a person kind: the ID
+    # numbers registered as persons; their rows are updated, the others inserted).
+    registered: frozenset[str] = frozenset()
+
+    def rows_in_error(self) -> set[int]:
+        """Excel rows this verdict rejects."""
+        return {e.row for e in self.errors if e.row is not None}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a kind's `judge` is given: the candidate rows (index = Excel rows), the state
+    its `read_state` read for them, and the batch's context."""
+
+    rows: pd.DataFrame
+    state: Any
+    employer_id: int
+    ctx: RuleContext
+    letters: dict[str, str]
+
+
+class Verdictish(Protocol):
+    """The part of the pipeline's sheet verdict a kind's `derive` may use and extend."""
+
+    df: pd.DataFrame
+    letters: dict[str, str]
+    issues: list[RowError]
+
+    def candidates(self) -> pd.Index: ...
+
+
+StateReader = Callable[[Session, pd.DataFrame], Any]
+Judge = Callable[[Judgement, RegistryVerdict], None]
+Planner = Callable[[pd.DataFrame, Target], list[Write]]
+Deriver = Callable[[Verdictish, RuleContext], None]
+ReviewRule = Callable[[Judgement], pd.Series]
+StillCurrent = Callable[[Judgement], pd.Series]
+
+
+def never_reviewed(judgement: Judgement) -> pd.Series:
+    """No row of the kind needs a reviewer."""
+    return pd.Series(False, index=judgement.rows.index)
+
+
+def always_reviewed(judgement: Judgement) -> pd.Series:
+    """Every valid row of the kind goes to a reviewer."""
+    return pd.Series(True, index=judgement.rows.index)
+
+
+def no_derived_columns(verdict: Verdictish, ctx: RuleContext) -> None:
+    """A kind that computes nothing beyond its cells."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One declaration kind: everything the pipeline, templates, web, API and CLI need."""
+
+    rules: SheetRules
+    key_columns: tuple[str, ...]
+    read_state: StateReader
+    judge: Judge
+    plan: Planner
+    subject: Subject = "person"
+    review: ReviewRule = never_reviewed
+    derive: Deriver = no_derived_columns
+    # Rows whose declaration another batch applied are "unchanged" even when the registry
+    # moved on since, except those this says still hold now: they are judged on substance.
+    still_current: StillCurrent | None = None
+    # The column stored as the declaration's person (masked in lists); None when the
+    # subject is not a person.
+    id_column: str | None = "证件号码"
+    # Kinds acting on people already here can be downloaded pre-filled with them.
+    prefill: Callable[[Session, int, RuleContext], list[list[str]]] | None = None
+
+    @property
+    def name(self) -> str:
+        """The kind's code, e.g. `person_add`."""
+        return self.rules.spec.kind
+
+    @property
+    def spec(self) -> KindSpec:
+        """Its column spec (template layout)."""
+        return self.rules.spec
+
+    @property
+    def title(self) -> str:
+        """Its Chinese title, e.g. 人员增加."""
+        return self.rules.spec.title

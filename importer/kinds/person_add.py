@@ -1,0 +1,291 @@
+"""人员增加 (`person_add`): register new or returning employees and enrol them.
+
+One row per person: who they are, from which month, in which insurances, at what wage.
+The base is the wage clamped to the year's floor and cap (a warning when clamped).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+import validators.checks
+from importer.apply import Insert, Target, Upsert, Write, columns, none_if_blank
+from importer.kinds import persons
+from importer.kinds.base import Judgement, Kind, RegistryVerdict, Verdictish
+from registry.bulk import db_now
+from validators import codes, fields, row_rules
+from validators.bases import clamp_bases
+from validators.codes import INSURANCE_COLUMNS, INSURANCES
+from validators.context import RuleContext, month_label
+from validators.models import OnePerPerson, PersonIdChecks, field_for
+from validators.sheet import SheetRules
+from validators.specs import (
+    ID_COLUMN,
+    NAME_COLUMN,
+    NOTE_COLUMN,
+    ColumnSpec,
+    KindSpec,
+    code_column,
+)
+
+SPEC = KindSpec(
+    kind="person_add",
+    title="人员增加",
+    purpose="为新招用或转入的职工办理参保登记, 每行一人。",
+    version=2,
+    columns=(
+        NAME_COLUMN,
+        code_column("证件类型", codes.ID_TYPES, required=False, default="居民身份证", width=16),
+        ID_COLUMN,
+        code_column("性别", codes.GENDERS, width=8),
+        ColumnSpec("出生日期", "date", True, width=12, hint="如 1990-01-31, 须与身份证号码一致"),
+        code_column("民族", codes.ETHNICITIES, required=False, width=10),
+        code_column("户口性质", codes.HUKOU, width=10),
+        code_column("个人身份", codes.IDENTITIES, width=10, hint="女职工的退休年龄按工人或干部区分"),
+        code_column("用工形式", codes.EMPLOYMENT_FORMS, width=12),
+        ColumnSpec("参加工作日期", "date", False, width=14),
+        code_column("增加原因", codes.ADD_REASONS, width=10),
+        ColumnSpec("参保年月", "month", True, width=10, hint="6 位年月, 如 202611; 不能晚于下月, 不能早于 12 个月前"),
+        ColumnSpec("月缴费工资", "money", True, width=12, hint="元, 最多两位小数; 低于下限或高于上限的按下限或上限核定"),
+        code_column("养老保险", codes.YES_NO, width=10),
+        code_column("医疗保险", codes.YES_NO, width=10),
+        code_column("失业保险", codes.YES_NO, width=10),
+        code_column("工伤保险", codes.YES_NO, width=10),
+        ColumnSpec("联系电话", "phone", True, width=14, hint="11 位手机号, 或带区号的固定电话如 0575-82123456"),
+        NOTE_COLUMN,
+    ),
+    example=(
+        "张伟", "居民身份证", "330682199003150018", "男", "1990-03-15", "汉族", "城镇", "工人",
+        "劳动合同制", "2012-07-01", "新参保", "202611", "6500", "是", "是", "是", "是",
+        "13812345678", "",
+    ),
+)  # fmt: skip
+
+
+class PersonAddModel(PersonIdChecks, OnePerPerson):
+    """人员增加."""
+
+    name: Series[str] = field_for(SPEC, "姓名")
+    id_type: Series[str] = field_for(SPEC, "证件类型")
+    id_number: Series[str] = field_for(SPEC, "证件号码")
+    gender: Series[str] = field_for(SPEC, "性别")
+    birth_date: Series[str] = field_for(SPEC, "出生日期")
+    ethnicity: Series[str] = field_for(SPEC, "民族")
+    hukou: Series[str] = field_for(SPEC, "户口性质")
+    identity: Series[str] = field_for(SPEC, "个人身份")
+    employment_form: Series[str] = field_for(SPEC, "用工形式")
+    work_start: Series[str] = field_for(SPEC, "参加工作日期")
+    add_reason: Series[str] = field_for(SPEC, "增加原因")
+    start_month: Series[str] = field_for(SPEC, "参保年月")
+    wage: Series[str] = field_for(SPEC, "月缴费工资")
+    pension: Series[str] = field_for(SPEC, "养老保险")
+    medical: Series[str] = field_for(SPEC, "医疗保险")
+    unemployment: Series[str] = field_for(SPEC, "失业保险")
+    injury: Series[str] = field_for(SPEC, "工伤保险")
+    phone: Series[str] = field_for(SPEC, "联系电话")
+    note: Series[str] = field_for(SPEC, "备注")
+
+    @classmethod
+    def _resident_ids(cls, df: pd.DataFrame) -> pd.Series | None:
+        return row_rules.gb_typed(df)
+
+    @pa.dataframe_check(name="foreign_id_format")
+    def _foreign_id(cls, df: pd.DataFrame) -> pd.Series:
+        typed = df["证件类型"].eq("外国人永久居留身份证")
+        return row_rules.only_where(
+            typed, fields.matches(df["证件号码"], fields.FOREIGN_PR_PATTERN)
+        )
+
+    @pa.dataframe_check(name="passport_format")
+    def _passport(cls, df: pd.DataFrame) -> pd.Series:
+        typed = df["证件类型"].eq("护照")
+        return row_rules.only_where(typed, fields.matches(df["证件号码"], fields.PASSPORT_PATTERN))
+
+    @pa.dataframe_check(name="gender_mismatch")
+    def _gender(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.gender_matches_id(df, validators.checks.today())
+
+    @pa.dataframe_check(name="birth_mismatch")
+    def _birth(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.birth_matches_id(df, validators.checks.today())
+
+    @pa.dataframe_check(name="work_before_birth")
+    def _work_start(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.work_after_birth(df, validators.checks.today())
+
+    @pa.dataframe_check(name="no_insurance")
+    def _any_insurance(cls, df: pd.DataFrame) -> pd.Series:
+        answers = df[list(codes.INSURANCE_COLUMNS)]
+        all_answered = answers.isin(codes.YES_NO).all(axis=1)
+        return ~all_answered | answers.eq("是").any(axis=1)
+
+    @pa.dataframe_check(name="month_too_late")
+    def _start_late(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.month_not_after_next(df["参保年月"], validators.checks.current_context())
+
+    @pa.dataframe_check(name="month_too_early")
+    def _start_early(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.month_not_too_early(df["参保年月"], validators.checks.current_context())
+
+    @pa.dataframe_check(name="too_young")
+    def _min_age(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.old_enough(df, validators.checks.current_context())
+
+    @pa.dataframe_check(name="pension_past_retirement")
+    def _retired(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.pension_before_retirement(df, validators.checks.current_context())
+
+
+RULES = SheetRules(
+    spec=SPEC,
+    model=PersonAddModel,
+    check_columns={
+        "foreign_id_format": "证件号码",
+        "passport_format": "证件号码",
+        "gender_mismatch": "性别",
+        "birth_mismatch": "出生日期",
+        "work_before_birth": "参加工作日期",
+        "no_insurance": "养老保险",
+        "too_young": "参保年月",
+        "pension_past_retirement": "养老保险",
+    },
+    month_column="参保年月",
+)
+
+
+def add_bases(verdict: Verdictish, ctx: RuleContext) -> None:
+    """The base of every valid row: its wage clamped to the year's floor and cap."""
+    df = verdict.df
+    ok = verdict.candidates()
+    df["_base"] = df["月缴费工资"]
+    df["_clamped"] = False
+    if ok.empty:
+        return
+    bases, clamped, warnings = clamp_bases(
+        df.loc[ok, "月缴费工资"],
+        df.loc[ok, "参保年月"],
+        ctx,
+        "月缴费工资",
+        verdict.letters.get("月缴费工资"),
+    )
+    df.loc[ok, "_base"] = bases
+    df.loc[ok, "_clamped"] = clamped
+    verdict.issues.extend(warnings)
+
+
+def judge(judgement: Judgement, v: RegistryVerdict) -> None:
+    """Not active here already (unchanged when exactly this is held), no overlap with the
+    last stop here, the registered name, no insurance active at another employer."""
+    j = persons.joined(judgement)
+    letters = judgement.letters
+    v.registered = persons.registered(judgement)
+    month = j["参保年月"]
+    active = j["active_start"].notna()
+    # Unchanged only when the registry holds exactly this: same start month and the same
+    # insurances. Asking for another insurance (or one fewer) contradicts what it holds.
+    same_insurances = pd.Series(True, index=j.index)
+    for column, ins in INSURANCE_COLUMNS.items():
+        same_insurances &= j[column].eq("是") == j[f"held_{ins}"].eq(True)
+    same = active & (j["active_start"] == month) & same_insurances
+    v.unchanged |= set(j.index[same])
+    for row in j.index[active & ~same]:
+        v.errors.append(
+            persons.error(
+                row, "证件号码", letters, "already_active_here",
+                value=j.at[row, "证件号码"], start=month_label(j.at[row, "active_start"]),
+            )
+        )  # fmt: skip
+    overlap = ~active & j["last_end"].notna() & (j["last_end"].fillna("") >= month)
+    for row in j.index[overlap]:
+        v.errors.append(
+            persons.error(
+                row, "参保年月", letters, "overlaps_history",
+                value=month[row], end=month_label(j.at[row, "last_end"]),
+            )
+        )  # fmt: skip
+    persons.name_mismatch(j, v, letters)
+    _active_elsewhere(j[~active], v, letters)
+
+
+def _active_elsewhere(j: pd.DataFrame, v: RegistryVerdict, letters: dict[str, str]) -> None:
+    for column, ins in INSURANCE_COLUMNS.items():
+        clash = j[column].eq("是") & j[f"away_{ins}"].notna()
+        for row in j.index[clash]:
+            v.errors.append(
+                persons.error(
+                    row, column, letters, "active_elsewhere", value="是",
+                    insurance=INSURANCES[ins], employer=j.at[row, f"away_{ins}"],
+                )
+            )  # fmt: skip
+
+
+def still_current(judgement: Judgement) -> pd.Series:
+    """A row whose enrolment from that month is still active is judged on substance
+    (asking for other insurances than it holds is a real contradiction)."""
+    j = persons.joined(judgement)
+    return j["active_start"].notna() & (j["active_start"] == j["参保年月"])
+
+
+PERSON_COLUMNS = [
+    "id_number", "id_type", "name", "gender", "birth_date", "ethnicity", "hukou",
+    "identity", "phone", "work_start_date", "updated_at",
+]  # fmt: skip
+ENROLMENT_COLUMNS = [
+    "person_id", "employer_id", "insurance", "start_month", "status", "start_reason",
+    "employment_form", "batch_id",
+]  # fmt: skip
+BASE_COLUMNS = [
+    "person_id", "employer_id", "effective_month", "declared_wage", "base", "clamped",
+    "batch_id",
+]  # fmt: skip
+
+
+def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Register the persons of `rows`, enrol them in each insurance marked 是, set bases."""
+    employer_id, batch_id = target.employer_id, target.batch_id
+    now = db_now()
+    cols = columns(rows, "证件号码", "证件类型", "姓名", "性别", "出生日期", "民族", "户口性质",
+                   "个人身份", "联系电话", "参加工作日期")  # fmt: skip
+    people = [
+        (pid, kind, name, sex, born, none_if_blank(nation), hukou, identity, phone,
+         none_if_blank(work), now)
+        for pid, kind, name, sex, born, nation, hukou, identity, phone, work in zip(
+            *cols, strict=True
+        )
+    ]  # fmt: skip
+    enrolments: list[tuple] = []
+    for column, ins in INSURANCE_COLUMNS.items():
+        chosen = rows[rows[column] == "是"]
+        enrolments.extend(
+            (pid, employer_id, ins, month, "active", reason, form, batch_id)
+            for pid, month, reason, form in zip(
+                *columns(chosen, "证件号码", "参保年月", "增加原因", "用工形式"), strict=True
+            )
+        )
+    bases = [
+        (pid, employer_id, month, wage, base, bool(clamped), batch_id)
+        for pid, month, wage, base, clamped in zip(
+            *columns(rows, "证件号码", "参保年月", "月缴费工资", "_base", "_clamped"), strict=True
+        )
+    ]
+    known = [p for p in people if p[0] in target.registered]
+    new = [p for p in people if p[0] not in target.registered] if known else people
+    return [
+        Upsert("persons", PERSON_COLUMNS, "id_number", known),
+        Insert("persons", PERSON_COLUMNS, new),
+        Insert("enrolments", ENROLMENT_COLUMNS, enrolments),
+        Insert("contribution_bases", BASE_COLUMNS, bases),
+    ]
+
+
+KIND = Kind(
+    rules=RULES,
+    key_columns=("证件号码", "参保年月"),
+    read_state=persons.read_persons,
+    judge=judge,
+    plan=plan,
+    derive=add_bases,
+    still_current=still_current,
+)
