@@ -97,7 +97,9 @@ def batches():
     """申报及结果查询: every batch of the employer (all employers for reviewers), paged."""
     filters = _batch_filters()
     with uow() as work:
-        page = batches_page(work.session, scope_employer_id(), page=page_arg(), **filters)
+        page = batches_page(
+            work.session, scope_employer_id(), filters["kind"], filters["status"], page_arg()
+        )
         names = (
             employer_names(work.session, {b.employer_id for b in page.items})
             if is_reviewer()

@@ -7,7 +7,9 @@ A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.
   set-based (a query for the whole sheet, never one per row);
 - `judge(judgement, verdict)`: its rules against that state, column-wise;
 - `plan(rows, target)`: the bulk writes that apply valid rows (no database access);
-- `review`: which valid rows go to an agency reviewer instead of being applied.
+- `review`: which valid rows go to an agency reviewer instead of being applied, and
+  `approve(session, declaration, decision)`: what an approval applies (the review desk
+  calls it; a kind that sends rows to review must have it).
 
 The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
 and accident-keyed kinds differ only in these parts.
@@ -69,12 +71,49 @@ class Verdictish(Protocol):
     def candidates(self) -> pd.Index: ...
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on one declaration pending review."""
+
+    approve: bool
+    reviewer: str
+    reason: str = ""
+    # Work injuries: 认定工伤 / 视同工伤 (approve) or 不予认定 (reject).
+    outcome: str | None = None
+    # Appraisals: 伤残等级 (一级..十级 / 未达等级) and 生活自理障碍.
+    grade: str | None = None
+    self_care: str | None = None
+
+
+class PendingDeclaration(Protocol):
+    """What `approve` reads of the declaration being decided (registry.models.Declaration)."""
+
+    id: int
+    employer_id: int
+    batch_id: int
+    kind: str
+    id_number: str | None
+    payload: dict[str, Any]
+
+
+class DecisionRefused(Exception):
+    """A decision the kind cannot accept (a missing 伤残等级 ...); `message` is Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 StateReader = Callable[[Session, pd.DataFrame], Any]
 Judge = Callable[[Judgement, RegistryVerdict], None]
 Planner = Callable[[pd.DataFrame, Target], list[Write]]
 Deriver = Callable[[Verdictish, RuleContext], None]
 ReviewRule = Callable[[Judgement], pd.Series]
 StillCurrent = Callable[[Judgement], pd.Series]
+# Applies an approved declaration in the session's transaction (raising DecisionRefused
+# when the decision lacks what the kind needs); returns what the decision produced for
+# the reviewer and the clerk to read (e.g. {"injury_no": "GS202600001"}).
+Approver = Callable[[Session, PendingDeclaration, Decision], dict[str, Any]]
 
 
 def never_reviewed(judgement: Judgement) -> pd.Series:
@@ -102,6 +141,7 @@ class Kind:
     plan: Planner
     subject: Subject = "person"
     review: ReviewRule = never_reviewed
+    approve: Approver | None = None
     derive: Deriver = no_derived_columns
     # Rows whose declaration another batch applied are "unchanged" even when the registry
     # moved on since, except those this says still hold now: they are judged on substance.
