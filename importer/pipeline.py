@@ -96,13 +96,14 @@ def run_batch(
     return outcome
 
 
-def _limits(chunk_rows: int | None, max_rows: int | None) -> tuple[int, int]:
-    if chunk_rows and max_rows:
-        return chunk_rows, max_rows
-    from shebao.settings import load_settings
+# What the callers' settings default to (SHEBAO_CHUNK_ROWS, SHEBAO_MAX_ROWS): entry points
+# read the settings once and pass them down; the importer never reads the environment.
+DEFAULT_CHUNK_ROWS = 10_000
+DEFAULT_MAX_ROWS = 300_000
 
-    settings = load_settings()
-    return chunk_rows or settings.chunk_rows, max_rows or settings.max_rows
+
+def _limits(chunk_rows: int | None, max_rows: int | None) -> tuple[int, int]:
+    return chunk_rows or DEFAULT_CHUNK_ROWS, max_rows or DEFAULT_MAX_ROWS
 
 
 class _Clock:

@@ -28,7 +28,8 @@ class RegistryRead:
     """What the registry holds for a sheet: the kind's state and the applied keys."""
 
     state: Any
-    applied: dict[str, int]
+    # Natural key → (batch that applied it, the cells it declared).
+    applied: dict[str, tuple[int, dict]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,28 @@ def check_against_registry(
     keys = job.keys[candidates]
     if read is None:
         read = read_registry(session, job.kind, rows, keys.tolist())
-    owner = keys.map(read.applied)
+    owner = keys.map(lambda k: read.applied[k][0] if k in read.applied else None)
     verdict = RegistryVerdict(mine=set(owner.index[owner == job.batch_id]))
     judgement = Judgement(rows, read.state, job.employer_id, job.ctx, job.letters)
     job.kind.judge(_without(judgement, verdict.mine), verdict)
-    _already_applied(job.kind, judgement, owner.notna() & (owner != job.batch_id), verdict)
+    elsewhere = owner.notna() & (owner != job.batch_id)
+    same = elsewhere & _same_substance(job, rows, keys, read.applied)
+    _already_applied(job.kind, judgement, same, verdict)
     return verdict
+
+
+def _same_substance(
+    job: SheetJob, rows: pd.DataFrame, keys: pd.Series, applied: dict[str, tuple[int, dict]]
+) -> pd.Series:
+    """Whether each row says what its already-applied declaration said, in every template
+    column but 备注: a row with the same key but another name (or reason, or wage) is not
+    "already applied", it is judged like any other row."""
+    columns = [h for h in job.kind.spec.headers if h != "备注" and h in rows.columns]
+    declared = pd.DataFrame.from_records(
+        [applied.get(k, (0, {}))[1] for k in keys], index=rows.index, columns=columns
+    )
+    before = declared.astype(object).fillna("").astype("str")
+    return rows[columns].astype("str").eq(before).all(axis=1)
 
 
 def _without(judgement: Judgement, rows: set[int]) -> Judgement:

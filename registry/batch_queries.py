@@ -140,13 +140,19 @@ class ColumnIssues:
         return self.codes.most_common(1)[0][0] if self.codes else None
 
 
+# Not an error of the row's cells: a valid row not applied because the upload was
+# "全部正确才申报" and other rows had errors. Counted apart, never charted as an error.
+HELD_BACK_CODE = "held_back"
+
+
 def issue_counts_by_column(session: Session, batch_id: int) -> list[ColumnIssues]:
-    """Errors and warnings per column, the column with most errors first."""
+    """Errors and warnings per column, the column with most errors first (rows held back
+    by 全部正确才申报 are not errors of any column: see `held_back_rows`)."""
     stmt = (
         select(
             BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code, func.count()
         )
-        .where(BatchIssue.batch_id == batch_id)
+        .where(BatchIssue.batch_id == batch_id, BatchIssue.code != HELD_BACK_CODE)
         .group_by(BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code)
     )
     by_column: dict[str | None, ColumnIssues] = {}
@@ -159,6 +165,14 @@ def issue_counts_by_column(session: Session, batch_id: int) -> list[ColumnIssues
             entry.errors += count
             entry.codes[code] += count
     return sorted(by_column.values(), key=lambda c: (-c.errors, -c.warnings, c.letter or ""))
+
+
+def held_back_rows(session: Session, batch_id: int) -> int:
+    """How many valid rows were not applied because the upload was all-or-nothing."""
+    stmt = select(func.count()).where(
+        BatchIssue.batch_id == batch_id, BatchIssue.code == HELD_BACK_CODE
+    )
+    return session.scalar(stmt) or 0
 
 
 def declarations_page(

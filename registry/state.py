@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import orjson
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ LEFT JOIN employers emp ON emp.id = e.employer_id
 WHERE p.id_number {match}
 """
 _APPLIED_KEYS = """
-SELECT natural_key, batch_id FROM declarations
+SELECT natural_key, batch_id, payload FROM declarations
 WHERE status IN ('applied', 'pending_review') AND natural_key {match}
 """
 STATE_COLUMNS = [
@@ -49,9 +50,15 @@ def person_state(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STATE_COLUMNS)
 
 
-def applied_keys(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    """Natural key → id of the batch that applied it, for the keys already applied."""
+def applied_keys(session: Session, keys: Sequence[str]) -> dict[str, tuple[int, dict]]:
+    """Natural key → (id of the batch that applied it, the declared row's cells), for the
+    keys already applied (or pending review)."""
     if not keys:
         return {}
     match, params = _in_clause(session, keys)
-    return dict(session.execute(text(_APPLIED_KEYS.format(match=match)), params).all())
+    rows = session.execute(text(_APPLIED_KEYS.format(match=match)), params).all()
+    # SQLite hands JSON back as text, PostgreSQL as a dict.
+    return {
+        key: (batch, orjson.loads(payload) if isinstance(payload, str | bytes) else payload)
+        for key, batch, payload in rows
+    }

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import click
 
-from shebao.settings import load_settings
+from shebao.settings import settings
 
 
 def _uow():
     from registry.uow import UnitOfWork
 
-    return UnitOfWork.for_url(load_settings().database_url)
+    return UnitOfWork.for_url(settings().database_url)
 
 
 def _echo_json(obj: object) -> None:
@@ -36,7 +36,7 @@ def init_db() -> None:
     from registry.db import upgrade_schema
     from registry.policy import seed_defaults
 
-    url = load_settings().database_url
+    url = settings().database_url
     upgrade_schema(url)
     with _uow() as uow:
         seed_defaults(uow.session)

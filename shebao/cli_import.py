@@ -64,11 +64,11 @@ def import_file(
     from registry.accounts import employer_by_code
     from registry.models import Batch, BatchIssue
     from registry.uow import UnitOfWork
-    from shebao.settings import load_settings
+    from shebao.settings import settings
 
     if kind and kind not in KINDS:
         _usage_error(as_json, "unknown_kind", f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
-    uow = UnitOfWork.for_url(load_settings().database_url)
+    uow = UnitOfWork.for_url(settings().database_url)
     with uow:
         employer = employer_by_code(uow.session, code)
         if employer is None:
@@ -86,7 +86,7 @@ def import_file(
         )
     except LookupError as exc:
         _usage_error(as_json, "unknown_batch", str(exc))
-    run_batch(batch_id, uow)
+    run_batch(batch_id, uow, settings().chunk_rows, settings().max_rows)
     with uow:
         batch = uow.session.get(Batch, batch_id)
         issues = list(

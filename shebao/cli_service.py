@@ -13,7 +13,7 @@ import signal
 
 import click
 
-from shebao.settings import load_settings
+from shebao.settings import settings as current_settings
 
 DEMO_CODE = "12345678"
 DEMO_NAME = "上虞示例制造有限公司"
@@ -78,7 +78,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     from web import create_app
     from worker.embedded import EmbeddedWorker
 
-    settings = load_settings()
+    settings = current_settings()
     prepare_database(settings.database_url)
     app = create_app()
     embedded = None if no_worker else EmbeddedWorker(concurrency=1).start()
@@ -158,7 +158,7 @@ def seed_demo_command() -> None:
     """Create (once) the demo employer, a reviewer and a small roster; print the logins."""
     from registry.uow import UnitOfWork
 
-    settings = load_settings()
+    settings = current_settings()
     prepare_database(settings.database_url)
     uow = UnitOfWork.for_url(settings.database_url)
     employer_id = _seed_accounts(uow)

@@ -6,6 +6,7 @@ else is prefixed `SHEBAO_`. Nothing here connects to anything: it only reads tex
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ class Settings:
     data_dir: Path
     database_url: str
     redis_url: str | None
-    secret_key: str
+    # From SHEBAO_SECRET_KEY; None means "the development secret kept in data_dir", which
+    # only the web needs: see `signing_key`. Reading settings never writes a file.
+    secret_key: str | None
     max_upload_bytes: int = 30 * 1024 * 1024
     max_rows: int = 300_000
     chunk_rows: int = 10_000
@@ -40,21 +43,34 @@ class Settings:
             return self.redis_url
         return f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
 
+    def signing_key(self) -> str:
+        """The key sessions and tokens are signed with: SHEBAO_SECRET_KEY, else a random
+        one kept in the data directory (created on first need) so sessions survive
+        restarts of a development server."""
+        return self.secret_key or _dev_secret(self.data_dir)
+
 
 def load_settings() -> Settings:
-    """Read the settings from the environment (call once per process)."""
+    """Read the settings from the environment, afresh (entry points use `settings()`)."""
     data_dir = Path(os.environ.get("SHEBAO_DATA_DIR", "var")).resolve()
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'shebao.db'}"
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or None,
-        secret_key=os.environ.get("SHEBAO_SECRET_KEY") or _dev_secret(data_dir),
+        secret_key=os.environ.get("SHEBAO_SECRET_KEY") or None,
         max_upload_bytes=env_int("SHEBAO_MAX_UPLOAD_MB", 30) * 1024 * 1024,
         max_rows=env_int("SHEBAO_MAX_ROWS", 300_000),
         chunk_rows=env_int("SHEBAO_CHUNK_ROWS", 10_000),
         secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
     )
+
+
+@functools.cache
+def settings() -> Settings:
+    """This process's settings, read from the environment once; entry points (web app,
+    worker, CLI) call this and pass what they need down: the importer never reads them."""
+    return load_settings()
 
 
 def _dev_secret(data_dir: Path) -> str:

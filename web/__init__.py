@@ -1,7 +1,7 @@
 """The Flask application factory: settings, blueprints, CSRF, cookies, headers, errors.
 
 Config keys (each may be overridden by the `config` dict of `create_app`):
-    DATABASE_URL, SECRET_KEY        from `shebao.settings.load_settings()`
+    DATABASE_URL, SECRET_KEY        from `shebao.settings.settings()`
     MAX_CONTENT_LENGTH              upload size limit in bytes (settings.max_upload_bytes)
     MAX_ROWS                        row limit of one uploaded sheet (settings.max_rows)
     LOGIN_MAX_FAILURES, LOGIN_LOCK_MINUTES   lockout after repeated wrong passwords
@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from shebao.settings import load_settings
+from shebao.settings import settings as current_settings
 
 csrf = CSRFProtect()
 
@@ -32,10 +32,10 @@ def _enqueue_with_worker(batch_id: int) -> None:
 
 
 def _base_config() -> dict[str, Any]:
-    settings = load_settings()
+    settings = current_settings()
     return {
         "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key,
+        "SECRET_KEY": settings.signing_key(),
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "MAX_ROWS": settings.max_rows,
         "LOGIN_MAX_FAILURES": settings.login_max_failures,

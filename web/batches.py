@@ -9,6 +9,7 @@ from importer.batches import submission_chain
 from registry.batch_queries import (
     declaration_status_counts,
     declarations_page,
+    held_back_rows,
     issue_counts_by_column,
     issues_page,
     visible_batch,
@@ -59,6 +60,7 @@ def show(batch_id: int):
             "employer": session.get(Employer, batch.employer_id),
             "columns": columns,
             "cause": likely_cause(columns),
+            "held_back": held_back_rows(session, batch_id),
             "chain": submission_chain(work, batch_id),
             "issues": issues_page(
                 session, batch_id, filters["column"], filters["severity"],

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask
 
 from importer.kinds import SPECS
+from validators.context import month_label
 
 # Timestamps are stored as naive UTC; China keeps one offset all year (no DST).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -56,11 +57,9 @@ def datetime(value: dt.datetime | None) -> str:
 
 
 def month(value: object) -> str:
-    """202611 → 2026年11月."""
-    text = "" if value is None else str(value).strip()
-    if len(text) == 6 and text.isdigit():
-        return f"{text[:4]}年{text[4:]}月"
-    return text
+    """202611 → 2026年11月, 202601 → 2026年1月: the one spelling messages use too
+    (`validators.context.month_label`), so a page never shows a month two ways."""
+    return month_label("" if value is None else str(value).strip())
 
 
 def mask_id(value: object) -> str:

@@ -26,7 +26,8 @@ from typing import Any
 
 from celery import Celery
 
-from shebao.settings import Settings, env_int, load_settings
+from shebao.settings import Settings, env_int
+from shebao.settings import settings as current_settings
 
 QUEUE = "shebao"
 # Redis hands an unacknowledged message to another worker after this long. Leases stop a
@@ -68,7 +69,7 @@ class ShebaoCelery(Celery):
     @cached_property
     def settings(self) -> Settings:
         """The settings given at construction, else read from the environment once."""
-        return self._given_settings or load_settings()
+        return self._given_settings or current_settings()
 
     @cached_property
     def tuning(self) -> WorkerTuning:

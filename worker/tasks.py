@@ -94,7 +94,7 @@ def _process(batch_id: int, settings: Settings) -> None:
         log.info("batch %s is %s; nothing to do", batch_id, status or "missing")
         return
     try:
-        outcome = run_batch(batch_id, uow, keep_table=True)
+        outcome = run_batch(batch_id, uow, settings.chunk_rows, settings.max_rows, keep_table=True)
     except INFRA_ERRORS:
         raise  # retried by autoretry_for; the batch stays resumable
     except Exception:

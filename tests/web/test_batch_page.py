@@ -190,3 +190,21 @@ def test_a_repeated_header_row_is_listed_as_a_notice_on_its_row(clerk):
     assert (_figure(html, "已申报"), _figure(html, "未通过")) == (2, 0)
     notice = [r for r in _issue_rows(html) if "与表头相同" in r]
     assert len(notice) == 1 and ">4<" in notice[0], notice
+
+
+def test_rows_held_back_by_all_or_nothing_are_counted_apart(clerk):
+    rows = [person_add_row(n) for n in range(8)] + [person_add_row(9, 出生日期="1990/13/45")]
+    batch_id = batch_id_of(upload(clerk, person_add_sheet(rows), all_or_nothing=True))
+    html = clerk.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert (_figure(html, "未通过"), _figure(html, "正确但未申报")) == (1, 8)
+    chart = html.split('<ul class="bar-chart">', 1)[1].split("</ul>", 1)[0]
+    assert "整行" not in chart and "E 出生日期" in chart
+
+
+def test_months_are_spelled_one_way_on_pages_and_in_messages():
+    from validators.context import month_label
+    from web.formatting import month
+
+    for value in ("202601", "202611", "", "2026-1"):
+        assert month(value) == month_label(value)
+    assert month("202701") == "2027年1月"
