@@ -8,8 +8,8 @@ import random
 
 import xlsxwriter
 
-from validators.idcard import check_char
 from importer.kinds.person_add import SPEC as PERSON_ADD
+from validators.idcard import check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂"
