@@ -3,6 +3,7 @@ and editable by the operator (CLI `shebao policy ...`). Code reads them, never h
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -92,6 +93,23 @@ def seed_defaults(session: Session) -> None:
 def base_limits(session: Session) -> dict[int, tuple[Decimal, Decimal]]:
     """Published floor and cap per year."""
     return {r.year: (r.floor, r.cap) for r in session.scalars(select(PolicyBaseLimit))}
+
+
+def base_limits_notice(session: Session, today: dt.date) -> str | None:
+    """What the operator must be told when the floor and cap of this year (or the next,
+    from December on, when next year's declarations start) are not entered yet."""
+    known = base_limits(session)
+    wanted = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    missing = [y for y in wanted if y not in known]
+    if not missing:
+        return None
+    latest = max(known) if known else None
+    using = f", 在此之前按 {latest} 年的标准核定" if latest else ", 在此之前无法核定缴费基数"
+    years = "、".join(str(y) for y in missing)
+    return (
+        f"{years} 年的缴费基数上下限尚未录入{using}。公布后请运行 "
+        f"`shebao policy base-limit --year {missing[0]} --floor 下限 --cap 上限` 录入。"
+    )
 
 
 def set_base_limit(session: Session, year: int, floor: Decimal, cap: Decimal) -> None:

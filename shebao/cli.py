@@ -112,7 +112,8 @@ def policy() -> None:
 
 @policy.command("show")
 def policy_show() -> None:
-    """Print every policy figure."""
+    """Print every policy figure (and what the operator must still enter)."""
+    from importer.context import today
     from registry import policy as pol
 
     with _uow() as uow:
@@ -123,6 +124,7 @@ def policy_show() -> None:
                 },
                 "retirement": pol.retirement_rules(uow.session),
                 "settings": pol.settings(uow.session),
+                "notice": pol.base_limits_notice(uow.session, today()),
             }
         )
 

@@ -125,11 +125,23 @@ def _announce(host: str, port: int, settings, with_worker: bool) -> None:
     click.echo(f"社保批量申报 已启动: http://{shown}:{port}/")
     click.echo(f"数据库: {_safe_url(settings.database_url)}; 队列: {broker}")
     click.echo("后台处理: " + ("已随网站一起启动" if with_worker else "请另行运行 shebao worker"))
+    notice = _base_limits_notice(settings.database_url)
+    if notice:
+        click.echo("请注意: " + notice)
     if _demo_exists(settings.database_url):
         _print_logins()
     else:
         click.echo("还没有演示数据: 运行 `shebao seed-demo` 创建演示单位和审核员。")
     click.echo("按 Ctrl-C 停止。")
+
+
+def _base_limits_notice(url: str) -> str | None:
+    from importer.context import today
+    from registry.policy import base_limits_notice
+    from registry.uow import UnitOfWork
+
+    with UnitOfWork.for_url(url) as uow:
+        return base_limits_notice(uow.session, today())
 
 
 def _safe_url(url: str) -> str:

@@ -1,7 +1,9 @@
 """Contribution bases: a declared wage clamped to the year's published floor and cap.
 
 Below the floor or above the cap is not an error: the base is adjusted and the row
-carries a warning; a year without published figures uses the latest one, with a warning.
+carries a warning naming the figure used. A year without published figures uses the
+latest one; only rows actually clamped say so (the clerk can do nothing about it: the
+operator is told instead, see `registry.policy.base_limits_notice`).
 """
 
 from __future__ import annotations
@@ -34,21 +36,11 @@ def clamp_bases(
         bases[idx] = wages[idx].where(~low, str(floor)).where(~high, str(cap))
         clamped[idx] = low | high
         fields = {"column": column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap)}
+        if used != int(year):
+            fields["year"] = f"{year} 年的标准尚未公布, 暂按 {used}"
         for row in amounts.index[low | high]:
             code = "base_below_floor" if low[row] else "base_above_cap"
             warnings.append(_warn(row, column, letter, wages[row], code, fields))
-        if used != int(year):
-            # One notice for the whole sheet, not one per row: every row of that year is alike.
-            warnings.append(
-                _warn(
-                    None,
-                    column,
-                    letter,
-                    "",
-                    "base_limits_outdated",
-                    {**fields, "year": year, "used": used},
-                )
-            )
     return bases, clamped, warnings
 
 

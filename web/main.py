@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
+from importer.context import today
 from registry.batch_queries import batches_page
+from registry.policy import base_limits_notice
 from web.auth import login_required
 from web.db import scope_employer_id, uow
 from web.errors import size_text
@@ -49,4 +51,6 @@ def index():
     """首页: welcome, the employer's recent batches."""
     with uow() as work:
         recent = batches_page(work.session, scope_employer_id(), per_page=10)
-    return render_template("main/index.html", recent=recent)
+        # The operator's to-do, shown to reviewers (agency staff), never to clerks.
+        notice = None if g.employer else base_limits_notice(work.session, today())
+    return render_template("main/index.html", recent=recent, policy_notice=notice)

@@ -103,9 +103,10 @@ def test_bases_are_clamped_to_floor_and_cap_with_a_warning(desk):
     messages = {i.code: i.message for i in desk.issues(batch_id)}
     assert "4,812.00" in messages["base_below_floor"]
     assert "24,930.00" in messages["base_above_cap"]
-    # The operator is told the figures are outdated, once for the sheet.
-    outdated = [i for i in desk.issues(batch_id) if i.code == "base_limits_outdated"]
-    assert len(outdated) == 1 and "2026" in outdated[0].message
+    # 2026 figures are not entered: only the clamped rows say so (the operator is told
+    # on the reviewer's home page, at `shebao serve` and in `shebao policy show`).
+    assert not [i for i in desk.issues(batch_id) if i.code == "base_limits_outdated"]
+    assert "2026 年的标准尚未公布, 暂按 2024 年" in messages["base_below_floor"]
     decl = desk.declarations(batch_id)
     assert decl[3].warnings and decl[3].warnings[0]["code"] == "base_below_floor"
     assert decl[5].warnings is None
