@@ -17,10 +17,12 @@ class ImportProblem(Exception):
 class FileRejected(ImportProblem):
     """The uploaded file as a whole cannot be imported."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, detail: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        # What a page needs to help beyond the message (the sheet's headers to map ...).
+        self.detail = detail or {}
 
     def to_dict(self) -> dict[str, str]:
         """`{"code", "message"}`, the JSON shape of a whole-file rejection."""

@@ -15,6 +15,7 @@ from importer.normalise import normalise
 from validators import messages
 from validators.context import RuleContext
 from validators.errors import RowError
+from validators.idcard import derive_from_id
 from validators.sheet import validate_sheet
 
 
@@ -62,6 +63,7 @@ def evaluate_sheet(
     """
     kind = get_kind(table.kind)
     df, warnings = normalise(table.frame(kind.spec), kind.spec, table.letters)
+    warnings += _header_notices(table, df)
     keys = natural_keys(kind, df, ctx.employer_code)
     if on_normalised is not None:
         on_normalised(df, keys)
@@ -70,6 +72,27 @@ def evaluate_sheet(
     verdict.issues = errors + warnings + _repeated_headers(table)
     kind.derive(verdict, ctx)
     return verdict
+
+
+def _header_notices(table: SheetTable, df: pd.DataFrame) -> list[RowError]:
+    """One 提示 per header read under another name, and per column taken from the ID
+    number (which fills it in `df`): the clerk sees exactly how the sheet was read."""
+    notices = []
+    for typed, standard, source in table.mapping.renamed:
+        how = "按本单位上次的对应" if source == "employer" else "系统识别为"
+        message = messages.render("header_mapped", typed=typed, standard=standard, how=how)
+        notices.append(
+            _sheet_notice(standard, table.letters.get(standard), "header_mapped", message)
+        )
+    for column in table.mapping.from_id:
+        df[column] = derive_from_id(df["证件号码"], column)
+        message = messages.render("derived_from_id", column=column)
+        notices.append(_sheet_notice(column, None, "derived_from_id", message))
+    return notices
+
+
+def _sheet_notice(column: str, letter: str | None, code: str, message: str) -> RowError:
+    return RowError(None, column, letter, "", code, message, "warning")
 
 
 def _repeated_headers(table: SheetTable) -> list[RowError]:

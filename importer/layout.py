@@ -4,31 +4,35 @@ columns, no data)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 import pandas as pd
 
+from importer.cells import column_letter
 from importer.errors import FileRejected
+from importer.headers import (
+    ANY_HEADER_NAME,
+    KNOWN_BY_NAME,
+    SUGGESTED_NAMES,
+    HeaderMapping,
+    map_headers,
+    suggestions,
+    unmapped_headers,
+)
 from importer.kinds import SPECS
 from importer.reader import RawSheet, Workbook, clean_header, find_header_row, header_letters
 from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
 ALL_HEADERS = {h for spec in SPECS.values() for h in spec.headers}
+# What a header row may hold, to find it: standard headers and the names other systems
+# give them (mapped or only suggested), so a payroll export is found and then told
+# precisely what is missing instead of "no header".
+HEADER_NAMES = (
+    ALL_HEADERS | ANY_HEADER_NAME | {a for names in SUGGESTED_NAMES.values() for a in names}
+)
 MIN_HEADER_MATCHES = 2
-# Headers people bring from other systems' sheets. Never read as the standard column (a
-# 工资 column is not necessarily the 月缴费工资): only named in the message, so the clerk
-# knows which header to rename.
-ALIASES = {
-    "证件号码": ("身份证号码", "身份证号", "公民身份号码", "证件号", "身份证"),
-    "联系电话": ("手机号码", "手机号", "电话", "联系方式", "电话号码"),
-    "出生日期": ("出生年月", "生日"),
-    "参保年月": ("参保时间", "参保日期", "参保月份"),
-    "停保年月": ("停保时间", "停保日期", "减少年月"),
-    "月缴费工资": ("缴费工资", "月工资", "工资", "缴费基数"),
-    "增加原因": ("参保原因",),
-    "减少原因": ("停保原因",),
-}
 
 
 @dataclass
@@ -43,10 +47,16 @@ class SheetTable:
     rows: list[list[str]]  # data rows as read, padded to the header's width
     excel_rows: list[int]
     repeated_headers: list[int] = field(default_factory=list)  # Excel rows, not imported
+    # How the header row was read: other systems' headers mapped to standard ones, and
+    # standard columns absent but taken from the ID number (see importer.headers).
+    mapping: HeaderMapping = field(default_factory=HeaderMapping)
 
     def positions(self) -> dict[str, int]:
-        """Cleaned header → its column index in the upload (first occurrence wins)."""
-        return {clean_header(h): i for i, h in reversed(list(enumerate(self.raw_header)))}
+        """Cleaned header → its column index in the upload (first occurrence wins); a
+        mapped column is found under its standard header too."""
+        found = {clean_header(h): i for i, h in reversed(list(enumerate(self.raw_header)))}
+        found.update({standard: i for i, standard in self.mapping.columns.items()})
+        return found
 
     def frame(self, spec: KindSpec) -> pd.DataFrame:
         """The spec's columns as a text DataFrame indexed by Excel row (absent ones blank)."""
@@ -58,14 +68,23 @@ class SheetTable:
         return pd.DataFrame(data, index=pd.Index(self.excel_rows, name="row"), dtype="str")
 
 
-def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> SheetTable:
-    """The importable table of `book`, or FileRejected saying why there is none."""
+def locate_table(
+    book: Workbook,
+    expected_kind: str | None,
+    max_rows: int,
+    remembered: Mapping[str, Mapping[str, str]] | None = None,
+) -> SheetTable:
+    """The importable table of `book`, or FileRejected saying why there is none.
+
+    `remembered` holds the employer's own header mappings per kind (header as typed,
+    cleaned → standard header), made by hand on an earlier upload."""
     sheet, header_idx = _pick_sheet(book, expected_kind)
     raw_header = sheet.rows[header_idx]
     kind = _detect_kind(book, raw_header, expected_kind)
     spec = SPECS[kind]
-    _check_columns(spec, raw_header)
-    rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec)
+    mapping = map_headers(spec, raw_header, (remembered or {}).get(kind))
+    _check_columns(spec, raw_header, mapping)
+    rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec, mapping)
     if not rows:
         raise FileRejected(
             "no_data",
@@ -76,15 +95,10 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
             "too_many_rows",
             f"本表有 {len(rows):,} 行数据, 超过了每次最多 {max_rows:,} 行的限制。请分成几个文件上传。",
         )
+    letters = header_letters(raw_header)
+    letters.update({h: column_letter(i) for i, h in mapping.columns.items()})
     return SheetTable(
-        kind,
-        sheet.name,
-        header_idx + 1,
-        raw_header,
-        header_letters(raw_header),
-        rows,
-        excel_rows,
-        repeated,
+        kind, sheet.name, header_idx + 1, raw_header, letters, rows, excel_rows, repeated, mapping
     )
 
 
@@ -97,7 +111,7 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
     """
     headed = []
     for sheet in book.sheets:
-        idx, score = find_header_row(sheet.rows, ALL_HEADERS)
+        idx, score = find_header_row(sheet.rows, HEADER_NAMES)
         if score >= MIN_HEADER_MATCHES:
             headed.append((sheet, idx))
     if not headed:
@@ -109,9 +123,7 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
     if len(filled) > 1 and expected_kind in SPECS:
         required = set(SPECS[expected_kind].required)
         of_kind = [
-            (sheet, idx)
-            for sheet, idx in filled
-            if required <= {clean_header(h) for h in sheet.rows[idx]}
+            (sheet, idx) for sheet, idx in filled if required <= _standard_names(sheet.rows[idx])
         ]
         filled = of_kind if len(of_kind) == 1 else filled
     if len(filled) > 1:
@@ -127,7 +139,11 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
 def _has_rows_below(rows: list[list[str]], header_idx: int) -> bool:
     """Whether a row under the header holds something in a standard column: the same
     notion of "data" as `_data_rows` (a 序号 numbered down an empty copy is not)."""
-    standard = [i for i, h in enumerate(rows[header_idx]) if clean_header(h) in ALL_HEADERS]
+    standard = [
+        i
+        for i, h in enumerate(rows[header_idx])
+        if clean_header(h) in ALL_HEADERS or clean_header(h) in KNOWN_BY_NAME
+    ]
     return any(
         any(row[i].strip() for i in standard if i < len(row)) for row in rows[header_idx + 1 :]
     )
@@ -147,8 +163,14 @@ def _detect_kind(book: Workbook, raw_header: list[str], expected: str | None) ->
     return kind
 
 
+def _standard_names(raw_header: list[str]) -> set[str]:
+    """The standard headers a header row holds, directly or by another system's name."""
+    cleaned = {clean_header(h) for h in raw_header}
+    return cleaned | {KNOWN_BY_NAME[h] for h in cleaned if h in KNOWN_BY_NAME}
+
+
 def _kind_from_headers(raw_header: list[str], expected: str | None = None) -> str:
-    present = {clean_header(h) for h in raw_header}
+    present = _standard_names(raw_header)
     # Told what the sheet should be, believe it unless the headers are unmistakably another
     # kind's (all its required columns): a 人员增加 sheet that lost columns must be told
     # which columns are missing, not that it is a 人员减少 template.
@@ -176,21 +198,19 @@ def _check_version(spec: KindSpec, version: str) -> None:
         )
 
 
-def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
+def _check_columns(spec: KindSpec, raw_header: list[str], mapping: HeaderMapping) -> None:
     cleaned = [clean_header(h) for h in raw_header]
-    missing = [h for h in spec.required if h not in cleaned]
+    have = mapping.standard_headers() | set(mapping.from_id)
+    missing = [h for h in spec.required if h not in have]
     if missing:
-        renamed = [
-            f"「{alias}」改为「{h}」"
-            for h in missing
-            for alias in ALIASES.get(h, ())
-            if alias in cleaned
-        ]
+        renamed = suggestions(missing, raw_header)
         hint = f"如果表中的列就是它们, 请把表头{'、'.join(renamed)}。" if renamed else ""
+        choices = unmapped_headers(raw_header, mapping)
         raise FileRejected(
             "missing_columns",
             f"「{spec.title}」表缺少必填列: {'、'.join(missing)}。{hint}"
-            "请使用标准模板, 不要删除或改名表头。",
+            "请使用标准模板, 或在本页把表中的列对应到这些必填列(只需对应一次, 系统会记住)。",
+            detail={"kind": spec.kind, "missing": missing, "headers": choices},
         )
     doubled = sorted({h for h in cleaned if h in spec.headers and cleaned.count(h) > 1})
     if doubled:
@@ -201,7 +221,7 @@ def _check_columns(spec: KindSpec, raw_header: list[str]) -> None:
 
 
 def _data_rows(
-    rows: list[list[str]], header_idx: int, width: int, spec: KindSpec
+    rows: list[list[str]], header_idx: int, width: int, spec: KindSpec, mapping: HeaderMapping
 ) -> tuple[list[list[str]], list[int], list[int]]:
     """(data rows, their Excel row numbers, Excel rows that repeat the header).
 
@@ -213,7 +233,7 @@ def _data_rows(
     header = rows[header_idx]
     cleaned = [clean_header(h) for h in header]
     note_col = next((i for i, h in enumerate(cleaned) if h == ERROR_NOTE_COLUMN), None)
-    known = [i for i, h in enumerate(cleaned) if h in spec.headers] or list(range(width))
+    known = sorted(mapping.columns) or list(range(width))
     template_cells = itemgetter(*known) if len(known) > 1 else (lambda c: (c[known[0]],))
     first = known[0]
     first_titles = {header[first], cleaned[first]}

@@ -33,6 +33,7 @@ from importer.registry_checks import (
     SheetJob,
     check_against_registry,
 )
+from registry.header_maps import remembered
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
 from validators.context import RuleContext
@@ -76,9 +77,9 @@ def run_batch(
         clock = _Clock(outcome)
         try:
             book = clock.run("read", read_workbook, batch.file_bytes, batch.file_name)
-            table = clock.run(
-                "locate", locate_table, book, (batch.options or {}).get("kind"), max_rows
-            )
+            kind = (batch.options or {}).get("kind")
+            mappings = remembered(uow.session, batch.employer_id)
+            table = clock.run("locate", locate_table, book, kind, max_rows, mappings)
         except FileRejected as exc:
             record.reject_file(uow, batch, exc)
             outcome.rejected_file = exc
@@ -133,7 +134,7 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
         )
     )
     batch.status, batch.phase, batch.started_at = "running", "reading", batch.started_at or utcnow()
-    batch.error_code = batch.error_message = None
+    batch.error_code = batch.error_message = batch.error_detail = None
     uow.commit()
 
 

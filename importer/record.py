@@ -60,6 +60,7 @@ def reject_file(uow: UnitOfWork, batch: Batch, exc) -> None:
     """Record that the file as a whole cannot be imported."""
     batch.status, batch.phase = "failed", "done"
     batch.error_code, batch.error_message = exc.code, exc.message
+    batch.error_detail = getattr(exc, "detail", None) or None
     batch.finished_at = utcnow()
     uow.session.add(
         AuditEntry(

@@ -176,6 +176,9 @@ class Batch(Base):
     resubmit_of: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # What the page needs to help with a whole-file rejection beyond the message (for
+    # missing columns: the kind, the missing headers and the sheet's unmapped headers).
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -214,6 +217,21 @@ class Declaration(Base):
             postgresql_where=text("status IN ('applied', 'pending_review')"),
         ),
     )
+
+
+class HeaderMapping(Base):
+    """A header of an employer's own sheets mapped by hand to a standard column once
+    (e.g. its payroll export's 实发基数 is the 月缴费工资), remembered for its next uploads."""
+
+    __tablename__ = "header_mappings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(100))  # the header as typed, cleaned
+    target: Mapped[str] = mapped_column(String(40))  # the standard header
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ux_header_mappings", "employer_id", "kind", "source", unique=True),)
 
 
 class BatchIssue(Base):

@@ -58,3 +58,21 @@ def genders_of(ids: pd.Series) -> pd.Series:
     """Vectorised: 男 for an odd 17th digit, 女 for an even one."""
     odd = ids.str.slice(16, 17).astype(int) % 2 == 1
     return odd.map({True: "男", False: "女"})
+
+
+def derive_from_id(ids: pd.Series, column: str) -> pd.Series:
+    """性别 or 出生日期 (as YYYY-MM-DD text) read from each 18-character resident ID with
+    a valid check character; blank where the ID cannot say (the rows' own ID errors
+    explain why)."""
+    out = pd.Series("", index=ids.index, dtype="str")
+    shaped = ids.str.fullmatch(ID18_PATTERN.pattern)
+    good = ids[shaped]
+    good = good[check_chars_of(good).eq(good.str.slice(17, 18))]
+    if good.empty:
+        return out
+    if column == "性别":
+        out[good.index] = genders_of(good)
+    else:
+        born = birth_dates_of(good)
+        out[born.dropna().index] = born.dropna().dt.strftime("%Y-%m-%d")
+    return out

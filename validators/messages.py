@@ -49,12 +49,14 @@ TEMPLATES: dict[str, str] = {
     "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",
     "base_above_cap": "{column} {value} 高于 {year} 年缴费基数上限 {cap}, 已按上限 {cap} 核定。",
     "base_limits_outdated": "{year} 年的缴费基数上下限尚未公布, 暂按 {used} 年的标准({floor}-{cap})核定。",
+    "header_mapped": "表头「{typed}」{how}「{standard}」列读取。如不对, 请把该列表头改为标准名称后重新上传。",
+    "derived_from_id": "表中没有「{column}」列, 已按证件号码推算。证件号码有误的行无法推算, 会提示必填。",
     "repeated_header": "本行与表头相同(多半是几张表拼接时带进来的), 已跳过, 不作申报。",
 }
 
 WARNING_CODES = {
     "id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated",
-    "repeated_header",
+    "repeated_header", "header_mapped", "derived_from_id",
 }  # fmt: skip
 
 

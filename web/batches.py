@@ -3,7 +3,7 @@ column, the errors table, per-row results, downloads, re-submission and the chai
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from importer.batches import submission_chain
 from registry.batch_queries import (
@@ -145,6 +145,21 @@ def _download(batch_id: int, which: str):
 
 def _stem(batch: Batch) -> str:
     return batch.file_name.rsplit(".", 1)[0][:60]
+
+
+@bp.route("/<int:batch_id>/map-headers", methods=["POST"])
+@login_required
+def map_headers(batch_id: int):
+    """保存对应并重新导入: remember the clerk's header mapping, import the file again."""
+    from web.header_mapping import save_and_reimport
+
+    if g.employer is None:
+        abort(404)  # reviewers do not act for employers
+    with uow() as work:
+        batch = _batch_or_404(work.session, batch_id)
+        if batch.status != "failed" or batch.error_code != "missing_columns":
+            abort(404)
+        return save_and_reimport(work, batch)
 
 
 @bp.route("/<int:batch_id>/resubmit", methods=["POST"])

@@ -95,11 +95,13 @@ def accept(upload: Upload, employer_id: int) -> int:
         )
     except LookupError:
         raise UploadRefused("要重新提交的原批次不存在。请从批次页面重新操作。") from None
-    _enqueue(batch_id)
+    enqueue_batch(batch_id)
     return batch_id
 
 
-def _enqueue(batch_id: int) -> None:
+def enqueue_batch(batch_id: int) -> None:
+    """Queue a stored batch; when the queue is down the batch stays queued and the clerk
+    is told (nothing is lost: recovery queues it when the queue is back)."""
     try:
         current_app.config["ENQUEUE"](batch_id)
     except Exception:

@@ -346,15 +346,30 @@ def test_missing_columns_are_listed_in_template_order():
     assert "姓名" not in listed and "备注" not in listed
 
 
-def test_a_header_from_another_system_is_named_for_renaming_never_read_as_the_column():
+def test_known_headers_of_other_systems_are_read_as_their_standard_column():
     header = ["姓名", "身份证号码", "减少原因", "停保时间"]
+    table = locate_table(
+        book_of(header, ["张三", "330682199003150018", "辞职", "202611"]), "person_remove", 10
+    )
+    assert table.positions()["证件号码"] == 1 and table.positions()["停保年月"] == 3
+    assert table.letters["证件号码"] == "B"
+    assert [(t, s) for t, s, _ in table.mapping.renamed] == [
+        ("身份证号码", "证件号码"),
+        ("停保时间", "停保年月"),
+    ]
+
+
+def test_an_ambiguous_header_is_named_for_renaming_never_read_as_the_column():
+    header = ["职工姓名", "身份证", "减少原因", "停保日期"]
     problem = rejected(
         locate_table, book_of(header, ["张三", "330682199003150018", "辞职", "202611"]),
         "person_remove", 10,
     )  # fmt: skip
     assert problem.code == "missing_columns"
-    assert "「身份证号码」改为「证件号码」" in problem.message
-    assert "「停保时间」改为「停保年月」" in problem.message
+    assert "「身份证」改为「证件号码」" in problem.message
+    assert "「停保日期」改为「停保年月」" in problem.message
+    assert problem.detail["missing"] == ["证件号码", "停保年月"]
+    assert problem.detail["headers"] == ["身份证", "停保日期"]
 
 
 def test_no_data_names_the_rows():
