@@ -50,6 +50,8 @@ class SheetTable:
     # How the header row was read: other systems' headers mapped to standard ones, and
     # standard columns absent but taken from the ID number (see importer.headers).
     mapping: HeaderMapping = field(default_factory=HeaderMapping)
+    # The rows above the header (the template's title), to give them back in the report.
+    above_header: list[list[str]] = field(default_factory=list)
 
     def positions(self) -> dict[str, int]:
         """Cleaned header → its column index in the upload (first occurrence wins); a
@@ -97,9 +99,11 @@ def locate_table(
         )
     letters = header_letters(raw_header)
     letters.update({h: column_letter(i) for i, h in mapping.columns.items()})
+    above = [list(r) for r in sheet.rows[:header_idx]]
     return SheetTable(
-        kind, sheet.name, header_idx + 1, raw_header, letters, rows, excel_rows, repeated, mapping
-    )
+        kind, sheet.name, header_idx + 1, raw_header, letters, rows, excel_rows, repeated,
+        mapping, above,
+    )  # fmt: skip
 
 
 def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, int]:

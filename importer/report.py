@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import io
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -147,13 +148,37 @@ def build_error_report(source: _Source) -> bytes:
 
 
 def _formats(book) -> dict:
+    note = {"text_wrap": True, "valign": "top"}
     return {
+        "title": book.add_format({"bold": True, "font_size": 14}),
         "head": book.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1}),
         "text": book.add_format({"num_format": "@"}),
+        "money": book.add_format({"num_format": "#,##0.00"}),
         "error": book.add_format({"num_format": "@", "bg_color": "#F8C9C4"}),
         "warning": book.add_format({"num_format": "@", "bg_color": "#FFF2B3"}),
-        "note": book.add_format({"text_wrap": True, "font_color": "#9C0006", "valign": "top"}),
+        "note": book.add_format({**note, "font_color": "#9C0006"}),
+        "note_warning": book.add_format({**note, "font_color": "#7A5200"}),
     }
+
+
+# A plain amount as a number (Excel sums it); anything else stays the text it was.
+_AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+NOTE_LINE_HEIGHT = 15  # points per line of a wrapped 错误说明
+MAX_NOTE_LINES = 8
+
+
+def _column_layout(table: SheetTable) -> tuple[dict[int, int], set[int]]:
+    """(column index → width as in the template, indexes of money columns) for the
+    template's columns of the uploaded sheet."""
+    spec = spec_of(table.kind)
+    widths, money = {}, set()
+    for header, i in table.positions().items():
+        if header in spec.headers:
+            column = spec.column(header)
+            widths[i] = column.width
+            if column.type == "money":
+                money.add(i)
+    return widths, money
 
 
 def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
@@ -161,13 +186,21 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     head = table.header_row - 1
     # Text format on the columns, not on each cell: the same result, far less XML.
     sheet.set_column(0, width - 1, 14, fmt["text"])
+    widths, money = _column_layout(table)
+    for c, w in widths.items():
+        sheet.set_column(c, c, w, fmt["money"] if c in money else fmt["text"])
     sheet.set_column(width, width, 60)
+    for r, cells in enumerate(table.above_header):
+        for c, value in enumerate(cells):
+            if value:
+                sheet.write_string(r, c, excel_safe(value), fmt["title"] if r == 0 else None)
     for c, text in enumerate(table.raw_header):
         sheet.write_string(head, c, excel_safe(text), fmt["head"])
     sheet.write_string(head, width, ERROR_NOTE_COLUMN, fmt["head"])
     sheet.freeze_panes(table.header_row, 0)
     positions = table.positions()
-    write = sheet.write_string
+    cell = _CellWriter(sheet, money)
+    write = cell.write
     # Rows that repeated the header were not data, but they were in the upload: they go
     # back at their row numbers (constant-memory writing needs rows in order).
     repeated = [(r, table.raw_header) for r in table.repeated_headers]
@@ -175,32 +208,52 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     for excel_row, cells in rows:
         issues = by_row.get(excel_row)
         if issues:
-            _write_marked_row(sheet, fmt, excel_row - 1, cells, issues, positions, width)
+            _write_marked_row(sheet, fmt, excel_row - 1, cells, issues, positions, width, cell)
             continue
         for c, value in enumerate(cells):
             if value:
                 write(excel_row - 1, c, excel_safe(value))
 
 
+class _CellWriter:
+    """Writes an unmarked cell: amounts in money columns as numbers, the rest as text."""
+
+    def __init__(self, sheet, money: set[int]):
+        self.sheet, self.money = sheet, money
+
+    def write(self, r: int, c: int, value: str) -> None:
+        """One cell of a data row."""
+        if c in self.money and _AMOUNT.match(value):
+            self.sheet.write_number(r, c, float(value))
+        else:
+            self.sheet.write_string(r, c, excel_safe(value))
+
+
 def _write_marked_row(
-    sheet, fmt, r: int, cells: list[str], issues: list, positions: dict, width: int
-) -> None:
+    sheet, fmt, r: int, cells: list[str], issues: list, positions: dict, width: int,
+    cell: _CellWriter,
+) -> None:  # fmt: skip
     marks: dict[int, list] = defaultdict(list)
     for issue in issues:
         if issue.column in positions:
             marks[positions[issue.column]].append(issue)
+    only_warnings = all(i.severity == "warning" for i in issues)
+    lines = sum(1 + len(i.message) // 45 for i in issues)
+    # Constant-memory writing: the row's height goes before its cells.
+    sheet.set_row(r, NOTE_LINE_HEIGHT * min(max(lines, 1), MAX_NOTE_LINES))
     for c, value in enumerate(cells):
         found = marks.get(c)
         if not found:
             if value:
-                sheet.write_string(r, c, excel_safe(value))
+                cell.write(r, c, value)
             continue
         worst = "error" if any(i.severity == "error" for i in found) else "warning"
         sheet.write_string(r, c, excel_safe(value), fmt[worst])
         sheet.write_comment(
             r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
         )
-    sheet.write_string(r, width, "\n".join(_label(i) for i in issues), fmt["note"])
+    note = fmt["note_warning"] if only_warnings else fmt["note"]
+    sheet.write_string(r, width, "\n".join(_label(i) for i in issues), note)
 
 
 def _write_issue_list(sheet, fmt: dict, issues: list[BatchIssue]) -> None:

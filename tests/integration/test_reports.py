@@ -397,3 +397,21 @@ def test_a_repeated_header_row_is_back_in_the_report_with_its_notice(desk):
     assert [sheet.cell(r, 1).value for r in (3, 4, 5)] == [person(0).name, "姓名", person(1).name]
     note_col = len(PERSON_ADD.headers) + 1
     assert "与表头相同" in sheet.cell(4, note_col).value
+
+
+def test_error_report_reads_like_the_template_it_came_from(desk):
+    rows = [
+        person(0).add(月缴费工资="6500.5"),
+        person(1).add(联系电话="1"),
+        person(2).add(月缴费工资="1000"),  # below the floor: a warning only
+    ]
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", rows))
+    sheet = open_xlsx(error_report(desk.uow(), batch_id)).worksheets[0]
+    assert "人员增加申报表" in str(sheet["A1"].value)  # the title row is back
+    assert sheet.column_dimensions["C"].width >= 22  # room for 18 digits
+    wage = sheet.cell(3, col("M"))
+    assert wage.value == 6500.5 and wage.number_format == "#,##0.00"
+    note_col = len(ADD_HEADERS) + 1
+    error_note, warning_note = sheet.cell(4, note_col), sheet.cell(5, note_col)
+    assert error_note.font.color.rgb[-6:] != warning_note.font.color.rgb[-6:]
+    assert sheet.row_dimensions[4].height and sheet.row_dimensions[4].height >= 15
