@@ -31,3 +31,13 @@ def test_only_the_note_may_differ_for_a_row_to_be_unchanged(desk):
     desk.submit(xlsx_bytes("person_add", [person(0).add(备注="第一次")]))
     again, _ = desk.submit(xlsx_bytes("person_add", [person(0).add(备注="重新上传")]))
     assert desk.batch(again).unchanged == 1
+
+
+def test_a_removal_sheet_sent_again_is_unchanged(desk):
+    desk.submit(xlsx_bytes("person_add", [person(i).add(参保年月="202601") for i in range(2)]))
+    sheet = xlsx_bytes("person_remove", [person(i).remove(停保年月="202611") for i in range(2)])
+    first, _ = desk.submit(sheet, file_name="人员减少.xlsx")
+    assert desk.batch(first).applied == 2
+    again, _ = desk.submit(sheet, file_name="人员减少.xlsx")
+    batch = desk.batch(again)
+    assert (batch.applied, batch.rejected, batch.unchanged) == (0, 0, 2), desk.errors(again)
