@@ -23,7 +23,7 @@ from importer import dimensions
 from importer.dimensions import PartTooLarge, SheetScan, TextRunTooLong
 from importer.errors import FileRejected, damaged, too_complex
 
-MAX_PART_BYTES = 1 << 30  # one sheet's XML: a 300,000-row sheet is about 250 MB
+MAX_PART_BYTES = 512 << 20  # one sheet's XML: a 300,000-row sheet is about 200 MB
 MAX_TOTAL_BYTES = 2 << 30
 MAX_PARTS = 10_000
 MAX_SHARED_STRINGS = 8_000_000  # more than the cells of the largest sheet we accept

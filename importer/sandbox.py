@@ -104,11 +104,18 @@ def _load(out: bytes) -> tuple:
 
 def _limit_self(memory_mb: int, cpu_seconds: int) -> None:
     """Cap this (child) process: address space, CPU time, and no core dumps."""
-    memory = memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _lower(resource.RLIMIT_AS, memory_mb << 20, memory_mb << 20)
     # SIGXCPU at the soft limit; the kernel sends SIGKILL at the hard one.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    _lower(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 5)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    """Set a limit, never above one the process already has (it could not raise it)."""
+    _, current = resource.getrlimit(which)
+    if current != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current), min(hard, current)
+    resource.setrlimit(which, (soft, hard))
 
 
 def _child() -> None:
