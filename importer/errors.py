@@ -32,7 +32,7 @@ def too_complex(found: str) -> FileRejected:
     declaration sheet: `found` says what was found, in Chinese, without a full stop."""
     return FileRejected(
         "file_too_complex",
-        f"{found}, 读取它需要的内存或时间远超正常的申报表, 系统已拒绝读取。"
+        f"{found}。这远超正常的申报表, 系统已拒绝读取。"
         "请在 Excel 中打开文件, 只保留申报数据(删除多余的工作表、行、列和超长的内容), "
         "另存为新的 .xlsx 后重新上传。",
     )

@@ -84,11 +84,11 @@ def run_isolated(request: tuple, limits: ReaderLimits) -> tuple:
     )
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise _too_slow(limits)
-    raise too_complex(f"读取这个文件需要的内存超过了 {limits.memory_mb:,} MB 的上限")
+    raise too_complex(f"读取这个文件所需的内存超过了 {limits.memory_mb:,} MB 的上限")
 
 
 def _too_slow(limits: ReaderLimits) -> FileRejected:
-    return too_complex(f"读取这个文件超过了 {limits.cpu_seconds} 秒的时间上限")
+    return too_complex(f"读取这个文件所需的时间超过了 {limits.cpu_seconds} 秒的上限")
 
 
 class _DataOnly(pickle.Unpickler):

@@ -56,7 +56,8 @@ def sheet_xml(body: Chunks, dimension: str | None = None, tail: str = "") -> Chu
 def header_rows() -> bytes:
     """Row 1: the start of the 人员增加 header, as inline strings."""
     cells = "".join(
-        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(HEADERS)
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+        for i, h in enumerate(HEADERS)
     )
     return f'<row r="1">{cells}</row>'.encode()
 

@@ -58,7 +58,8 @@ def _rows_bomb(path: Path) -> Path:
         yield header_rows()
         for start in range(2, 2_000_002, 100_000):
             yield "".join(
-                f'<row r="{r}"><c r="B{r}"><v>1</v></c></row>' for r in range(start, start + 100_000)
+                f'<row r="{r}"><c r="B{r}"><v>1</v></c></row>'
+                for r in range(start, start + 100_000)
             ).encode()
 
     return write_package(path, [("人员增加", "visible", sheet_xml(body, "A1:D2"))])
@@ -70,7 +71,12 @@ def _stray(dimension: str | None, quote: str = '"', on_marker: bool = False):
         main = sheet_xml(_rows() if on_marker else _rows(far), dimension)
         sheets = [("人员增加", "visible", main)]
         if on_marker:
-            marker = sheet_xml(lambda: [b'<row r="1"><c r="A1" t="inlineStr"><is><t>kind</t></is></c></row>', far.encode()])
+            marker = sheet_xml(
+                lambda: [
+                    b'<row r="1"><c r="A1" t="inlineStr"><is><t>kind</t></is></c></row>',
+                    far.encode(),
+                ]
+            )
             sheets.append(("_shebao", "hidden", marker))
         return write_package(path, sheets)
 
@@ -133,7 +139,11 @@ BOMBS = {
     "far cell, no <dimension>": (_stray(None), "x.xlsx", "sheet_too_large"),
     "far cell, <dimension> lies small": (_stray("A1"), "x.xlsx", "sheet_too_large"),
     "far cell, single quotes": (_stray("A1", quote="'"), "x.xlsx", "sheet_too_large"),
-    "far cell on the hidden marker sheet": (_stray(None, on_marker=True), "x.xlsx", "sheet_too_large"),
+    "far cell on the hidden marker sheet": (
+        _stray(None, on_marker=True),
+        "x.xlsx",
+        "sheet_too_large",
+    ),
     ".xlsb": (_xlsb, "x.xlsb", "xlsb_not_supported"),
     "a cell at XFD20000": (_xfd20000, "x.xlsx", "sheet_too_large"),
     "one 3 GiB cell": (_giant_cell, "x.xlsx", "file_too_complex"),
@@ -150,7 +160,9 @@ def test_a_bomb_is_refused_fast_and_small(name, hostile_dir, record_property):
     path = build(hostile_dir / f"{abs(hash(name))}-{file_name}")
     measured = read_capped(path, file_name)
     record_property("figures", f"{name}: {path.stat().st_size} B, {measured}")
-    print(f"\n{name}: {path.stat().st_size:,} B, {measured.seconds:.2f} s, {measured.peak_mb:.0f} MB")
+    print(
+        f"\n{name}: {path.stat().st_size:,} B, {measured.seconds:.2f} s, {measured.peak_mb:.0f} MB"
+    )
     assert measured.code == code, measured
     assert measured.seconds < SECONDS and measured.peak_mb < PEAK_MB, measured
     assert "请" in measured.message and "Traceback" not in measured.message
@@ -159,7 +171,8 @@ def test_a_bomb_is_refused_fast_and_small(name, hostile_dir, record_property):
 def test_a_harmless_sheet_with_a_huge_dimension_is_read(hostile_dir):
     row = '<row r="2"><c r="B2" t="inlineStr"><is><t>张三</t></is></c></row>'
     path = write_package(
-        hostile_dir / "harmless.xlsx", [("人员增加", "visible", sheet_xml(_rows(row), "A1:XFD1048576"))]
+        hostile_dir / "harmless.xlsx",
+        [("人员增加", "visible", sheet_xml(_rows(row), "A1:XFD1048576"))],
     )
     measured = read_capped(path)
     assert measured.code is None and measured.rows == 2, measured
