@@ -102,7 +102,7 @@ def _check_shared_strings(package: zipfile.ZipFile, part: str) -> None:
 def _check_sheet(package: zipfile.ZipFile, sheet: str, part: str, max_rows: int) -> SheetScan:
     try:
         with package.open(part) as stream:
-            scan = dimensions.scan_sheet(stream, MAX_PART_BYTES)
+            scan = dimensions.scan_sheet(stream, MAX_PART_BYTES, max_rows + ROW_SLACK)
     except TextRunTooLong:
         raise too_complex(_giant_text(f"工作表「{sheet}」")) from None
     except PartTooLarge as exc:
@@ -113,8 +113,8 @@ def _check_sheet(package: zipfile.ZipFile, sheet: str, part: str, max_rows: int)
     if min(scan.far_row, scan.row_tags) > max_rows + ROW_SLACK:
         raise FileRejected(
             "too_many_rows",
-            f"工作表「{sheet}」有约 {scan.row_tags:,} 行、一直到第 {scan.far_row:,} 行都有内容, "
-            f"超过了每次最多 {max_rows:,} 行的限制。请分成几个文件上传。",
+            f"工作表「{sheet}」的数据超过 {scan.far_row - 1:,} 行, 超过了每次最多 {max_rows:,} 行"
+            "的限制。请分成几个文件上传, 每个文件不超过这个行数。",
         )
     if scan.grid > MAX_GRID_CELLS:
         raise sheet_too_large(sheet, scan)

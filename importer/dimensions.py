@@ -108,8 +108,9 @@ def _has_tagless_window(buf: bytes) -> bool:
     return False
 
 
-def scan_sheet(stream: IO[bytes], limit: int) -> SheetScan:
-    """Measure one sheet part read from `stream` (PartTooLarge, TextRunTooLong)."""
+def scan_sheet(stream: IO[bytes], limit: int, stop_rows: int | None = None) -> SheetScan:
+    """Measure one sheet part read from `stream` (PartTooLarge, TextRunTooLong); stop
+    early once both its row tags and its valued rows are past `stop_rows`."""
     scan = SheetScan()
     current_row = 0
     for seg in segments(stream, limit):
@@ -125,6 +126,8 @@ def scan_sheet(stream: IO[bytes], limit: int) -> SheetScan:
             _note(scan.formulas_without_value, _FORMULA_NO_VALUE.findall(seg))
         if b'"e"' in seg or b"'e'" in seg:
             _note(scan.error_cells, _ERROR_REF.findall(seg))
+        if stop_rows is not None and min(scan.far_row, scan.row_tags) > stop_rows:
+            break
     return scan
 
 
