@@ -41,9 +41,11 @@ _WIDE = (
 )
 _MERGE = re.compile(rb"mergeCell\b[^>]*?\bref\s*=\s*[\"']([A-Z]+\d+(?::[A-Z]+\d+)?)")
 _VALUE_ENDS = (b"</v>", b"</is>", b":v>", b":is>")
+# A formula cell with no computed value: the formula, then nothing, `<v/>` or `<v></v>`.
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b[^>]*?\br\s*=\s*[\"']([A-Z]{1,3}\d{1,9})[\"'][^>]*>\s*<(?:\w+:)?f\b"
-    rb"(?:[^<]*</(?:\w+:)?f>|[^>]*/>)\s*</(?:\w+:)?c>"
+    rb"(?:[^<]*</(?:\w+:)?f>|[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*"
+    rb"</(?:\w+:)?c>"
 )
 _ERROR_REF = re.compile(
     rb"<(?:\w+:)?c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']([A-Z]{1,3}\d{1,9})"

@@ -95,6 +95,11 @@ def money_format(col: pd.Series) -> pd.Series:
 
 
 @extensions.register_check_method()
+def money_too_large(col: pd.Series) -> pd.Series:
+    return fields.money_plausible(col)
+
+
+@extensions.register_check_method()
 def phone_format(col: pd.Series) -> pd.Series:
     return fields.phone(col)
 

@@ -19,7 +19,7 @@ _TYPE_CHECKS: dict[str, dict] = {
     "name": {"person_name": ()},
     "month": {"month_format": ()},
     "date": {"date_format": (), "date_in_future": ()},
-    "money": {"money_format": ()},
+    "money": {"money_format": (), "money_too_large": ()},
     "phone": {"phone_format": ()},
 }
 
