@@ -1,6 +1,7 @@
 """Reading an upload into a table of text with the Excel row number of every row kept.
 
-calamine (Rust) reads .xlsx and .xls; CSV is read by `importer.csvfile`. Every read runs
+calamine (Rust) reads .xlsx and .xls (Excel 97 on; older .xls by xlrd in
+`importer.legacy_xls`); CSV is read by `importer.csvfile`. Every read runs
 in a child process under memory and CPU limits (`importer.sandbox`), after the package
 was measured against its budget (`importer.budget`), so a hostile file is refused and
 never kills the process that asked. The header row is found by its column names, and
@@ -14,10 +15,12 @@ import ctypes
 import ctypes.util
 import io
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import python_calamine as calamine
 
+from importer import legacy_xls
 from importer.budget import MAX_GRID_CELLS, Budget, check_xlsx
 from importer.cells import cell_text, column_letter
 from importer.csvfile import read_csv
@@ -86,6 +89,8 @@ def read_here(data: bytes, file_name: str, max_rows: int) -> Workbook:
     file_type = sniff(data, file_name)
     if file_type == "csv":
         return Workbook("csv", [RawSheet("CSV", read_csv(data, max_rows, MAX_GRID_CELLS))])
+    if file_type == "xls" and legacy_xls.is_legacy(data):
+        return _legacy_workbook(data)
     budget = check_xlsx(io.BytesIO(data), max_rows) if file_type == "xlsx" else Budget()
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -108,6 +113,20 @@ def read_here(data: bytes, file_name: str, max_rows: int) -> Workbook:
         raise damaged("工作表的内容不是有效的 Excel 格式") from None
     del book
     release_freed_memory()
+    return workbook
+
+
+def _legacy_workbook(data: bytes) -> Workbook:
+    workbook = Workbook("xls", [])
+    for name, visible, rows in legacy_xls.read_sheets(data):
+        if name == MARKER_SHEET:
+            workbook.marker = _marker(rows)
+        elif name in SKIPPED_SHEETS:
+            continue
+        elif visible:
+            workbook.sheets.append(RawSheet(name, rows))
+        elif sum(1 for r in rows if any(c.strip() for c in r)) > 1:
+            workbook.hidden_filled.append(name)
     return workbook
 
 
@@ -217,7 +236,7 @@ def _to_text_in_place(row: list) -> None:
             row[i] = cell_text(value)
 
 
-def _marker(rows: list[list[object]]) -> dict[str, str]:
+def _marker(rows: Sequence[Sequence[object]]) -> dict[str, str]:
     return {cell_text(r[0]).strip(): cell_text(r[1]).strip() for r in rows if len(r) >= 2}
 
 

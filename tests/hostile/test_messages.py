@@ -194,3 +194,16 @@ def test_a_harmless_row_with_sheet_xml_prefixes_still_reads(tmp_path):
     )
     path = write_package(tmp_path / "ns.xlsx", [("人员增加", "visible", lambda: [xml])])
     assert read_workbook(path.read_bytes(), "ns.xlsx").sheets[0].rows[0][:2] == ["序号", "姓名"]
+
+
+def test_a_gbk_excel_95_workbook_is_read_as_typed():
+    """calamine reads BIFF5 text byte by byte (张三 as mojibake); xlrd decodes it by its
+    code page."""
+    from tests.hostile.biff5 import book_stream, compound_file
+    from tests.integration.test_pipeline_support import REMOVE_HEADERS
+
+    row = person(0).remove()
+    data = compound_file(book_stream("人员减少", [REMOVE_HEADERS, [str(v) for v in row]]))
+    table = locate_table(read_workbook(data, "旧表.xls"), None, 10)
+    assert table.kind == "person_remove" and table.sheet_name == "人员减少"
+    assert table.rows[0][REMOVE_HEADERS.index("姓名")] == person(0).name
