@@ -25,8 +25,6 @@ import re
 from dataclasses import dataclass, field
 from typing import IO
 
-from openpyxl.utils.cell import column_index_from_string, range_boundaries
-
 CHUNK = 4 << 20
 # Excel's own limit is 32,767 characters a cell; as UTF-8 with XML escapes and rich-text
 # runs that is well under 1 MiB between two tags.
@@ -40,7 +38,9 @@ _WIDE = (
     re.compile(rb"r='([A-Z]{2,3})\d{1,9}'[^>]*?(/?)>"),
 )
 _MERGE = re.compile(rb"mergeCell\b[^>]*?\bref\s*=\s*[\"']([A-Z]+\d+(?::[A-Z]+\d+)?)")
-_VALUE_ENDS = (b"</v>", b"</is>", b":v>", b":is>")
+_VALUE_ENDS = (b"</v>", b"</is>")
+_PREFIXED_VALUE_ENDS = (b":v>", b":is>")
+_PREFIXED_ROOT = re.compile(rb"<\w+:worksheet\b")
 # A formula cell with no computed value: the formula, then nothing, `<v/>` or `<v></v>`.
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b[^>]*?\br\s*=\s*[\"']([A-Z]{1,3}\d{1,9})[\"'][^>]*>\s*<(?:\w+:)?f\b"
@@ -51,6 +51,29 @@ _ERROR_REF = re.compile(
     rb"<(?:\w+:)?c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']([A-Z]{1,3}\d{1,9})"
 )
 NOTED_CELLS = 20
+_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def column_number(letters: str) -> int:
+    """A = 1, Z = 26, AA = 27, XFD = 16,384.
+
+    Not openpyxl's decoder: this module runs in the reader's child process, started for
+    every upload, and importing openpyxl (with numpy) would triple its start-up time."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def area(ref: str) -> int:
+    """Cells in a range such as `S1:XFD40002` (a single cell is 1)."""
+    corners = [_REF.fullmatch(part) for part in ref.split(":")]
+    if not all(corners):
+        return 0
+    first, last = corners[0], corners[-1]
+    assert first is not None and last is not None
+    rows = abs(int(last[2]) - int(first[2])) + 1
+    return rows * (abs(column_number(last[1]) - column_number(first[1])) + 1)
 
 
 class PartTooLarge(Exception):
@@ -70,6 +93,7 @@ class SheetScan:
     far_col: int = 0
     merged_area: int = 0
     row_tags: int = 0
+    prefixed: bool = False  # tags carry a namespace prefix (`<x:c>`)
     formulas_without_value: list[str] = field(default_factory=list)
     error_cells: list[str] = field(default_factory=list)
 
@@ -116,15 +140,16 @@ def scan_sheet(stream: IO[bytes], limit: int, stop_rows: int | None = None) -> S
     scan = SheetScan()
     current_row = 0
     for seg in segments(stream, limit):
+        if not scan.size:
+            # Parts with prefixed tags (`<x:row>`) are rare: search for those only there.
+            scan.prefixed = _PREFIXED_ROOT.search(seg, 0, 4096) is not None
         scan.size += len(seg)
-        scan.row_tags += seg.count(b"<row") + seg.count(b":row")
+        scan.row_tags += seg.count(b"<row") + (seg.count(b":row") if scan.prefixed else 0)
         current_row = _far_row(scan, seg, current_row)
         _far_col(scan, seg)
         if b"mergeCell" in seg:
-            for ref in _MERGE.findall(seg):
-                min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
-                scan.merged_area += (max_row - min_row + 1) * (max_col - min_col + 1)
-        if b"<f" in seg or b":f" in seg:
+            scan.merged_area += sum(area(ref.decode()) for ref in _MERGE.findall(seg))
+        if b"<f" in seg or (scan.prefixed and b":f" in seg):
             _note(scan.formulas_without_value, _FORMULA_NO_VALUE.findall(seg))
         if b'"e"' in seg or b"'e'" in seg:
             _note(scan.error_cells, _ERROR_REF.findall(seg))
@@ -136,7 +161,8 @@ def scan_sheet(stream: IO[bytes], limit: int, stop_rows: int | None = None) -> S
 def _far_row(scan: SheetScan, seg: bytes, current_row: int) -> int:
     """Raise `scan.far_row` to the row of the segment's last value; returns the number of
     the row open at the segment's end."""
-    last_value = max(seg.rfind(tag) for tag in _VALUE_ENDS)
+    ends = _VALUE_ENDS + _PREFIXED_VALUE_ENDS if scan.prefixed else _VALUE_ENDS
+    last_value = max(seg.rfind(tag) for tag in ends)
     last_tag = seg.rfind(b"row")
     opened = _row_number(scan, seg, last_tag, current_row)
     if last_value >= 0:
@@ -173,7 +199,7 @@ def _far_col(scan: SheetScan, seg: bytes) -> None:
     for pattern in _WIDE:
         cols = {col for col, closed in pattern.findall(seg) if not closed}
         if cols:
-            far = max(column_index_from_string(c.decode()) for c in cols)
+            far = max(column_number(c.decode()) for c in cols)
             scan.far_col = max(scan.far_col, far)
 
 

@@ -156,7 +156,11 @@ try:
 except FileRejected as exc:
     code, message, rows = exc.code, exc.message, 0
 seconds = time.perf_counter() - start
-peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+# This process's own high-water mark (VmHWM restarts at exec; ru_maxrss would include the
+# pytest process it was forked from), and its reader child's (an upper bound: it counts
+# this process's pages at the fork).
+own = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+peak = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"code": code, "message": message, "seconds": seconds, "peak_mb": peak / 1024, "rows": rows}))
 """
 
