@@ -90,7 +90,8 @@ def locate_table(
     if not rows:
         raise FileRejected(
             "no_data",
-            f"表头(第 {header_idx + 1} 行)下面没有数据。请从第 {header_idx + 2} 行起每行填写一人后再上传。",
+            f"表头(第 {header_idx + 1} 行)下面没有数据。请从第 {header_idx + 2} 行起每行填写一人后再上传。"
+            + hidden_hint(book),
         )
     if len(rows) > max_rows:
         raise FileRejected(
@@ -104,6 +105,17 @@ def locate_table(
         kind, sheet.name, header_idx + 1, raw_header, letters, rows, excel_rows, repeated,
         mapping, above,
     )  # fmt: skip
+
+
+def hidden_hint(book: Workbook) -> str:
+    """Where the data may be, when a hidden sheet holds something (it is never read)."""
+    if not book.hidden_filled:
+        return ""
+    names = "」「".join(book.hidden_filled)
+    return (
+        f"另外, 工作簿中隐藏的工作表「{names}」里有内容, 系统不读取隐藏的工作表; 如果要申报的"
+        "数据在那里, 请在 Excel 中右键工作表标签 →「取消隐藏」后重新上传。"
+    )
 
 
 def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, int]:
@@ -121,7 +133,8 @@ def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, in
     if not headed:
         raise FileRejected(
             "no_header",
-            "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。",
+            "在表格前 10 行中没有找到标准模板的表头(如「姓名」「证件号码」)。请下载标准模板, 把数据填到模板中再上传; 不要修改表头。"
+            + hidden_hint(book),
         )
     filled = [(sheet, idx) for sheet, idx in headed if _has_rows_below(sheet.rows, idx)]
     if len(filled) > 1 and expected_kind in SPECS:

@@ -33,6 +33,7 @@ from importer.registry_checks import (
     SheetJob,
     check_against_registry,
 )
+from importer.sandbox import ReaderLimits
 from registry.header_maps import remembered
 from registry.models import Batch, BatchIssue, Declaration, Employer, utcnow
 from registry.uow import UnitOfWork
@@ -60,6 +61,7 @@ def run_batch(
     max_rows: int | None = None,
     today: dt.date | None = None,
     keep_table: bool = False,
+    reader_limits: ReaderLimits | None = None,
 ) -> Outcome:
     """Process stored batch `batch_id` to the end (a finished batch is left as it is).
 
@@ -76,7 +78,9 @@ def run_batch(
         ctx = rule_context(uow.session, employer.code, today)
         clock = _Clock(outcome)
         try:
-            book = clock.run("read", read_workbook, batch.file_bytes, batch.file_name)
+            book = clock.run(
+                "read", read_workbook, batch.file_bytes, batch.file_name, max_rows, reader_limits
+            )
             kind = (batch.options or {}).get("kind")
             mappings = remembered(uow.session, batch.employer_id)
             table = clock.run("locate", locate_table, book, kind, max_rows, mappings)

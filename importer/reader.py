@@ -1,32 +1,37 @@
 """Reading an upload into a table of text with the Excel row number of every row kept.
 
-calamine (Rust) reads .xlsx and .xls; CSV is decoded as UTF-8 or GBK. The header row is
-found by its column names, and the declaration kind by the template's hidden marker or,
-failing that, by the headers. Whole-file problems raise `FileRejected`.
+calamine (Rust) reads .xlsx and .xls (Excel 97 on; older .xls by xlrd in
+`importer.legacy_xls`); CSV is read by `importer.csvfile`. Every read runs
+in a child process under memory and CPU limits (`importer.sandbox`), after the package
+was measured against its budget (`importer.budget`), so a hostile file is refused and
+never kills the process that asked. The header row is found by its column names, and
+the declaration kind by the template's hidden marker or, failing that, by the headers.
+Whole-file problems raise `FileRejected`.
 """
 
 from __future__ import annotations
 
-import csv
 import ctypes
 import ctypes.util
 import io
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import python_calamine as calamine
 
+from importer import legacy_xls
+from importer.budget import MAX_GRID_CELLS, Budget, check_xlsx
 from importer.cells import cell_text, column_letter
-from importer.dimensions import declared_sizes
-from importer.errors import FileRejected
+from importer.csvfile import read_csv
+from importer.errors import FileRejected, damaged
+from importer.sandbox import ReaderLimits, run_isolated
 from importer.sniff import sniff
 
 MARKER_SHEET = "_shebao"
+DEFAULT_MAX_ROWS = 300_000
 SKIPPED_SHEETS = {MARKER_SHEET, "_lists", "填写说明"}
 HEADER_SCAN_ROWS = 10
-# A sheet is read as a grid from A1 to its far corner: 300,000 rows of 60 columns fit,
-# a stray space in cell XFD5001 (82 million cells, gigabytes) does not.
-MAX_GRID_CELLS = 20_000_000
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
 
 
@@ -40,11 +45,14 @@ class RawSheet:
 
 @dataclass
 class Workbook:
-    """What was read from an upload: its visible sheets and the template marker, if any."""
+    """What was read from an upload: its visible sheets and the template marker, if any;
+    and the names of hidden sheets that hold something (to name them when no visible
+    sheet has data)."""
 
     file_type: str
     sheets: list[RawSheet]
     marker: dict[str, str] = field(default_factory=dict)
+    hidden_filled: list[str] = field(default_factory=list)
 
 
 def sniff_upload(data: bytes, file_name: str) -> str:
@@ -52,11 +60,38 @@ def sniff_upload(data: bytes, file_name: str) -> str:
     return sniff(data, file_name)
 
 
-def read_workbook(data: bytes, file_name: str) -> Workbook:
-    """Read every visible sheet of an upload as text."""
+def read_workbook(
+    data: bytes, file_name: str, max_rows: int | None = None, limits: ReaderLimits | None = None
+) -> Workbook:
+    """Read every visible sheet of an upload as text, in a child process under limits."""
+    # The callers pass what their settings say (SHEBAO_MAX_ROWS, SHEBAO_READER_*).
+    rows = max_rows or DEFAULT_MAX_ROWS
+    answer = run_isolated(("read", data, file_name, rows), limits or ReaderLimits())
+    if answer[0] == "rejected":
+        raise FileRejected(answer[1], answer[2])
+    _, file_type, sheets, marker, hidden = answer
+    return Workbook(file_type, [RawSheet(n, r) for n, r in sheets], marker, hidden)
+
+
+def serve_request(request: tuple) -> tuple:
+    """The child's side of `read_workbook`: plain tuples, lists and text only."""
+    _, data, file_name, max_rows = request
+    try:
+        book = read_here(data, file_name, max_rows)
+    except FileRejected as exc:
+        return ("rejected", exc.code, exc.message)
+    sheets = [(s.name, s.rows) for s in book.sheets]
+    return ("ok", book.file_type, sheets, book.marker, book.hidden_filled)
+
+
+def read_here(data: bytes, file_name: str, max_rows: int) -> Workbook:
+    """Read an upload in this process (the sandbox child calls this; nothing else should)."""
     file_type = sniff(data, file_name)
     if file_type == "csv":
-        return Workbook("csv", [RawSheet("CSV", _read_csv(data))])
+        return Workbook("csv", [RawSheet("CSV", read_csv(data, max_rows, MAX_GRID_CELLS))])
+    if file_type == "xls" and legacy_xls.is_legacy(data):
+        return _legacy_workbook(data)
+    budget = check_xlsx(io.BytesIO(data), max_rows) if file_type == "xlsx" else Budget()
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
@@ -68,10 +103,30 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
             "unreadable",
             "文件已损坏或格式不受支持, 无法读取。请用 Excel 打开后另存为 .xlsx 再上传。",
         ) from None
-    sizes = declared_sizes(data) if file_type == "xlsx" else {}
-    workbook = _sheets_of(book, file_type, sizes)
+    try:
+        workbook = _sheets_of(book, file_type, budget)
+    except FileRejected:
+        raise
+    except Exception:
+        # calamine's XmlError and the like: a part that is not well-formed XML, or one
+        # that declares entities (never resolved), or a missing part.
+        raise damaged("工作表的内容不是有效的 Excel 格式") from None
     del book
     release_freed_memory()
+    return workbook
+
+
+def _legacy_workbook(data: bytes) -> Workbook:
+    workbook = Workbook("xls", [])
+    for name, visible, rows in legacy_xls.read_sheets(data):
+        if name == MARKER_SHEET:
+            workbook.marker = _marker(rows)
+        elif name in SKIPPED_SHEETS:
+            continue
+        elif visible:
+            workbook.sheets.append(RawSheet(name, rows))
+        elif sum(1 for r in rows if any(c.strip() for c in r)) > 1:
+            workbook.hidden_filled.append(name)
     return workbook
 
 
@@ -89,33 +144,47 @@ def release_freed_memory() -> None:
         pass
 
 
-def _sheets_of(book, file_type: str, sizes: dict[str, tuple[str, int, int]]) -> Workbook:
-    sheets, marker = [], {}
+def _sheets_of(book, file_type: str, budget: Budget) -> Workbook:
+    workbook = Workbook(file_type, [])
     for meta in book.sheets_metadata:
         if meta.name == MARKER_SHEET:
-            marker = _marker(book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+            cells = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            workbook.marker = _marker(cells)
             continue
-        if meta.name in SKIPPED_SHEETS or meta.visible != calamine.SheetVisibleEnum.Visible:
+        if meta.name in SKIPPED_SHEETS:
             continue
-        _refuse_absurd_extent(meta.name, sizes.get(meta.name))
         sheet = book.get_sheet_by_name(meta.name)
         rows = _text_rows(sheet)
+        if meta.visible != calamine.SheetVisibleEnum.Visible:
+            if sum(1 for r in rows if any(c.strip() for c in r)) > 1:
+                workbook.hidden_filled.append(meta.name)
+            continue
+        _refuse_uncomputed(meta.name, budget)
         _fill_merged_cells(rows, sheet.merged_cell_ranges or [])
-        sheets.append(RawSheet(meta.name, rows))
-    return Workbook(file_type, sheets, marker)
+        workbook.sheets.append(RawSheet(meta.name, rows))
+    return workbook
 
 
-def _refuse_absurd_extent(name: str, size: tuple[str, int, int] | None) -> None:
-    """FileRejected when the sheet's used range would not fit in memory as a grid."""
-    if size is None:
+def _refuse_uncomputed(name: str, budget: Budget) -> None:
+    """FileRejected when formula cells have no computed value or show an error: calamine
+    reads both as empty, and "本行没有填写" would send the clerk looking for a blank."""
+    scan = budget.sheets.get(name)
+    if scan is None:
         return
-    ref, rows, cols = size
-    if rows * cols > MAX_GRID_CELLS:
+    if scan.formulas_without_value:
+        cells = "、".join(scan.formulas_without_value[:5])
         raise FileRejected(
-            "sheet_too_large",
-            f"工作表「{name}」的使用范围是 {ref}(约 {rows:,} 行 × {cols:,} 列), 远大于数据所在的"
-            "区域, 通常是远处的单元格里有空格、内容或格式。请在 Excel 中选中数据下方和右侧多余的"
-            "行和列, 右键「删除」, 保存后重新上传。",
+            "formula_without_value",
+            f"工作表「{name}」的 {cells} 等单元格是公式, 但文件里没有保存公式的计算结果(文件多半"
+            "是由其他程序生成、没有在 Excel 中打开保存过)。请用 Excel 打开文件, 确认公式显示出"
+            "结果后保存再上传; 或把这些列复制后「选择性粘贴 → 数值」。",
+        )
+    if scan.error_cells:
+        cells = "、".join(scan.error_cells[:5])
+        raise FileRejected(
+            "formula_error",
+            f"工作表「{name}」的 {cells} 等单元格显示错误值(如 #N/A、#VALUE!、#REF!), 通常是"
+            "公式没有找到要查的数据或引用了已删除的单元格。请改正这些公式, 或改填实际内容后重新上传。",
         )
 
 
@@ -144,9 +213,13 @@ def _text_rows(sheet) -> list[list[str]]:
 def _fill_merged_cells(rows: list[list[str]], ranges) -> None:
     """Give every cell of a merged area the value of its top-left cell, as Excel shows it
     (a 增加原因 merged down ten rows is that reason on each of the ten)."""
+    width = max(map(len, rows), default=0)
     for (top, left), (bottom, right) in ranges:
         if top >= len(rows) or left >= len(rows[top]):
             continue
+        # A merge reaching past the cells that hold something adds nothing to read: clip
+        # it, so a merge of S1:XFD40002 cannot pad every row to 16,384 columns.
+        right = min(right, width - 1)
         value = rows[top][left]
         for r in range(top, min(bottom, len(rows) - 1) + 1):
             row = rows[r]
@@ -163,28 +236,8 @@ def _to_text_in_place(row: list) -> None:
             row[i] = cell_text(value)
 
 
-def _marker(rows: list[list[object]]) -> dict[str, str]:
+def _marker(rows: Sequence[Sequence[object]]) -> dict[str, str]:
     return {cell_text(r[0]).strip(): cell_text(r[1]).strip() for r in rows if len(r) >= 2}
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileRejected(
-            "unreadable",
-            "CSV 文件的编码无法识别。请另存为 UTF-8 或 GBK 编码的 CSV, 或直接上传 .xlsx。",
-        )
-    dialect: type[csv.Dialect] = csv.excel
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        pass
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
 
 
 def clean_header(text: str) -> str:

@@ -16,6 +16,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 # An encrypted .xlsx is an OLE2 container holding this stream (UTF-16 name).
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 _TEXT_EXTENSIONS = (".csv", ".txt")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A few NUL bytes in a text file are damage, to be named by the CSV reader; many mean a
+# binary file.
+_MAX_NUL_SHARE = 0.01
 
 
 def sniff(data: bytes, file_name: str = "") -> str:
@@ -28,6 +32,8 @@ def sniff(data: bytes, file_name: str = "") -> str:
         if ENCRYPTION_STREAM in data:
             raise _encrypted()
         return "xls"
+    if data.startswith(UTF16_BOMS) and file_name.lower().endswith(_TEXT_EXTENSIONS):
+        return "csv"  # Excel's 「Unicode 文本」: tab-separated UTF-16
     if _looks_like_text(data):
         if file_name.lower().endswith(_TEXT_EXTENSIONS):
             return "csv"
@@ -58,8 +64,10 @@ def _zip_kind(data: bytes) -> str:
 
 def _looks_like_text(data: bytes) -> bool:
     head = data[:65536]
-    if b"\x00" in head:
+    nuls = head.count(b"\x00")
+    if nuls > len(head) * _MAX_NUL_SHARE:
         return False
+    head = head.replace(b"\x00", b"")
     for encoding in ("utf-8", "gb18030"):
         try:
             head.decode(encoding)

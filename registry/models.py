@@ -172,6 +172,8 @@ class Batch(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Runs started and not seen to end: a worker process died during each (worker.tasks).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     resubmit_of: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
     error_code: Mapped[str | None] = mapped_column(String(40))

@@ -28,6 +28,9 @@ def _echo_json(obj: object) -> None:
 @click.group()
 def main() -> None:
     """社保批量申报: batch social-insurance declarations from standard Excel templates."""
+    # One invocation is one process's life: read the environment afresh for it (an
+    # in-process runner, as the tests use, invokes the command many times).
+    settings.cache_clear()
 
 
 @main.command("init-db")

@@ -86,7 +86,16 @@ def import_file(
         )
     except LookupError as exc:
         _usage_error(as_json, "unknown_batch", str(exc))
-    run_batch(batch_id, uow, settings().chunk_rows, settings().max_rows)
+    # Keep the sheet as read when workbooks are asked for: they are built from it, as the
+    # worker does, instead of reading the file once more for each.
+    outcome = run_batch(
+        batch_id,
+        uow,
+        settings().chunk_rows,
+        settings().max_rows,
+        keep_table=bool(report or corrections),
+        reader_limits=settings().reader_limits(),
+    )
     with uow:
         batch = uow.session.get(Batch, batch_id)
         issues = list(
@@ -99,7 +108,7 @@ def import_file(
     assert batch is not None  # created above
     if batch.status == "failed":
         _rejected(batch, as_json)
-    _write_files(uow, batch, report, corrections)
+    _write_files(uow, batch, report, corrections, outcome.table)
     summary = _summary(batch, issues)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
@@ -128,9 +137,11 @@ def _rejected(batch, as_json: bool) -> None:
     sys.exit(EXIT_FILE_REJECTED)
 
 
-def _write_files(uow, batch, report: str | None, corrections: str | None) -> None:
-    from importer.report import corrections_workbook, error_report
+def _write_files(uow, batch, report: str | None, corrections: str | None, table) -> None:
+    from importer.report import corrections_workbook, error_report, prepare_reports
 
+    if report or corrections:
+        prepare_reports(uow, batch.id, table)
     if report:
         Path(report).write_bytes(error_report(uow, batch.id))
     if corrections:

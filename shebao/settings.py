@@ -34,6 +34,9 @@ class Settings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     secure_cookies: bool = False
+    # The child process that reads an upload (see importer.sandbox).
+    reader_memory_mb: int = 2048
+    reader_cpu_seconds: int = 120
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -42,6 +45,12 @@ class Settings:
         if self.redis_url:
             return self.redis_url
         return f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+
+    def reader_limits(self):
+        """The limits of the child process that reads uploads (importer.sandbox)."""
+        from importer.sandbox import ReaderLimits
+
+        return ReaderLimits(self.reader_memory_mb, self.reader_cpu_seconds)
 
     def signing_key(self) -> str:
         """The key sessions and tokens are signed with: SHEBAO_SECRET_KEY, else a random
@@ -63,6 +72,8 @@ def load_settings() -> Settings:
         max_rows=env_int("SHEBAO_MAX_ROWS", 300_000),
         chunk_rows=env_int("SHEBAO_CHUNK_ROWS", 10_000),
         secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
+        reader_memory_mb=env_int("SHEBAO_READER_MEMORY_MB", 2048),
+        reader_cpu_seconds=env_int("SHEBAO_READER_CPU_SECONDS", 120),
     )
 
 

@@ -94,6 +94,11 @@ def money_format(col: pd.Series) -> pd.Series:
     return fields.money(col)
 
 
+@extensions.register_check_method(statistics=["limit"])
+def money_too_large(col: pd.Series, *, limit: float) -> pd.Series:
+    return fields.money_plausible(col, limit)
+
+
 @extensions.register_check_method()
 def phone_format(col: pd.Series) -> pd.Series:
     return fields.phone(col)

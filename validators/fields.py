@@ -13,7 +13,10 @@ MONTH_PATTERN = r"^(19|20)\d{2}(0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^(19|20)\d{2}-\d{2}-\d{2}$"
 YEAR_PATTERN = r"^(19|20)\d{2}$"
 MONTHS_PATTERN = r"^([1-9]|1[0-2])$"
-MONEY_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
+MONEY_PATTERN = r"^\d+(\.\d{1,2})?$"
+# A monthly wage of a million yuan or more is a slip (digits typed twice, a yearly figure,
+# an ID pasted into the column), not a wage: its own message says so.
+MONEY_PLAUSIBLE_BELOW = 1_000_000
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 LANDLINE_PATTERN = r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"
 FOREIGN_PR_PATTERN = r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"
@@ -74,6 +77,13 @@ def money(col: pd.Series) -> pd.Series:
     ok = matches(col, MONEY_PATTERN)
     amount = pd.to_numeric(col.where(ok & ~blank(col)), errors="coerce")
     return blank(col) | (ok & (amount > 0))
+
+
+def money_plausible(col: pd.Series, limit: float = MONEY_PLAUSIBLE_BELOW) -> pd.Series:
+    """False only for a well-formed amount of `limit` or more (`money` judges the rest)."""
+    ok = matches(col, MONEY_PATTERN)
+    amount = pd.to_numeric(col.where(ok & ~blank(col)), errors="coerce")
+    return ~(ok & (amount >= limit))
 
 
 def phone(col: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ TEMPLATES: dict[str, str] = {
     "month_format": "{column}「{value}」不是有效的年月。请填 6 位年月, 例如 202611。",
     "date_format": "{column}「{value}」不是有效的日期。请按 1990-01-31 的格式填写。",
     "money_format": "{column}「{value}」不是有效金额。请填大于 0 的数字, 最多两位小数, 例如 6500 或 6500.50。",
+    "money_too_large": "{column}「{value}」元大得不合常理(应少于 {limit} 元)。请核对是否多输了数字、把全年的数填进了按月填写的列, 或把别的内容粘贴到了这一列。",
     "phone_format": "联系电话「{value}」不是有效号码。请填 11 位手机号(例如 13812345678)或带区号的固定电话(例如 0575-82123456)。",
     "id_excel_number": "证件号码被 Excel 转成了数字(显示为「{value}」), 后几位已经丢失, 无法还原。请把该列设为文本后重新填写。",
     "id_format": "证件号码「{value}」应为 18 位: 前 17 位是数字, 最后一位是数字或 X, 现在是 {length} 位。请对照证件重新填写。",
@@ -60,13 +61,27 @@ WARNING_CODES = {
 }  # fmt: skip
 
 
+# A value is quoted in its message only this far: a cell of 40,000 characters would make
+# the message (and the report, and the page) 40,000 characters long.
+MAX_QUOTED = 50
+
+
 def render(code: str, **fields: object) -> str:
-    """The message of `code` with its fields filled in."""
+    """The message of `code` with its fields filled in (a long cell value shortened)."""
     try:
         template = TEMPLATES[code]
     except KeyError:
         raise ValidationSetupError(f"no message for code {code!r}") from None
+    if "value" in fields:
+        fields["value"] = shorten(fields["value"])
     return template.format(**fields)
+
+
+def shorten(value: object) -> object:
+    """Text longer than MAX_QUOTED characters cut there, with an ellipsis and its length."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        return f"{value[:MAX_QUOTED]}…(共 {len(value):,} 个字)"
+    return value
 
 
 def severity_of(code: str) -> str:

@@ -36,6 +36,8 @@ def field_for(spec: KindSpec, header: str):
     if col.choices:
         checks["not_in_list"] = {"choices": col.choices}
     checks.update(_TYPE_CHECKS.get(col.type, {}))
+    if col.type == "money" and col.max_amount:
+        checks["money_too_large"] = {"limit": col.max_amount}
     if col.min_len:
         checks["too_short"] = {"min_len": col.min_len}
     # ignore_na=False: cells are never NA (blank is ""), and dropping NA per check costs time.

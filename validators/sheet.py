@@ -148,6 +148,8 @@ def explain(
         out["max_len"] = spec_col.max_len
     elif code == "too_short" and spec_col:
         out["min_len"] = spec_col.min_len
+    elif code == "money_too_large" and spec_col:
+        out["limit"] = f"{spec_col.max_amount:,.0f}"
     elif code == "id_checksum":
         out["expected"] = idcard.check_char(value[:17])
     elif code == "id_birth_date":

@@ -23,6 +23,9 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
     max_len: int = 200
     min_len: int = 0
+    # Money columns: an amount this large is a slip (digits typed twice, a yearly figure
+    # in a monthly column), told so; a kind with yearly totals sets its own figure.
+    max_amount: float | None = 1_000_000
     default: str = ""
     hint: str = ""
     width: int = 14

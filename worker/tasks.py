@@ -19,6 +19,13 @@ Why a batch is processed exactly once although messages are delivered at least o
    that is `running` with no live lease, or `queued` for longer than
    `SHEBAO_STALE_QUEUED_MINUTES` with no live lease.
 
+Deaths: a batch whose processing kills the worker process (the system's out-of-memory
+killer, a library's abort) would be redelivered and recovered onto the next worker, and
+kill it too. So each run counts itself on the batch row before starting (`attempts`,
+committed) and counts itself off when it ends in any way Python sees; only runs that
+died stay counted. A batch found with `MAX_DEATHS` dead runs is failed with a message
+saying so, and, being failed, is never queued again.
+
 Retries: database and broker outages (connection refused, server gone, SQLite busy) are
 retried with exponential backoff; a problem of the file never is, because `run_batch`
 records it on the batch as `failed` and returns. An unexpected error is logged and the
@@ -33,6 +40,7 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Celery, shared_task
+from sqlalchemy import select, update
 
 from registry.models import Batch, utcnow
 from registry.uow import UnitOfWork
@@ -53,6 +61,12 @@ INFRA_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     ConnectionError,
     TimeoutError,
+)
+MAX_DEATHS = 2
+KILLED_WORKERS_MESSAGE = (
+    "处理本文件时, 处理进程已两次异常退出(多半是文件需要的内存超出了服务器的能力), "
+    "系统不再重试, 已申报成功的行不受影响。请检查文件: 删除多余的工作表、行、列和超长的内容, "
+    "或把数据分成几个较小的文件, 另存为新的 .xlsx 后重新上传。"
 )
 INTERNAL_ERROR_MESSAGE = (
     "处理本批次时系统发生内部错误, 已记录日志, 已申报成功的行不受影响。"
@@ -93,14 +107,27 @@ def _process(batch_id: int, settings: Settings) -> None:
     if status is None or status in FINISHED:
         log.info("batch %s is %s; nothing to do", batch_id, status or "missing")
         return
+    if count_attempt(uow, batch_id) > MAX_DEATHS:
+        log.error("batch %s killed %s worker processes; failing it", batch_id, MAX_DEATHS)
+        mark_failed(uow, batch_id, "worker_killed", KILLED_WORKERS_MESSAGE)
+        return
     try:
-        outcome = run_batch(batch_id, uow, settings.chunk_rows, settings.max_rows, keep_table=True)
+        outcome = run_batch(
+            batch_id,
+            uow,
+            settings.chunk_rows,
+            settings.max_rows,
+            keep_table=True,
+            reader_limits=settings.reader_limits(),
+        )
     except INFRA_ERRORS:
         raise  # retried by autoretry_for; the batch stays resumable
     except Exception:
         log.exception("batch %s failed with an unexpected error", batch_id)
         mark_failed(uow, batch_id)
         return
+    finally:
+        uncount_attempt(uow, batch_id)
     _prepare_reports(uow, batch_id, outcome.table)
 
 
@@ -129,14 +156,44 @@ def batch_status(uow: UnitOfWork, batch_id: int) -> str | None:
         return batch.status if batch is not None else None
 
 
-def mark_failed(uow: UnitOfWork, batch_id: int) -> None:
-    """Record an internal error on the batch, in words an employer can act on."""
+def count_attempt(uow: UnitOfWork, batch_id: int) -> int:
+    """Count a run on the batch row, durably, and return the count including this run."""
+    with uow:
+        uow.session.execute(
+            update(Batch).where(Batch.id == batch_id).values(attempts=Batch.attempts + 1)
+        )
+        uow.commit()
+        return uow.session.scalar(select(Batch.attempts).where(Batch.id == batch_id)) or 0
+
+
+def uncount_attempt(uow: UnitOfWork, batch_id: int) -> None:
+    """The run ended without killing its process: take it off the count. Best effort:
+    during a database outage it stays counted (one false death, of the two allowed)."""
+    try:
+        with uow:
+            uow.session.execute(
+                update(Batch)
+                .where(Batch.id == batch_id, Batch.attempts > 0)
+                .values(attempts=Batch.attempts - 1)
+            )
+            uow.commit()
+    except INFRA_ERRORS:
+        log.warning("could not uncount the run of batch %s (database unavailable)", batch_id)
+
+
+def mark_failed(
+    uow: UnitOfWork,
+    batch_id: int,
+    code: str = "internal_error",
+    message: str = INTERNAL_ERROR_MESSAGE,
+) -> None:
+    """Record a failure on the batch, in words an employer can act on."""
     with uow:
         batch = uow.session.get(Batch, batch_id)
         if batch is None or batch.status in FINISHED:
             return
         batch.status, batch.phase = "failed", None
-        batch.error_code, batch.error_message = "internal_error", INTERNAL_ERROR_MESSAGE
+        batch.error_code, batch.error_message = code, message
         batch.finished_at = utcnow()
         uow.commit()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from importer.dimensions import declared_sizes
+from importer.budget import check_xlsx
 from importer.errors import FileRejected
 from importer.reader import read_workbook
 
@@ -66,18 +66,21 @@ def _stray(row: int, col: int) -> bytes:
     return buf.getvalue()
 
 
-def test_the_used_range_excel_declares_is_read_without_loading_the_sheet():
-    assert declared_sizes(_stray(5000, 16383)) == {"人员增加": ("A1:XFD5001", 5001, 16384)}
+def test_the_budget_measures_the_cells_that_hold_a_value_not_the_declared_range():
+    budget = check_xlsx(io.BytesIO(_stray(5000, 3)), 300_000)
+    scan = budget.sheets["人员增加"]
+    assert (scan.far_row, scan.far_col) == (5001, 4)
     template = (REPO / "templates_xlsx" / "person_add.xlsx").read_bytes()
-    assert declared_sizes(template)["人员增加"][0] == "A1:S2"
-    assert declared_sizes(b"not a zip") == {}
+    assert check_xlsx(io.BytesIO(template), 10).sheets["人员增加"].far_row == 2
 
 
 def test_a_stray_cell_far_right_is_refused_before_it_eats_the_memory():
     with pytest.raises(FileRejected) as caught:
         read_workbook(_stray(1_048_575, 16_383), "a.xlsx")
     assert caught.value.code == "sheet_too_large"
-    assert "A1:XFD1048576" in caught.value.message and "删除" in caught.value.message
+    assert (
+        "第 1,048,576 行、第 16,384 列" in caught.value.message and "删除" in caught.value.message
+    )
 
 
 def test_a_stray_cell_far_down_in_a_narrow_sheet_is_read_and_ignored():

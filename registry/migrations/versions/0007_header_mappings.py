@@ -5,14 +5,14 @@ page of a file refused for missing columns) has it remembered for its later uplo
 batch refused as a whole keeps the detail that page needs (missing and unmapped headers).
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
