@@ -45,11 +45,11 @@ def is_plain_name(username: str) -> bool:
 
 
 def _insert_ignoring_existing(session: Session, key: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(LoginAttempt).values(name=key, failures=0).on_conflict_do_nothing())
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(LoginAttempt).values(name=key, failures=0)
+    session.execute(stmt.on_conflict_do_nothing())
 
 
 def reserve(
