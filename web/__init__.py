@@ -18,10 +18,21 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from shebao.settings import load_settings
 
 csrf = CSRFProtect()
+# Ids are 32-bit integers in the database: a larger number in a URL is simply no page.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` of every route: 0 .. 2^31-1, so a huge id is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _enqueue_with_worker(batch_id: int) -> None:
@@ -57,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.debug = False  # never the interactive debugger, whatever the environment says
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     csrf.init_app(app)
     _register_blueprints(app)
     from web import errors, formatting, security

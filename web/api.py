@@ -22,9 +22,11 @@ from importer.report import corrections_workbook, error_report
 from registry.models import Batch, BatchIssue
 from templates_xlsx.build import build_template
 from validators.specs import KINDS
+from web import MAX_ID
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
 from web.db import uow as unit_of_work
+from web.main import text_arg
 from web.openapi import openapi_spec
 from web.uploads import clean_file_name, estimated_rows
 
@@ -99,7 +101,7 @@ def get_batch_errors(batch_id: int) -> Response:
     severity = request.args.get("severity") or None
     if severity is not None and severity not in SEVERITIES:
         raise ApiError(400, "bad_option", "severity 只能是 error(错误)或 warning(提示)。")
-    column = request.args.get("column") or None
+    column = text_arg("column")
     offset = _whole_number("offset", 0, 10**9) or 0
     limit = _whole_number("limit", 1, MAX_ERRORS_PAGE)
     with unit_of_work() as uow:
@@ -117,7 +119,7 @@ def _whole_number(name: str, lowest: int, highest: int) -> int | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+    if not (raw.isascii() and raw.isdigit()) or not lowest <= int(raw) <= highest:
         raise ApiError(400, "bad_option", f"{name} 应为 {lowest} 到 {highest} 之间的整数。")
     return int(raw)
 
@@ -282,6 +284,8 @@ def _resubmit_option() -> int | None:
     raw = (request.form.get("resubmit_of") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(400, "bad_option", f"resubmit_of 应为原批次的编号(数字), 收到「{raw}」。")
+    if int(raw) > MAX_ID:
+        raise _batch_not_found()  # no batch has such a number
     return int(raw)
