@@ -66,8 +66,8 @@ def login_required(view: Callable) -> Callable:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an absolute URL in ?next= would make the login page an open redirect.
-    plain = target and not any(ord(c) < 32 or ord(c) == 127 for c in target)
-    if plain and target.startswith("/") and not target.startswith("//"):
+    plain = target is not None and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+    if target and plain and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.netloc and not parts.scheme:
             return target
