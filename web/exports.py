@@ -10,6 +10,8 @@ from urllib.parse import quote
 import xlsxwriter
 from flask import Response
 
+from templates_xlsx.cells import excel_safe
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -33,7 +35,7 @@ def xlsx_table(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence
     money = book.add_format({"num_format": "#,##0.00"})
     sheet.freeze_panes(1, 0)
     for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, bold)
+        sheet.write_string(0, col, excel_safe(header), bold)
         sheet.set_column(col, col, max(10, len(header) * 2 + 2), text)
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
@@ -48,5 +50,6 @@ def _write(sheet, row: int, col: int, value: object, text, money) -> None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         sheet.write_number(row, col, value)
     else:
-        # Everything else as text: IDs and months must not turn into numbers in Excel.
-        sheet.write_string(row, col, "" if value is None else str(value), text)
+        # Everything else as text: IDs and months must not turn into numbers in Excel, and
+        # text a clerk typed (file names, names) must never start a formula.
+        sheet.write_string(row, col, "" if value is None else excel_safe(str(value)), text)
