@@ -56,12 +56,10 @@ def import_file(
     file, code, kind, dry_run, all_or_nothing, resubmit_of, report, corrections, as_json
 ) -> None:
     """Import FILE for employer CODE; exit 2 when the file is rejected as a whole."""
-    from sqlalchemy import select
-
     from importer.batches import BatchOptions, create_batch
     from importer.pipeline import run_batch
     from registry.accounts import employer_by_code
-    from registry.models import Batch, BatchIssue
+    from registry.batch_queries import all_issues, visible_batch
     from registry.uow import UnitOfWork
     from shebao.settings import load_settings
     from validators.specs import KINDS
@@ -87,15 +85,9 @@ def import_file(
     except LookupError as exc:
         _usage_error(as_json, "unknown_batch", str(exc))
     run_batch(batch_id, uow)
-    with uow:
-        batch = uow.session.get(Batch, batch_id)
-        issues = list(
-            uow.session.scalars(
-                select(BatchIssue)
-                .where(BatchIssue.batch_id == batch_id)
-                .order_by(BatchIssue.excel_row, BatchIssue.id)
-            )
-        )
+    with uow:  # the read layer the web and the API use (the stored file stays unread)
+        batch = visible_batch(uow.session, batch_id, None)
+        issues = all_issues(uow.session, batch_id)
     assert batch is not None  # created above
     if batch.status == "failed":
         _rejected(batch, as_json)

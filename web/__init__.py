@@ -20,15 +20,16 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from registry.batch_queries import MAX_ID
 from shebao.settings import load_settings
+from web.masking import install_log_masking
 
 csrf = CSRFProtect()
-# Ids are 32-bit integers in the database: a larger number in a URL is simply no page.
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` of every route: 0 .. 2^31-1, so a huge id is a 404, not a database error."""
+    """`<int:...>` of every route: 0 .. 2^31-1 (ids are 32-bit in the database), so a huge
+    id in a URL is a 404, not a database error."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
         kwargs.setdefault("max", MAX_ID)
@@ -67,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(_base_config())
     app.config.update(config or {})
     app.debug = False  # never the interactive debugger, whatever the environment says
+    install_log_masking()  # no log line of this process carries an ID number in full
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.url_map.converters["int"] = IdConverter  # before any route is added
     csrf.init_app(app)

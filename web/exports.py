@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from urllib.parse import quote
@@ -16,8 +17,11 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(data: bytes, file_name: str, ascii_name: str) -> Response:
-    """An .xlsx attachment named `file_name` (Chinese, RFC 5987) with an ASCII fallback."""
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
+    """An .xlsx attachment named `file_name` (UTF-8, RFC 5987 `filename*`) with an ASCII
+    `filename` for clients that cannot read that (`batch_8_report.xlsx`, not `8_.xlsx`)."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_name)
+    encoded = quote(file_name, safe="")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
     response = Response(data, mimetype=XLSX_MIME)
     response.headers["Content-Disposition"] = disposition
     response.headers["Content-Length"] = str(len(data))

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask
 
 from validators.specs import KINDS
+from web.masking import mask_ids
 
 # Timestamps are stored as naive UTC; China keeps one offset all year (no DST).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -117,6 +118,7 @@ FILTERS = {
     "datetime": datetime,
     "month": month,
     "mask_id": mask_id,
+    "mask_ids": mask_ids,
     "kind_title": kind_title,
     "batch_status": batch_status,
     "declaration_status": declaration_status,
