@@ -27,7 +27,11 @@ class LoginForm(FlaskForm):
 
     username = StringField(
         "用户名",
-        validators=[DataRequired("请输入用户名。"), Length(max=40), _login_name_shape],
+        validators=[
+            DataRequired("请输入用户名。"),
+            Length(max=40, message="用户名最多 40 个字符, 请检查是否粘贴了多余的内容。"),
+            _login_name_shape,
+        ],
         description="330682 加 8 位单位社保编码, 共 14 位",
     )
     password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
