@@ -31,9 +31,9 @@ class IdConverter(IntegerConverter):
     """`<int:...>` of every route: 0 .. 2^31-1 (ids are 32-bit in the database), so a huge
     id in a URL is a 404, not a database error."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+    def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _enqueue_with_worker(batch_id: int) -> None:
