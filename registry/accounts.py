@@ -1,4 +1,5 @@
-"""Employers and their users: creation, password hashing (argon2), login checks, lockout."""
+"""Employers and their users: creation, password hashing (argon2), login checks (the
+lockout counting is `registry.lockout`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -13,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import lockout
 from registry.models import AuditEntry, Employer, User, utcnow
 
 LOGIN_PREFIX = "330682"
@@ -97,29 +100,56 @@ def create_reviewer(session: Session, username: str, password: str) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class LoginResult:
+    """What a login attempt came to: the user, or a Chinese message and whether the
+    name is locked (the answer is the same whether an account has the name or not)."""
+
+    user: User | None
+    message: str | None = None
+    locked: bool = False
+
+
 def authenticate(
     session: Session, username: str, password: str, max_failures: int = 5, lock_minutes: int = 15
-) -> tuple[User | None, str | None]:
-    """(user, None) on success, else (None, a Chinese reason). Counts failures and locks."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    now = utcnow()
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        return None, "用户名或密码不正确。"
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        return None, f"连续输错密码次数过多, 帐号已锁定, 请 {minutes} 分钟后再试。"
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + dt.timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            return None, f"连续输错密码 {max_failures} 次, 帐号已锁定 {lock_minutes} 分钟。"
-        left = max_failures - user.failed_logins
-        return None, f"用户名或密码不正确。再错 {left} 次帐号将被锁定。"
-    user.failed_logins = 0
-    user.locked_until = None
-    return user, None
+) -> LoginResult:
+    """Check a login, counting it against its name first (commits as it goes: the count
+    must be visible to parallel attempts before the slow password check)."""
+    key, now = lockout.attempt_key(username), utcnow()
+    taken, until = lockout.reserve(session, key, now, max_failures, lock_minutes)
+    if taken > max_failures:
+        return _locked(until, now)
+    user = _user_named(session, username)
+    if not verify_password(user.password_hash if user else _dummy_hash(), password) or not user:
+        if taken >= max_failures:
+            message = f"连续输错密码 {max_failures} 次, 帐号已锁定 {lock_minutes} 分钟。"
+            return LoginResult(None, message, locked=True)
+        left = max_failures - taken
+        return LoginResult(None, f"用户名或密码不正确。再错 {left} 次帐号将被锁定。")
+    lockout.release(session, key, taken)
+    return LoginResult(user)
+
+
+def audit_name(username: str) -> str:
+    """A login name as the audit log keeps it: control characters shown as ?, 40 chars."""
+    return lockout.ODD.sub("?", username.strip())[:40]
+
+
+def _user_named(session: Session, username: str) -> User | None:
+    # A name with control characters belongs to nobody (PostgreSQL refuses NUL outright).
+    name = username.strip()
+    if len(name) > 40 or not lockout.is_plain_name(name):
+        return None
+    user = session.scalar(select(User).where(User.username == name))
+    session.commit()  # end the read: a SQLite writer must not upgrade a stale snapshot
+    return user
+
+
+def _locked(until: dt.datetime | None, now: dt.datetime) -> LoginResult:
+    minutes = int(((until or now) - now).total_seconds() // 60) + 1
+    return LoginResult(
+        None, f"连续输错密码次数过多, 帐号已锁定, 请 {minutes} 分钟后再试。", locked=True
+    )
 
 
 def verify_password(password_hash: str, password: str) -> bool:

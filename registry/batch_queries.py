@@ -1,22 +1,29 @@
-"""Read-only queries behind the web pages about batches.
+"""Read-only queries about batches: the one read layer of the web pages, the API and the
+command line.
 
-Every batch lookup takes the viewer's employer id; `None` means an agency reviewer, who
-sees every employer. Pages of issues and declarations are counted and sliced in the
-database, so a sheet of 300,000 rows never loads whole into a page.
+Every batch lookup takes the viewer's employer id; `None` means an agency reviewer (or
+the command line), who sees every employer. Pages of issues and declarations are counted
+and sliced in the database, so a sheet of 300,000 rows never loads whole into a page.
+A batch read here never carries its stored upload (up to 30 MB): `file_bytes` is
+deferred on the model, and raises if anything here touched it.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, nulls_first, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, nulls_first, or_, select
+from sqlalchemy.orm import Session, defer
 
 from registry.models import Batch, BatchIssue, Declaration, Employer
 
 T = TypeVar("T")
+# Ids are 32-bit integers in the database; a larger one names no batch.
+MAX_ID = 2**31 - 1
+_LETTER = re.compile(r"^[A-Za-z]{1,3}$")
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,15 @@ def page_of(items: list[T], page: int, per_page: int) -> Page[T]:
     return Page(items[start : start + per_page], len(items), page, per_page)
 
 
+def _count(session: Session, stmt: Select) -> int:
+    # count(*) over the statement's own tables and filters: a subquery of the whole row
+    # would list every column, the stored upload of each batch among them.
+    counting = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    return session.scalar(counting) or 0
+
+
 def _paged(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = _count(session, stmt)
     last = max(1, -(-total // per_page))
     # A page number past the end (a stale link after a filter) shows the last page.
     page = min(max(1, page), last)
@@ -71,12 +85,33 @@ def employer_names(session: Session, employer_ids: set[int]) -> dict[int, str]:
     return {eid: f"{name}({code})" for eid, name, code in rows}
 
 
+def _batches() -> Select:
+    # raiseload: a page that reached for the stored file would fail its tests, not load it.
+    return select(Batch).options(defer(Batch.file_bytes, raiseload=True))
+
+
 def visible_batch(session: Session, batch_id: int, employer_id: int | None) -> Batch | None:
     """The batch when the viewer may see it, else None (missing and foreign look alike)."""
-    stmt = select(Batch).where(Batch.id == batch_id)
+    if not 0 < batch_id <= MAX_ID:
+        return None
+    stmt = _batches().where(Batch.id == batch_id)
     if employer_id is not None:
         stmt = stmt.where(Batch.employer_id == employer_id)
     return session.scalar(stmt)
+
+
+def _newest_first(employer_id: int | None) -> Select:
+    stmt = _batches().order_by(Batch.created_at.desc(), Batch.id.desc())
+    return stmt if employer_id is None else stmt.where(Batch.employer_id == employer_id)
+
+
+def batches_slice(
+    session: Session, employer_id: int | None, offset: int, limit: int
+) -> tuple[list[Batch], int]:
+    """`limit` of the viewer's batches from `offset`, newest first, and how many there are."""
+    stmt = _newest_first(employer_id)
+    total = _count(session, stmt)
+    return list(session.scalars(stmt.offset(offset).limit(limit))), total
 
 
 def batches_page(
@@ -88,9 +123,7 @@ def batches_page(
     per_page: int = 20,
 ) -> Page[Batch]:
     """The viewer's batches, newest first, optionally of one kind and status."""
-    stmt = select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc())
-    if employer_id is not None:
-        stmt = stmt.where(Batch.employer_id == employer_id)
+    stmt = _newest_first(employer_id)
     if kind:
         stmt = stmt.where(Batch.kind == kind)
     if status:
@@ -100,10 +133,24 @@ def batches_page(
 
 def all_batches(session: Session, employer_id: int | None, limit: int = 10_000) -> list[Batch]:
     """The viewer's batches, newest first, for an export (bounded)."""
-    stmt = select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc()).limit(limit)
-    if employer_id is not None:
-        stmt = stmt.where(Batch.employer_id == employer_id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_newest_first(employer_id).limit(limit)))
+
+
+def column_condition(column: str) -> ColumnElement[bool]:
+    """Issues of one column, named by its header (证件号码) or its letter (C)."""
+    if _LETTER.match(column):
+        return or_(BatchIssue.column == column, BatchIssue.letter == column.upper())
+    return BatchIssue.column == column
+
+
+def issues_query(batch_id: int, column: str | None = None, severity: str | None = None) -> Select:
+    """Issues of a batch in sheet order, whole-file issues first on every database."""
+    stmt = select(BatchIssue).where(BatchIssue.batch_id == batch_id)
+    if column:
+        stmt = stmt.where(column_condition(column))
+    if severity:
+        stmt = stmt.where(BatchIssue.severity == severity)
+    return stmt.order_by(nulls_first(BatchIssue.excel_row.asc()), BatchIssue.id)
 
 
 def issues_page(
@@ -115,13 +162,27 @@ def issues_page(
     per_page: int = 50,
 ) -> Page[BatchIssue]:
     """Issues of a batch in sheet order (whole-file issues first), filtered and paged."""
-    stmt = select(BatchIssue).where(BatchIssue.batch_id == batch_id)
-    if column:
-        stmt = stmt.where(BatchIssue.column == column)
-    if severity:
-        stmt = stmt.where(BatchIssue.severity == severity)
-    stmt = stmt.order_by(nulls_first(BatchIssue.excel_row.asc()), BatchIssue.id)
-    return _paged(session, stmt, page, per_page)
+    return _paged(session, issues_query(batch_id, column, severity), page, per_page)
+
+
+def issues_slice(
+    session: Session,
+    batch_id: int,
+    column: str | None,
+    severity: str | None,
+    offset: int,
+    limit: int | None,
+) -> tuple[list[BatchIssue], int]:
+    """Issues from `offset` (at most `limit`, or all), and how many match the filters."""
+    stmt = issues_query(batch_id, column, severity)
+    total = _count(session, stmt)
+    stmt = stmt.offset(offset) if limit is None else stmt.offset(offset).limit(limit)
+    return list(session.scalars(stmt)), total
+
+
+def all_issues(session: Session, batch_id: int) -> list[BatchIssue]:
+    """Every issue of a batch in sheet order (the command line's summary)."""
+    return list(session.scalars(issues_query(batch_id)))
 
 
 @dataclass

@@ -26,15 +26,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """One engine per URL and process (engines pool connections; never make two)."""
+    """One engine per URL and process (engines pool connections; never make two).
+
+    `hide_parameters`: a database error's text (and so any log of it) names the
+    statement but never its values, which hold ID numbers and names."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -74,9 +74,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(10))  # employer | reviewer
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id"))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Bumped by 退出: every session cookie issued before stops opening pages.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Base):
@@ -161,7 +161,9 @@ class Batch(Base):
     kind: Mapped[str | None] = mapped_column(String(30))
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
-    file_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+    # Up to 30 MB: deferred, so only the code that reads the sheet (importer, reports)
+    # loads it; status polls, lists and pages select every other column.
+    file_bytes: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     phase: Mapped[str | None] = mapped_column(String(20))
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -263,6 +265,17 @@ class BatchReport(Base):
     name: Mapped[str] = mapped_column(String(20), primary_key=True)  # report | corrections
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """Wrong-password count and lock of one login name, whether an account has it or not:
+    unknown names count and lock exactly like known ones, so answers reveal nothing."""
+
+    __tablename__ = "login_attempts"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class AuditEntry(Base):

@@ -56,13 +56,11 @@ def import_file(
     file, code, kind, dry_run, all_or_nothing, resubmit_of, report, corrections, as_json
 ) -> None:
     """Import FILE for employer CODE; exit 2 when the file is rejected as a whole."""
-    from sqlalchemy import select
-
     from importer.batches import BatchOptions, create_batch
     from importer.kinds import KINDS
     from importer.pipeline import run_batch
     from registry.accounts import employer_by_code
-    from registry.models import Batch, BatchIssue
+    from registry.batch_queries import all_issues, visible_batch
     from registry.uow import UnitOfWork
     from shebao.settings import settings
 
@@ -96,15 +94,9 @@ def import_file(
         keep_table=bool(report or corrections),
         reader_limits=settings().reader_limits(),
     )
-    with uow:
-        batch = uow.session.get(Batch, batch_id)
-        issues = list(
-            uow.session.scalars(
-                select(BatchIssue)
-                .where(BatchIssue.batch_id == batch_id)
-                .order_by(BatchIssue.excel_row, BatchIssue.id)
-            )
-        )
+    with uow:  # the read layer the web and the API use (the stored file stays unread)
+        batch = visible_batch(uow.session, batch_id, None)
+        issues = all_issues(uow.session, batch_id)
     assert batch is not None  # created above
     if batch.status == "failed":
         _rejected(batch, as_json)

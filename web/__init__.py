@@ -18,10 +18,22 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
+from registry.batch_queries import MAX_ID
 from shebao.settings import settings as current_settings
+from web.masking import install_log_masking
 
 csrf = CSRFProtect()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` of every route: 0 .. 2^31-1 (ids are 32-bit in the database), so a huge
+    id in a URL is a 404, not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _enqueue_with_worker(batch_id: int) -> None:
@@ -56,7 +68,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(_base_config())
     app.config.update(config or {})
     app.debug = False  # never the interactive debugger, whatever the environment says
+    install_log_masking()  # no log line of this process carries an ID number in full
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     csrf.init_app(app)
     _register_blueprints(app)
     from web import errors, formatting, security

@@ -8,32 +8,34 @@ and upload nothing. Errors are JSON (`web.api_errors`), messages Chinese.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, send_file, url_for
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import defer
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import select
 
 from importer.batches import BatchOptions, create_batch
 from importer.errors import FileRejected
 from importer.kinds import SPECS
 from importer.reader import sniff_upload
 from importer.report import corrections_workbook, error_report
+from registry.batch_queries import MAX_ID, batches_slice, issues_slice, visible_batch
 from registry.models import Batch, BatchIssue
 from templates_xlsx.build import build_template
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
 from web.db import uow as unit_of_work
-from web.openapi import openapi_spec
+from web.exports import xlsx_response
+from web.main import text_arg
+from web.masking import mask_ids
+from web.openapi import MAX_BATCHES_PAGE, MAX_OFFSET, openapi_spec
 from web.uploads import clean_file_name, estimated_rows
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 register_error_handlers(bp)
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEVERITIES = ("error", "warning")
 MAX_ERRORS_PAGE = 10_000
+DEFAULT_BATCHES_PAGE = 20
 _TRUE, _FALSE = ("true", "1"), ("false", "0", "")
 
 
@@ -83,6 +85,20 @@ def upload_batch() -> Response:
     return json_response(body, 202, {"Location": url})
 
 
+@bp.get("/batches")
+@token_required
+def list_batches() -> Response:
+    """The employer's batches (every employer's for reviewers), newest first, paged."""
+    offset = _whole_number("offset", 0, MAX_OFFSET) or 0
+    limit = _whole_number("limit", 1, MAX_BATCHES_PAGE) or DEFAULT_BATCHES_PAGE
+    user = current_user()
+    with unit_of_work() as uow:
+        scope = None if user.is_reviewer else user.employer_id
+        items, total = batches_slice(uow.session, scope, offset, limit)
+        batches = [batch_json(b) for b in items]
+    return json_response({"batches": batches, "total": total, "offset": offset, "limit": limit})
+
+
 @bp.get("/batches/<int:batch_id>")
 @token_required
 def get_batch(batch_id: int) -> Response:
@@ -99,25 +115,35 @@ def get_batch_errors(batch_id: int) -> Response:
     severity = request.args.get("severity") or None
     if severity is not None and severity not in SEVERITIES:
         raise ApiError(400, "bad_option", "severity 只能是 error(错误)或 warning(提示)。")
-    column = request.args.get("column") or None
-    offset = _whole_number("offset", 0, 10**9) or 0
+    column = text_arg("column")
+    offset = _whole_number("offset", 0, MAX_OFFSET) or 0
     limit = _whole_number("limit", 1, MAX_ERRORS_PAGE)
     with unit_of_work() as uow:
         _visible_batch(uow.session, batch_id)
-        query = _issues_query(batch_id, severity, column)
-        total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
-        page = query.offset(offset).limit(limit) if limit else query.offset(offset)
-        keys = ("row", "column", "letter", "value", "code", "message", "severity")
-        errors = [dict(zip(keys, row, strict=True)) for row in uow.session.execute(page)]
+        issues, total = issues_slice(uow.session, batch_id, column, severity, offset, limit)
+        errors = [issue_json(i) for i in issues]
     return json_response({"errors": errors, "total": total, "offset": offset, "limit": limit})
+
+
+def issue_json(issue: BatchIssue) -> dict[str, Any]:
+    """The API shape of one error or warning (the command line's JSON shape); ID numbers
+    in the message are masked, the value is what was typed."""
+    return {
+        "row": issue.excel_row, "column": issue.column, "letter": issue.letter,
+        "value": issue.value, "code": issue.code, "message": mask_ids(issue.message),
+        "severity": issue.severity,
+    }  # fmt: skip
 
 
 def _whole_number(name: str, lowest: int, highest: int) -> int | None:
     """Query parameter `name` as a whole number in [lowest, highest]; None when absent."""
-    raw = request.args.get(name, "").strip()
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, "bad_option", f"参数 {name} 只能出现一次, 收到 {len(values)} 个。")
+    raw = values[0].strip() if values else ""
     if not raw:
         return None
-    if not raw.isdigit() or not lowest <= int(raw) <= highest:
+    if not (raw.isascii() and raw.isdigit()) or not lowest <= int(raw) <= highest:
         raise ApiError(400, "bad_option", f"{name} 应为 {lowest} 到 {highest} 之间的整数。")
     return int(raw)
 
@@ -126,14 +152,16 @@ def _whole_number(name: str, lowest: int, highest: int) -> int | None:
 @token_required
 def download_report(batch_id: int) -> Response:
     """The error report workbook of a finished batch."""
-    return _download(batch_id, error_report, f"批次{batch_id}_错误报告.xlsx")
+    names = (f"批次{batch_id}_错误报告.xlsx", f"batch_{batch_id}_report.xlsx")
+    return _download(batch_id, error_report, *names)
 
 
 @bp.get("/batches/<int:batch_id>/corrections.xlsx")
 @token_required
 def download_corrections(batch_id: int) -> Response:
     """The corrections workbook (failed rows in template layout) of a finished batch."""
-    return _download(batch_id, corrections_workbook, f"批次{batch_id}_待修改数据.xlsx")
+    names = (f"批次{batch_id}_待修改数据.xlsx", f"batch_{batch_id}_corrections.xlsx")
+    return _download(batch_id, corrections_workbook, *names)
 
 
 @bp.get("/templates/<kind>.xlsx")
@@ -142,14 +170,16 @@ def download_template(kind: str) -> Response:
     """The standard empty template of `kind`."""
     if kind not in SPECS:
         raise _unknown_kind(kind, status=404)
-    return _xlsx(build_template(SPECS[kind]), f"{SPECS[kind].title}.xlsx")
+    spec = SPECS[kind]
+    return xlsx_response(build_template(spec), f"{spec.title}.xlsx", f"{kind}.xlsx")
 
 
 def batch_json(batch: Batch) -> dict[str, Any]:
     """The API shape of a batch."""
     error = None
     if batch.error_code or batch.status == "failed":
-        error = {"code": batch.error_code or "failed", "message": batch.error_message or ""}
+        message = mask_ids(batch.error_message)
+        error = {"code": batch.error_code or "failed", "message": message}
     return {
         "id": batch.id,
         "kind": batch.kind,
@@ -169,12 +199,8 @@ def batch_json(batch: Batch) -> dict[str, Any]:
 
 
 def _visible_batch(session, batch_id: int) -> Batch:
-    # The stored file can be megabytes; status polls never need it.
-    query = select(Batch).options(defer(Batch.file_bytes)).where(Batch.id == batch_id)
     user = current_user()
-    if not user.is_reviewer:
-        query = query.where(Batch.employer_id == user.employer_id)
-    batch = session.scalar(query)
+    batch = visible_batch(session, batch_id, None if user.is_reviewer else user.employer_id)
     if batch is None:
         raise _batch_not_found()
     return batch
@@ -190,25 +216,12 @@ def _status_of(batch_id: int) -> str:
         return uow.session.scalar(select(Batch.status).where(Batch.id == batch_id)) or "queued"
 
 
-def _issues_query(batch_id: int, severity: str | None, column: str | None):
-    cols = (BatchIssue.excel_row, BatchIssue.column, BatchIssue.letter, BatchIssue.value)
-    query = select(*cols, BatchIssue.code, BatchIssue.message, BatchIssue.severity)
-    query = query.where(BatchIssue.batch_id == batch_id)
-    if severity:
-        query = query.where(BatchIssue.severity == severity)
-    if column:
-        query = query.where(BatchIssue.column == column)
-    # Whole-file problems (no row) first on every database: NULL ordering differs.
-    no_row_first = case((BatchIssue.excel_row.is_(None), 0), else_=1)
-    return query.order_by(no_row_first, BatchIssue.excel_row, BatchIssue.id)
-
-
-def _download(batch_id: int, build, download_name: str) -> Response:
+def _download(batch_id: int, build, download_name: str, ascii_name: str) -> Response:
     with unit_of_work() as uow:
         batch = _visible_batch(uow.session, batch_id)
         if batch.status != "done":
             raise _not_done(batch)
-    return _xlsx(build(unit_of_work(), batch_id), download_name)
+    return xlsx_response(build(unit_of_work(), batch_id), download_name, ascii_name)
 
 
 def _not_done(batch: Batch) -> ApiError:
@@ -217,12 +230,6 @@ def _not_done(batch: Batch) -> ApiError:
     else:
         message = f"批次 {batch.id} 还在处理中(状态 {batch.status}), 请处理完成后再下载。"
     return ApiError(409, "batch_not_done", message.rstrip(": "))
-
-
-def _xlsx(data: bytes, download_name: str) -> Response:
-    return send_file(
-        io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=download_name
-    )
 
 
 def _uploaded_file() -> tuple[str, bytes]:
@@ -282,6 +289,8 @@ def _resubmit_option() -> int | None:
     raw = (request.form.get("resubmit_of") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise ApiError(400, "bad_option", f"resubmit_of 应为原批次的编号(数字), 收到「{raw}」。")
+    if int(raw) > MAX_ID:
+        raise _batch_not_found()  # no batch has such a number
     return int(raw)

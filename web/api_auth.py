@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from registry.accounts import authenticate
-from registry.models import AuditEntry, User, utcnow
+from registry.accounts import audit_name, authenticate
+from registry.models import AuditEntry, User
 from web.api_errors import ApiError
 from web.db import uow as unit_of_work
 
@@ -66,27 +65,23 @@ def _unauthorized(code: str, message: str) -> ApiError:
 def login(username: str, password: str) -> str:
     """A token for valid credentials; ApiError 401 (wrong) or 423 (locked) otherwise."""
     with unit_of_work() as uow:
-        user, reason = authenticate(
+        result = authenticate(
             uow.session,
             username,
             password,
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
         )
-        action = "api_login" if user else "api_login_failed"
+        action = "api_login" if result.user else "api_login_failed"
         detail = {"ip": request.remote_addr}
-        uow.session.add(AuditEntry(actor=username[:40], action=action, detail=detail))
-        uow.commit()  # the failure counter and lock must persist either way
-        if user is not None:
-            return issue_token(user)
-        if _is_locked(uow.session, username):
-            raise ApiError(423, "account_locked", reason or "帐号已锁定, 请稍后再试。")
-        raise _unauthorized("bad_credentials", reason or "用户名或密码不正确。")
-
-
-def _is_locked(session, username: str) -> bool:
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    return bool(user and user.locked_until and user.locked_until > utcnow())
+        uow.session.add(AuditEntry(actor=audit_name(username), action=action, detail=detail))
+        uow.commit()
+    if result.user is not None:
+        return issue_token(result.user)
+    message = result.message or "用户名或密码不正确。"
+    if result.locked:
+        raise ApiError(423, "account_locked", message)
+    raise _unauthorized("bad_credentials", message)
 
 
 def _bearer_token() -> str:

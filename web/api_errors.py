@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 # Chinese messages for HTTP errors raised by Flask or Werkzeug rather than by our views.
@@ -27,6 +28,7 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     413: ("file_too_large", "上传的文件太大。"),
     415: ("unsupported_media_type", "不支持的请求内容类型。"),
     429: ("too_many_requests", "请求过于频繁, 请稍后再试。"),
+    503: ("service_unavailable", "暂时无法服务, 请稍后再试(数据库暂时无法连接)。"),
     500: ("internal_error", "服务器内部错误, 请稍后再试; 如持续出现请联系经办机构。"),
 }
 
@@ -86,9 +88,21 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, code, message)
 
 
+def _unavailable(exc: Exception) -> Response:
+    # One line, no statement or parameters: an outage needs no traceback to be understood.
+    current_app.logger.error(
+        "API database unavailable: %s %s (%s)", request.method, request.path, type(exc).__name__
+    )
+    code, message = HTTP_MESSAGES[503]
+    return error_response(503, code, message, {"Retry-After": "30"})
+
+
 def register_error_handlers(bp: Blueprint) -> None:
     """Make every error of `bp`, and every routing failure under its prefix, JSON."""
     bp.register_error_handler(ApiError, _api_error)
+    # Before the catch-all below: Flask looks up a blueprint's handlers before the app's.
+    bp.register_error_handler(OperationalError, _unavailable)
+    bp.register_error_handler(InterfaceError, _unavailable)
     bp.register_error_handler(HTTPException, _http_error)
     bp.register_error_handler(Exception, _unexpected)
     prefix = bp.url_prefix or ""

@@ -17,8 +17,9 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import update
 
-from registry.accounts import AccountError, authenticate, change_password
+from registry.accounts import AccountError, LoginResult, audit_name, authenticate, change_password
 from registry.models import AuditEntry, Employer, User
 from web.db import uow
 from web.forms import LoginForm, PasswordChangeForm
@@ -36,7 +37,7 @@ def load_logged_in_user() -> None:
     with uow() as work:
         user = work.session.get(User, user_id)
         if user is None or session.get("password_stamp") != _password_stamp(user):
-            # Deleted user, or the password changed since this session logged in.
+            # Deleted user, the password changed, or 退出 since this session logged in.
             session.clear()
             return
         g.user = user
@@ -45,8 +46,10 @@ def load_logged_in_user() -> None:
 
 
 def _password_stamp(user: User) -> str:
-    # Changing the password ends every other session of that user.
-    return user.password_changed_at.isoformat() if user.password_changed_at else ""
+    # Changing the password ends every other session of that user; 退出 bumps the
+    # generation, so a copy of the cookie kept from before opens nothing any more.
+    changed = user.password_changed_at.isoformat() if user.password_changed_at else ""
+    return f"{changed}/{user.session_generation or 0}"
 
 
 def login_required(view: Callable) -> Callable:
@@ -63,7 +66,8 @@ def login_required(view: Callable) -> Callable:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an absolute URL in ?next= would make the login page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
+    plain = target is not None and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+    if target and plain and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.netloc and not parts.scheme:
             return target
@@ -72,17 +76,17 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; counts failures and locks the account after too many."""
+    """The login form; counts failures per name and locks the name after too many."""
     if g.user is not None and request.method == "GET":
         return redirect(url_for("main.index"))
     form = LoginForm()
-    error = None
+    error, status = None, 200 if request.method == "GET" else 400
     if form.validate_on_submit():
-        user, error = _check_login(form.username.data.strip(), form.password.data)
-        if user is not None:
-            _start_session(user)
+        result = _check_login(form.username.data.strip(), form.password.data)
+        if result.user is not None:
+            _start_session(result.user)
             return redirect(_safe_next(request.args.get("next")))
-    status = 200 if request.method == "GET" else 400
+        error, status = result.message, 423 if result.locked else 400
     return render_template("auth/login.html", form=form, error=error), status
 
 
@@ -93,27 +97,39 @@ def _start_session(user: User) -> None:
     session["password_stamp"] = _password_stamp(user)
 
 
-def _check_login(username: str, password: str) -> tuple[User | None, str | None]:
+def _check_login(username: str, password: str) -> LoginResult:
     config = current_app.config
     with uow() as work:
-        user, reason = authenticate(
+        result = authenticate(
             work.session,
             username,
             password,
             max_failures=config["LOGIN_MAX_FAILURES"],
             lock_minutes=config["LOGIN_LOCK_MINUTES"],
         )
-        action = "login" if user else "login_failed"
+        action = "login" if result.user else "login_failed"
         work.session.add(
-            AuditEntry(actor=username[:40], action=action, detail={"ip": request.remote_addr})
+            AuditEntry(
+                actor=audit_name(username), action=action, detail={"ip": request.remote_addr}
+            )
         )
-        work.commit()  # failures count towards the lockout, so they are kept too
-        return user, reason
+        work.commit()
+        return result
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """End the session."""
+    """End the session, on the server too: the user's generation moves on, so no copy
+    of this cookie opens a page again (the user's other sessions end with it)."""
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with uow() as work:
+            work.session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(session_generation=User.session_generation + 1)
+            )
+            work.commit()
     session.clear()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))

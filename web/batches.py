@@ -21,7 +21,7 @@ from web.db import scope_employer_id, uow
 from web.exports import xlsx_response
 from web.formatting import batch_status, phase
 from web.forms import UploadForm
-from web.main import page_arg
+from web.main import page_arg, text_arg
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 
@@ -40,9 +40,9 @@ def _batch_or_404(session, batch_id: int) -> Batch:
 def _filters() -> dict[str, str | None]:
     severity = request.args.get("severity")
     return {
-        "column": request.args.get("column") or None,
+        "column": text_arg("column"),
         "severity": severity if severity in ("error", "warning") else None,
-        "rstatus": request.args.get("rstatus") or None,
+        "rstatus": text_arg("rstatus"),
     }
 
 

@@ -5,15 +5,21 @@ Paths under `/api/` answer JSON `{"error": {"code", "message"}}` instead of a pa
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+import logging
+
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("请求无法处理", "提交的内容不完整或格式不对。请返回上一页检查后重新提交。"),
     403: ("没有权限", "您的帐号没有访问该页面的权限。请返回首页。"),
     404: ("页面不存在", "您要找的页面或批次不存在, 或不属于本单位。请从左侧菜单重新进入。"),
     405: ("请求方式不正确", "该页面不能这样访问。请从左侧菜单重新进入。"),
+    503: ("暂时无法服务", "暂时无法服务, 请稍后再试。数据库暂时无法连接, 您的数据没有丢失。"),
     500: (
         "系统出错了",
         "系统处理时出现意外错误, 已记录下来。请稍后重试; 如果一直出现, 请联系社保经办机构。",
@@ -38,7 +44,8 @@ def _too_large_message() -> str:
 
 def _respond(status: int, title: str, message: str):
     if request.path.startswith("/api/"):
-        code = {413: "too_large", 404: "not_found"}.get(status, f"http_{status}")
+        codes = {413: "too_large", 404: "not_found", 503: "service_unavailable"}
+        code = codes.get(status, f"http_{status}")
         return jsonify(error={"code": code, "message": message}), status
     return render_template("error.html", title=title, message=message, status=status), status
 
@@ -64,8 +71,23 @@ def handle_internal(_error: Exception):
     return _respond(500, *MESSAGES[500])
 
 
+def handle_unavailable(error: Exception):
+    """The database cannot be reached (outage, restart): 503, try again later.
+
+    Logged in one line without the statement or its parameters (they can hold ID
+    numbers and passwords' names); the cause's class is enough to tell an outage."""
+    log.error(
+        "database unavailable: %s %s (%s)", request.method, request.path, type(error).__name__
+    )
+    response = make_response(_respond(503, *MESSAGES[503]))
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def register(app: Flask) -> None:
     """Attach the handlers to `app`."""
+    app.register_error_handler(OperationalError, handle_unavailable)
+    app.register_error_handler(InterfaceError, handle_unavailable)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     # Unhandled exceptions reach Flask's 500 handling (logged there, propagated in tests).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from urllib.parse import quote
@@ -10,12 +11,17 @@ from urllib.parse import quote
 import xlsxwriter
 from flask import Response
 
+from templates_xlsx.cells import excel_safe
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(data: bytes, file_name: str, ascii_name: str) -> Response:
-    """An .xlsx attachment named `file_name` (Chinese, RFC 5987) with an ASCII fallback."""
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
+    """An .xlsx attachment named `file_name` (UTF-8, RFC 5987 `filename*`) with an ASCII
+    `filename` for clients that cannot read that (`batch_8_report.xlsx`, not `8_.xlsx`)."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_name)
+    encoded = quote(file_name, safe="")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
     response = Response(data, mimetype=XLSX_MIME)
     response.headers["Content-Disposition"] = disposition
     response.headers["Content-Length"] = str(len(data))
@@ -33,7 +39,7 @@ def xlsx_table(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence
     money = book.add_format({"num_format": "#,##0.00"})
     sheet.freeze_panes(1, 0)
     for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, bold)
+        sheet.write_string(0, col, excel_safe(header), bold)
         sheet.set_column(col, col, max(10, len(header) * 2 + 2), text)
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
@@ -48,5 +54,6 @@ def _write(sheet, row: int, col: int, value: object, text, money) -> None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         sheet.write_number(row, col, value)
     else:
-        # Everything else as text: IDs and months must not turn into numbers in Excel.
-        sheet.write_string(row, col, "" if value is None else str(value), text)
+        # Everything else as text: IDs and months must not turn into numbers in Excel, and
+        # text a clerk typed (file names, names) must never start a formula.
+        sheet.write_string(row, col, "" if value is None else excel_safe(str(value)), text)

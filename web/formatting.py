@@ -10,6 +10,7 @@ from flask import Flask
 
 from importer.kinds import SPECS
 from validators.context import month_label
+from web.masking import mask_ids
 
 # Timestamps are stored as naive UTC; China keeps one offset all year (no DST).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -116,6 +117,7 @@ FILTERS = {
     "datetime": datetime,
     "month": month,
     "mask_id": mask_id,
+    "mask_ids": mask_ids,
     "kind_title": kind_title,
     "batch_status": batch_status,
     "declaration_status": declaration_status,

@@ -7,9 +7,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from registry.lockout import is_plain_name
+
 
 def _login_name_shape(_form: FlaskForm, field: StringField) -> None:
     value = (field.data or "").strip()
+    if not is_plain_name(value):
+        # Pasted from elsewhere with invisible characters; no account has such a name.
+        raise ValidationError("用户名中含有不可见的控制字符, 请重新手工输入用户名。")
     # Employer logins are 330682 + 8 digits; reviewer logins are free-form names.
     if value.isdigit() and len(value) != 14:
         raise ValidationError(
@@ -22,7 +27,11 @@ class LoginForm(FlaskForm):
 
     username = StringField(
         "用户名",
-        validators=[DataRequired("请输入用户名。"), Length(max=40), _login_name_shape],
+        validators=[
+            DataRequired("请输入用户名。"),
+            Length(max=40, message="用户名最多 40 个字符, 请检查是否粘贴了多余的内容。"),
+            _login_name_shape,
+        ],
         description="330682 加 8 位单位社保编码, 共 14 位",
     )
     password = PasswordField("密码", validators=[DataRequired("请输入密码。")])

@@ -5,6 +5,7 @@ imported again as a re-submission of the refused batch."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
+from sqlalchemy import select
 
 from importer.batches import BatchOptions, create_batch
 from importer.kinds import SPECS
@@ -55,10 +56,11 @@ def save_and_reimport(work: UnitOfWork, batch: Batch):
     work.commit()
     asked = batch.options or {}
     options = BatchOptions(kind, bool(asked.get("dry_run")), bool(asked.get("all_or_nothing")))
+    # The stored upload is read only here, where it is needed (pages never load it).
+    data = work.session.scalar(select(Batch.file_bytes).where(Batch.id == batch.id))
     new_id = create_batch(
-        uow(), batch.employer_id, batch.file_name, batch.file_bytes, options, batch.id,
-        g.user.username,
-    )  # fmt: skip
+        uow(), batch.employer_id, batch.file_name, data, options, batch.id, g.user.username
+    )
     enqueue_batch(new_id)
     flash("已保存表头对应, 正在重新导入。", "success")
     return redirect(url_for("batches.show", batch_id=new_id))

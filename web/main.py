@@ -3,6 +3,8 @@ the menu and links that keep the current filters."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from importer.context import today
@@ -42,7 +44,14 @@ def page_url(**changes: object) -> str:
 def page_arg(name: str = "page") -> int:
     """A page number from the query string; anything odd means page 1."""
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    # isascii: "²" is a digit to Python but not a number to int().
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else 1
+
+
+def text_arg(name: str) -> str | None:
+    """A filter value from the query string without control characters (a NUL reaches no
+    header or status, and PostgreSQL refuses it outright); None when empty."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", request.args.get(name, "")).strip() or None
 
 
 @bp.route("/")

@@ -110,6 +110,16 @@ SCHEMAS: dict[str, Any] = {
             "severity": {"type": "string", "enum": ["error", "warning"]},
         },
     },
+    "BatchList": {
+        "type": "object",
+        "required": ["batches", "total", "offset", "limit"],
+        "properties": {
+            "batches": {"type": "array", "items": _ref("Batch"), "description": "最新的在前"},
+            "total": {"type": "integer", "minimum": 0, "description": "本单位批次总数(审核员: 全部单位)"},
+            "offset": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1},
+        },
+    },
     "RowErrorList": {
         "type": "object",
         "required": ["errors", "total", "offset", "limit"],
@@ -166,13 +176,29 @@ def _upload_op() -> dict[str, Any]:
     }  # fmt: skip
 
 
+# The same bounds as web.api checks; a parameter given twice is refused (400).
+MAX_OFFSET, MAX_BATCHES_PAGE = 10**9, 100
+_OFFSET = {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "description": "跳过的条数"}  # fmt: skip
+
+
+def _list_op() -> dict[str, Any]:
+    return {
+        "summary": "本单位的批次列表, 最新的在前, 分页",
+        "parameters": [
+            _OFFSET,
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_BATCHES_PAGE, "default": 20}, "description": "本页最多条数"},
+        ],
+        "responses": {"200": _json(_ref("BatchList"), "批次列表")},
+    }  # fmt: skip
+
+
 def _errors_op() -> dict[str, Any]:
     return {
         "summary": "批次的错误和提示, 按 Excel 行号排序(整个文件的问题在前)",
         "parameters": [
             {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["error", "warning"]}},
-            {"name": "column", "in": "query", "schema": {"type": "string"}, "description": "列标题, 如 证件号码"},
-            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "跳过的条数"},
+            {"name": "column", "in": "query", "schema": {"type": "string"}, "description": "列标题(如 证件号码)或列字母(如 C)"},
+            _OFFSET,
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}, "description": "本页最多条数; 不填返回全部"},
         ],
         "responses": {"200": _json(_ref("RowErrorList"), "错误列表(与命令行 JSON 相同)")},
@@ -184,7 +210,9 @@ def _batch_paths() -> dict[str, Any]:
     upload, errors = _upload_op(), _errors_op()
     status = {"summary": "批次状态、进度和计数", "responses": {"200": _json(_ref("Batch"), "批次")}}
     return {
-        f"{PREFIX}/batches": {"post": _secured(upload, 400, 403, 404, 413, 415)},
+        f"{PREFIX}/batches": {
+            "post": _secured(upload, 400, 403, 404, 413, 415), "get": _secured(_list_op(), 400),
+        },
         f"{PREFIX}/batches/{{batch_id}}": {"parameters": by_id, "get": _secured(status, 404)},
         f"{PREFIX}/batches/{{batch_id}}/errors": {"parameters": by_id, "get": _secured(errors, 400, 404)},
         f"{PREFIX}/batches/{{batch_id}}/report.xlsx": {
@@ -232,7 +260,7 @@ _RESPONSES = {
     404: "批次或申报类型不存在(其他单位的批次同样回答 404)",
     409: "批次尚未处理完成或处理失败, 没有报告",
     413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",
-    415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件)",
+    415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件), 或是空文件",
 }
 
 

@@ -42,8 +42,10 @@ class UploadRefused(Exception):
 
 
 def clean_file_name(name: str | None) -> str:
-    """The bare file name, whatever path an old browser sent along."""
-    return re.split(r"[\\/]", name or "")[-1].strip() or "upload.xlsx"
+    """The bare file name, whatever path an old browser sent along, without control
+    characters (a NUL cannot even be stored)."""
+    bare = re.split(r"[\\/]", name or "")[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", bare).strip() or "upload.xlsx"
 
 
 def estimated_rows(data: bytes) -> int | None:

@@ -245,7 +245,9 @@ def test_errors_have_the_cli_shape_and_filter(client):
 
 def test_errors_page_by_offset_and_limit_with_the_total(client):
     token = token_for(client)
-    batch_id = uploaded_batch(client, token)
+    rows = [person_add_row(0, 月缴费工资="1000"), person_add_row(1, 联系电话="1")]
+    resp = upload(client, token, person_add_sheet(rows))  # a warning and an error
+    batch_id = resp.get_json()["id"]
     url = f"/api/v1/batches/{batch_id}/errors"
     everything = client.get(url, headers=bearer(token)).get_json()
     assert everything["total"] == len(everything["errors"]) >= 2

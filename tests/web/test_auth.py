@@ -59,7 +59,7 @@ def test_lockout_after_five_failures_even_with_the_right_password(client):
     html = login(client, password="wrong-password").get_data(as_text=True)
     assert "连续输错密码 5 次, 帐号已锁定 15 分钟" in html
     response = login(client)
-    assert response.status_code == 400
+    assert response.status_code == 423  # locked answers 423, on the form as on the API
     assert "帐号已锁定" in response.get_data(as_text=True)
 
 

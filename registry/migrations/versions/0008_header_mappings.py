@@ -4,15 +4,15 @@ An employer that maps a header of its own sheets to a standard column once (on t
 page of a file refused for missing columns) has it remembered for its later uploads; a
 batch refused as a whole keeps the detail that page needs (missing and unmapped headers).
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0008
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0003"
+revision = "0008"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
