@@ -57,7 +57,7 @@ def save_and_reimport(work: UnitOfWork, batch: Batch):
     asked = batch.options or {}
     options = BatchOptions(kind, bool(asked.get("dry_run")), bool(asked.get("all_or_nothing")))
     # The stored upload is read only here, where it is needed (pages never load it).
-    data = work.session.scalar(select(Batch.file_bytes).where(Batch.id == batch.id))
+    data = work.session.scalar(select(Batch.file_bytes).where(Batch.id == batch.id)) or b""
     new_id = create_batch(
         uow(), batch.employer_id, batch.file_name, data, options, batch.id, g.user.username
     )
