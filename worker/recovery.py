@@ -1,17 +1,24 @@
 """Recovery of batches whose message was lost (see `worker.tasks` for the whole design).
 
-When a worker is ready, once more when a lease of a worker that died just before has
-expired (`SHEBAO_LEASE_SECONDS` + 5 s), and then every `SHEBAO_RECOVER_INTERVAL_SECONDS`,
-its main process looks for batches that should be moving and are not:
+When a worker is ready, then every `SHEBAO_RECOVER_INTERVAL_SECONDS` (5), and at once
+when its connection to the broker comes back, its main process looks for batches that
+should be moving and are not:
 
-- `running` with no live lease: the worker processing it died (SIGKILL, OOM, power);
+- `running` with no live lease: the worker processing it died (SIGKILL, OOM, power).
+  Certain when the lease says so (`ABANDONED`: no flock, or a holder dead on this host);
+  a Redis lease merely missing is confirmed on a later pass, one heartbeat apart, since a
+  live holder that lost its key in a Redis outage writes it again (`worker.leases`);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
-  failed, or the message was taken by a worker that died before starting the batch.
+  failed, or the message was taken by a worker that died before starting the batch;
+- after the broker came back (`BrokerReturn`): every `queued` batch with no live lease,
+  however young. Uploads accepted while Redis was down were never published, and a Redis
+  restarted without persistence has forgotten the rest; a copy of a message that did
+  survive is harmless (it steps aside when the batch is finished or held).
 
 Each is re-enqueued at most once per staleness window across all workers (a marker next
-to the lease), so a long honest backlog is not flooded with copies; a copy that does reach
-a worker steps aside when the batch is finished or held. The pass also prunes delivered
-messages that kombu's SQLAlchemy transport keeps in the embedded broker file for ever.
+to the lease, cleared when a worker takes the lease), so a long honest backlog is not
+flooded with copies. The pass also prunes, every ten minutes, delivered messages that
+kombu's SQLAlchemy transport keeps in the embedded broker file for ever.
 """
 
 from __future__ import annotations
@@ -19,27 +26,29 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from pathlib import Path
 
-from celery import current_app
+from celery import bootsteps, current_app
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
-from sqlalchemy import and_, create_engine, make_url, or_, select, text
+from sqlalchemy import and_, create_engine, func, make_url, or_, select, text
 
 from registry.db import get_engine
 from registry.models import Batch, utcnow
 from registry.uow import UnitOfWork
-from worker.leases import lease_for
+from worker.leases import ABANDONED, HELD, lease_for
 
 log = logging.getLogger(__name__)
 
 BROKER_KEEP_DELIVERED = dt.timedelta(days=1)
+PRUNE_EVERY_SECONDS = 600
 
 
-def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[int]:
-    """Ids of batches `running`, or `queued` for longer than the staleness window."""
+def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[tuple[int, str, int]]:
+    """(id, status, file size) of batches `running`, or `queued` for longer than the window."""
     cutoff = utcnow() - dt.timedelta(minutes=stale_queued_minutes)
     query = (
-        select(Batch.id)
+        select(Batch.id, Batch.status, func.length(Batch.file_bytes).label("size"))
         .where(
             or_(
                 Batch.status == "running", and_(Batch.status == "queued", Batch.created_at < cutoff)
@@ -48,34 +57,60 @@ def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[int]
         .order_by(Batch.id)
     )
     with uow:
-        return list(uow.session.scalars(query))
+        return [(row.id, row.status, row.size) for row in uow.session.execute(query)]
 
 
-def recover(app) -> list[int]:
-    """Re-enqueue every batch that no live worker holds; returns the ids re-enqueued."""
+def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = False) -> list[int]:
+    """Re-enqueue every batch that no live worker holds; returns the ids re-enqueued.
+
+    `suspects` (kept by the caller between passes) remembers since when a `running`
+    batch's Redis lease was seen missing; without it a missing key counts as certain.
+    `all_queued` takes every queued batch, not only stale ones (the broker came back).
+    """
     from worker.tasks import enqueue
 
     settings, tuning = app.settings, app.tuning
     try:
         candidates = orphaned_candidates(
-            UnitOfWork.for_url(settings.database_url), tuning.stale_queued_minutes
+            UnitOfWork.for_url(settings.database_url),
+            0 if all_queued else tuning.stale_queued_minutes,
         )
     finally:
         # This runs in the worker's main process, which forks pool children: leave no
         # pooled database connection behind for them to inherit.
         get_engine(settings.database_url).dispose()
     requeued = []
-    for batch_id in candidates:
+    window = tuning.stale_queued_minutes * 60
+    for batch_id, status, size in candidates:
         lease = lease_for(settings, tuning, batch_id)
-        if lease.is_held() or not lease.claim_requeue(tuning.stale_queued_minutes * 60):
+        if not _is_orphan(lease, batch_id, status, suspects, tuning) or not lease.claim_requeue(
+            window
+        ):
             continue
-        enqueue(batch_id, app)
+        enqueue(batch_id, app, size)
         requeued.append(batch_id)
+    if suspects is not None:
+        for gone in set(suspects) - {candidate[0] for candidate in candidates}:
+            del suspects[gone]
     if requeued:
         log.warning("re-enqueued batches left without a live worker: %s", requeued)
-    if not settings.redis_url:
-        prune_embedded_broker(settings.broker_url)
     return requeued
+
+
+def _is_orphan(lease, batch_id: int, status: str, suspects, tuning) -> bool:
+    state = lease.state()
+    if state == HELD:
+        if suspects is not None:
+            suspects.pop(batch_id, None)
+        return False
+    if status != "running" or state == ABANDONED or suspects is None:
+        return True
+    # Running, Redis key missing: orphaned once it stays missing past a heartbeat.
+    first_seen = suspects.setdefault(batch_id, time.monotonic())
+    if time.monotonic() - first_seen < tuning.lease_seconds / 3 + 2:
+        return False
+    del suspects[batch_id]
+    return True
 
 
 def prune_embedded_broker(broker_url: str) -> int:
@@ -108,6 +143,10 @@ class RecoveryLoop:
     def __init__(self, app):
         self.app = app
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._all_queued = False
+        self._suspects: dict[int, float] = {}
+        self._pruned_at = float("-inf")
         self._thread = threading.Thread(target=self._run, name="shebao-recovery", daemon=True)
 
     def start(self) -> None:
@@ -117,25 +156,49 @@ class RecoveryLoop:
     def stop(self) -> None:
         """Ask the loop to end (it never blocks shutdown: the thread is a daemon)."""
         self._stop.set()
+        self._wake.set()
+
+    def broker_returned(self) -> None:
+        """Run a pass over every queued batch now (called from the consumer's thread)."""
+        self._all_queued = True
+        self._wake.set()
 
     def _run(self) -> None:
         interval = self.app.tuning.recover_interval_seconds
-        # The second pass comes once a lease left by a worker that died just before this
-        # one started (a container restarted after an OOM kill) has surely expired.
-        wait = min(interval, self.app.tuning.lease_seconds + 5)
-        while True:
+        while not self._stop.is_set():
+            all_queued, self._all_queued = self._all_queued, False
             try:
-                recover(self.app)
+                recover(self.app, self._suspects, all_queued)
+                self._maybe_prune()
             except Exception as exc:  # an outage, or a schema not created yet: try again later
+                self._all_queued |= all_queued  # the broker's return is not handled yet
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                log.warning("recovery pass failed (%s); retrying in %ss", first_line, wait)
+                log.warning("recovery pass failed (%s); retrying in %ss", first_line, interval)
                 log.debug("recovery pass failure", exc_info=True)
-            if self._stop.wait(wait):
-                return
-            wait = interval
+            self._wake.wait(interval)
+            self._wake.clear()
+
+    def _maybe_prune(self) -> None:
+        if self.app.settings.redis_url or time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        prune_embedded_broker(self.app.settings.broker_url)
+        self._pruned_at = time.monotonic()
 
 
 _loops: list[RecoveryLoop] = []
+
+
+class BrokerReturn(bootsteps.StartStopStep):
+    """A consumer step: Celery starts it again each time the broker connection is back."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, parent) -> None:
+        """On a restart of the consumer (not its first start), wake the recovery loop."""
+        if getattr(parent, "restart_count", 0) > 0:
+            log.warning("broker connection is back: re-enqueueing queued batches")
+            for loop in _loops:
+                loop.broker_returned()
 
 
 @worker_ready.connect(dispatch_uid="shebao.recovery.start")

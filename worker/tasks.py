@@ -33,6 +33,7 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Celery, shared_task
+from sqlalchemy import func, select
 
 from registry.models import Batch, utcnow
 from registry.uow import UnitOfWork
@@ -141,15 +142,31 @@ def mark_failed(uow: UnitOfWork, batch_id: int) -> None:
         uow.commit()
 
 
-def enqueue(batch_id: int, app: Celery | None = None) -> None:
-    """Queue stored batch `batch_id`; a publish that fails is logged and left to recovery."""
+def enqueue(batch_id: int, app: Celery | None = None, file_size: int | None = None) -> None:
+    """Queue stored batch `batch_id` on the small or the big queue (by its file's size);
+    a publish that fails is logged and left to recovery."""
     target = app if app is not None else _default_app()
     try:
-        target.tasks[TASK_NAME].apply_async((batch_id,))
+        queue = _queue_for(target, batch_id, file_size)
+        target.tasks[TASK_NAME].apply_async((batch_id,), queue=queue)
     except INFRA_ERRORS:
         # The batch is stored as queued: the recovery pass re-enqueues it once the broker
         # is back, so the upload succeeds for the user instead of failing on a broker blip.
         log.exception("could not queue batch %s; the recovery pass will", batch_id)
+
+
+def _queue_for(app: Celery, batch_id: int, file_size: int | None) -> str:
+    from worker.app import QUEUE
+
+    tuning = getattr(app, "tuning", None)
+    if tuning is None:
+        return QUEUE
+    if file_size is None:
+        with UnitOfWork.for_url(app.settings.database_url) as uow:  # type: ignore[attr-defined]
+            file_size = uow.session.scalar(
+                select(func.length(Batch.file_bytes)).where(Batch.id == batch_id)
+            )
+    return tuning.queue_for(file_size)
 
 
 def _default_app() -> Celery:
