@@ -53,6 +53,9 @@ class Lease(Protocol):
     def state(self) -> LeaseState:
         """HELD, FREE (no holder seen) or ABANDONED (certainly no live holder)."""
 
+    def holder(self) -> str | None:
+        """`host:pid:start:nonce` of the live holder, None when there is none."""
+
     def claim_requeue(self, window_seconds: int) -> bool:
         """True for the first caller in `window_seconds`: only it re-enqueues the batch."""
 
@@ -77,6 +80,8 @@ class FileLease:
                 return False
             if self._same_file(fd):
                 self._fd = fd
+                os.ftruncate(fd, 0)
+                os.write(fd, new_holder().encode())  # who runs it, for people and tests
                 # Running now: a later death of this worker may be re-enqueued at once.
                 self._marker.unlink(missing_ok=True)
                 return True
@@ -116,6 +121,15 @@ class FileLease:
         finally:
             os.close(fd)  # closing also drops our shared lock
         return ABANDONED
+
+    def holder(self) -> str | None:
+        """The holder string of a live holder, else None."""
+        if self.state() != HELD:
+            return None
+        try:
+            return self.path.read_text() or None
+        except FileNotFoundError:
+            return None
 
     def claim_requeue(self, window_seconds: int) -> bool:
         """A marker file whose age says when the batch was last re-enqueued."""
@@ -214,6 +228,14 @@ class RedisLease:
         if current is None:
             return FREE
         return ABANDONED if holder_is_dead(str(current)) else HELD
+
+    def holder(self) -> str | None:
+        """The holder string of a live holder, else None."""
+        try:
+            current = self._client.get(self.name)
+        finally:
+            self._client.close()
+        return None if current is None or holder_is_dead(str(current)) else str(current)
 
     def claim_requeue(self, window_seconds: int) -> bool:
         """SET NX with a TTL: atomic across every worker on every machine."""

@@ -96,6 +96,7 @@ class WorkerProcess:
         ]  # fmt: skip
         if self.queues == "small":
             command.append(f"--queues={SMALL_QUEUE}")  # as `shebao worker --small-only`
+        readies = self.log().count(" ready.")  # a restarted worker appends to its log
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 command,
@@ -106,7 +107,7 @@ class WorkerProcess:
                 start_new_session=True,
             )
         wait_for(
-            lambda: " ready." in self.log(),
+            lambda: self.log().count(" ready.") > readies,
             lambda ok: ok,
             ready_timeout,
             f"{self.name} ready",
