@@ -31,7 +31,7 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from shebao.settings import Settings, env_int, load_settings
 
@@ -109,7 +109,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_lost_wait": 2.0,
         "task_default_queue": QUEUE,
         # A worker started without -Q consumes every queue listed here (small one first).
-        "task_queues": [Queue(SMALL_QUEUE), Queue(QUEUE)],
+        # Each bound by its own name: with Celery's default binding both queues would take
+        # the default routing key, and every message would land in both.
+        "task_queues": [
+            Queue(name, Exchange(name, type="direct"), routing_key=name)
+            for name in (SMALL_QUEUE, QUEUE)
+        ],
         "task_serializer": "json",
         "accept_content": ["json"],
         "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0.5,

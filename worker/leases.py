@@ -13,8 +13,9 @@ when its lease is free, which means its worker died.
   process killed by the out-of-memory killer) is taken over at once, so the message the
   worker redelivers resumes the batch in seconds instead of stepping aside.
 
-`state()` tells the recovery pass how sure "free" is: `ABANDONED` is certain (no flock, or
-a holder dead on this host), `FREE` (no key) may also mean a live holder lost its key in a
+`state()` tells the recovery pass what it can be sure of: `ABANDONED` means a holder took
+the lease and died (its lock file left unlocked, or its key naming a process dead on this
+host); `FREE` (no file, no key) means no one took it, or a live holder lost its key in a
 Redis outage and is about to write it again, so recovery confirms it on a later pass.
 """
 
@@ -109,11 +110,12 @@ class FileLease:
         return self.state() == HELD
 
     def state(self) -> LeaseState:
-        """The kernel keeps no lock of a dead process, so an unlocked file is certain."""
+        """No file: FREE (never taken, or released). A file left unlocked: ABANDONED, for
+        certain, since the kernel keeps no lock of a dead process."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            return ABANDONED
+            return FREE
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:

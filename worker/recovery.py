@@ -4,10 +4,11 @@ When a worker is ready, then every `SHEBAO_RECOVER_INTERVAL_SECONDS` (5), and at
 when its connection to the broker comes back, its main process looks for batches that
 should be moving and are not:
 
-- `running` with no live lease: the worker processing it died (SIGKILL, OOM, power).
-  Certain when the lease says so (`ABANDONED`: no flock, or a holder dead on this host);
-  a Redis lease merely missing is confirmed on a later pass, one heartbeat apart, since a
-  live holder that lost its key in a Redis outage writes it again (`worker.leases`);
+- `running` or `queued` with an `ABANDONED` lease: a worker took it and died (SIGKILL,
+  OOM, power), maybe before it marked the batch running; certain (an unlocked lease file
+  left behind, or a holder dead on this host);
+- `running` with no lease at all: confirmed on a later pass, one heartbeat apart, since a
+  live holder that lost its Redis key in an outage writes it again (`worker.leases`);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
   failed, or the message was taken by a worker that died before starting the batch;
 - after the broker came back (`BrokerReturn`): every `queued` batch with no live lease,
@@ -27,11 +28,12 @@ import datetime as dt
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from celery import bootsteps, current_app
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
-from sqlalchemy import and_, create_engine, func, make_url, or_, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from registry.db import get_engine
 from registry.models import Batch, utcnow
@@ -44,20 +46,31 @@ BROKER_KEEP_DELIVERED = dt.timedelta(days=1)
 PRUNE_EVERY_SECONDS = 600
 
 
-def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[tuple[int, str, int]]:
-    """(id, status, file size) of batches `running`, or `queued` for longer than the window."""
+@dataclass(frozen=True)
+class Candidate:
+    """A batch that should be moving: running, or queued (stale: for longer than the window)."""
+
+    id: int
+    status: str
+    size: int | None
+    stale: bool
+
+
+def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[Candidate]:
+    """Every `running` and `queued` batch, oldest first."""
     cutoff = utcnow() - dt.timedelta(minutes=stale_queued_minutes)
     query = (
-        select(Batch.id, Batch.status, func.length(Batch.file_bytes).label("size"))
-        .where(
-            or_(
-                Batch.status == "running", and_(Batch.status == "queued", Batch.created_at < cutoff)
-            )
+        select(
+            Batch.id, Batch.status, Batch.created_at, func.length(Batch.file_bytes).label("size")
         )
+        .where(Batch.status.in_(("running", "queued")))
         .order_by(Batch.id)
     )
     with uow:
-        return [(row.id, row.status, row.size) for row in uow.session.execute(query)]
+        return [
+            Candidate(row.id, row.status, row.size, row.created_at < cutoff)
+            for row in uow.session.execute(query)
+        ]
 
 
 def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = False) -> list[int]:
@@ -72,8 +85,7 @@ def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = Fa
     settings, tuning = app.settings, app.tuning
     try:
         candidates = orphaned_candidates(
-            UnitOfWork.for_url(settings.database_url),
-            0 if all_queued else tuning.stale_queued_minutes,
+            UnitOfWork.for_url(settings.database_url), tuning.stale_queued_minutes
         )
     finally:
         # This runs in the worker's main process, which forks pool children: leave no
@@ -81,35 +93,37 @@ def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = Fa
         get_engine(settings.database_url).dispose()
     requeued = []
     window = tuning.stale_queued_minutes * 60
-    for batch_id, status, size in candidates:
-        lease = lease_for(settings, tuning, batch_id)
-        if not _is_orphan(lease, batch_id, status, suspects, tuning) or not lease.claim_requeue(
-            window
-        ):
-            continue
-        enqueue(batch_id, app, size)
-        requeued.append(batch_id)
+    for batch in candidates:
+        lease = lease_for(settings, tuning, batch.id)
+        if _is_orphan(lease, batch, suspects, tuning, all_queued) and lease.claim_requeue(window):
+            enqueue(batch.id, app, batch.size)
+            requeued.append(batch.id)
     if suspects is not None:
-        for gone in set(suspects) - {candidate[0] for candidate in candidates}:
+        for gone in set(suspects) - {batch.id for batch in candidates}:
             del suspects[gone]
     if requeued:
         log.warning("re-enqueued batches left without a live worker: %s", requeued)
     return requeued
 
 
-def _is_orphan(lease, batch_id: int, status: str, suspects, tuning) -> bool:
+def _is_orphan(lease, batch: Candidate, suspects, tuning, all_queued: bool) -> bool:
     state = lease.state()
     if state == HELD:
         if suspects is not None:
-            suspects.pop(batch_id, None)
+            suspects.pop(batch.id, None)
         return False
-    if status != "running" or state == ABANDONED or suspects is None:
+    if state == ABANDONED:
+        return True  # taken by a worker that died, maybe before it marked the batch running
+    if batch.status == "queued":
+        return batch.stale or all_queued  # no one took it: its message is lost, or waiting
+    if suspects is None:
         return True
-    # Running, Redis key missing: orphaned once it stays missing past a heartbeat.
-    first_seen = suspects.setdefault(batch_id, time.monotonic())
+    # Running, lease missing (a retry waiting, or a Redis key lost in an outage that its
+    # live holder is about to write again): orphaned once it stays missing past a heartbeat.
+    first_seen = suspects.setdefault(batch.id, time.monotonic())
     if time.monotonic() - first_seen < tuning.lease_seconds / 3 + 2:
         return False
-    del suspects[batch_id]
+    del suspects[batch.id]
     return True
 
 

@@ -15,10 +15,13 @@ from registry.accounts import create_employer, login_name
 from registry.uow import UnitOfWork
 from tests.conftest import _migrated, _truncate_all, service_missing
 from tests.faults.servers import OwnPostgres, OwnRedis, pg_bin
-from tests.integration.test_worker_support import REPO, WorkerProcess
+from tests.integration.test_worker_support import REPO, WorkerProcess, worker_env
 
 PASSWORD = "Passw0rd!"
 BIG_ROWS = 100_000
+REDIS = pytest.param(
+    "redis", marks=[pytest.mark.redis, pytest.mark.postgres, pytest.mark.xdist_group("redis")]
+)
 
 
 @pytest.fixture
@@ -104,3 +107,17 @@ def big_sheet(tmp_path_factory) -> Path:
         timeout=600,
     )
     return path
+
+
+@pytest.fixture(params=["embedded", REDIS])
+def broker_env(request, tmp_path):
+    """A worker environment with production timings, on the embedded default (SQLite)
+    or on Redis + PostgreSQL (the shared servers: these tests stop neither)."""
+    if request.param == "embedded":
+        url, redis_url = request.getfixturevalue("sqlite_url"), None
+    else:
+        url, redis_url = request.getfixturevalue("pg_url"), request.getfixturevalue("redis_url")
+    return worker_env(
+        tmp_path / "data", url, redis_url, SHEBAO_CHUNK_ROWS="5000",
+        SHEBAO_LEASE_SECONDS="15", SHEBAO_RECOVER_INTERVAL_SECONDS="5",
+    )  # fmt: skip

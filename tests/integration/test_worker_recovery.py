@@ -315,3 +315,16 @@ def test_small_files_go_to_the_small_queue_and_the_rest_to_the_big_one(embedded)
         ).scalars()
         assert list(queues) == [SMALL_QUEUE, QUEUE]
     engine.dispose()
+
+
+def test_a_queued_batch_whose_taker_died_before_marking_it_running_is_recovered_at_once(embedded):
+    app, settings, _ = embedded
+    leases = settings.data_dir / "leases"
+    holder = hold_in_subprocess(str(leases), "file")  # takes lease 7, then is killed
+    fresh = create_batch(UnitOfWork.for_url(settings.database_url), 1, "c.xlsx", b"x")
+    set_batch(settings.database_url, fresh, id=7)
+    assert recover(app) == []  # queued a moment ago, and its taker is alive
+    holder.kill()
+    holder.wait(timeout=10)
+    assert FileLease(leases, 7).state() == ABANDONED
+    assert recover(app) == [7]  # no waiting for the stale window: its taker is dead
