@@ -15,9 +15,12 @@ Why a batch is processed exactly once although messages are delivered at least o
    and finishes the rest.
 5. Messages can still be lost: the worker that took one was killed (the embedded
    transport never hands it out again), or the broker was down when the upload was queued.
-   `worker.recovery` re-enqueues, on worker start and then every few minutes, each batch
-   that is `running` with no live lease, or `queued` for longer than
-   `SHEBAO_STALE_QUEUED_MINUTES` with no live lease.
+   `worker.recovery` re-enqueues, on worker start, every few seconds and when the broker
+   comes back, each batch that is `running` with no live lease, whose lease was left by a
+   dead worker, or `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` (after a broker
+   outage: any queued one) with no live lease. A copy redelivered after its pool process
+   was killed takes over the dead process's lease at once (`worker.leases`).
+6. Small files go to a queue of their own (`worker.app`), so they never wait behind big ones.
 
 Retries: database and broker outages (connection refused, server gone, SQLite busy) are
 retried with exponential backoff; a problem of the file never is, because `run_batch`
