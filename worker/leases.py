@@ -190,7 +190,10 @@ class RedisLease:
                 self._client.close()
                 return False
             log.warning("took over %s from dead holder %s", self.name, str(current))
-        self._client.delete(f"{self.name}:requeued")  # running now: see FileLease.acquire
+        try:
+            self._client.delete(f"{self.name}:requeued")  # running now: see FileLease.acquire
+        except Exception:  # best effort: the marker expires by itself
+            log.warning("could not clear the requeue marker of %s", self.name, exc_info=True)
         self._stop.clear()
         self._beat = threading.Thread(target=self._heartbeat, name="lease-heartbeat", daemon=True)
         self._beat.start()

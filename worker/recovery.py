@@ -7,7 +7,7 @@ should be moving and are not:
 - `running` or `queued` with an `ABANDONED` lease: a worker took it and died (SIGKILL,
   OOM, power), maybe before it marked the batch running; certain (an unlocked lease file
   left behind, or a holder dead on this host);
-- `running` with no lease at all: confirmed on a later pass, one heartbeat apart, since a
+- `running` with no lease at all: confirmed on a later pass (`confirm_seconds`), since a
   live holder that lost its Redis key in an outage writes it again (`worker.leases`);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
   failed, or the message was taken by a worker that died before starting the batch;
@@ -121,10 +121,20 @@ def _is_orphan(lease, batch: Candidate, suspects, tuning, all_queued: bool) -> b
     # Running, lease missing (a retry waiting, or a Redis key lost in an outage that its
     # live holder is about to write again): orphaned once it stays missing past a heartbeat.
     first_seen = suspects.setdefault(batch.id, time.monotonic())
-    if time.monotonic() - first_seen < tuning.lease_seconds / 3 + 2:
+    if time.monotonic() - first_seen < confirm_seconds(tuning):
         return False
     del suspects[batch.id]
     return True
+
+
+def confirm_seconds(tuning) -> float:
+    """How long a running batch's lease must stay missing before it counts as orphaned.
+
+    Its holder refreshes the key every third of the TTL; half a TTL more lets a holder
+    starved of CPU for a while (a long read holding the GIL on a busy machine) keep its
+    batch, while a worker dead on another host is still noticed within about 30 s.
+    """
+    return tuning.lease_seconds / 2 + 2
 
 
 def prune_embedded_broker(broker_url: str) -> int:
