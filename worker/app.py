@@ -107,6 +107,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # Without an event loop (the embedded broker) a killed pool process's job is only
         # declared lost, and its message handed back, after this wait (Celery: 10 s).
         "worker_lost_wait": 2.0,
+        # A pool process imports the engine as it starts (`worker.tasks`); on a busy machine
+        # that can outlast Celery's 4 s wait for a new process to report in.
+        "worker_proc_alive_timeout": 60,
         "task_default_queue": QUEUE,
         # A worker started without -Q consumes every queue listed here (small one first).
         # Each bound by its own name: with Celery's default binding both queues would take

@@ -36,6 +36,7 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Celery, shared_task
+from celery.signals import worker_process_init
 from sqlalchemy import func, select
 
 from registry.models import Batch, utcnow
@@ -86,6 +87,14 @@ def process_batch(self, batch_id: int) -> None:
         _process(batch_id, settings)
     finally:
         lease.release()
+
+
+@worker_process_init.connect(dispatch_uid="shebao.tasks.preload")
+def _preload_engine(**_kwargs) -> None:
+    # A pool process loads the engine (pandas, pandera, calamine: seconds on a busy machine)
+    # as it starts, rather than while a small batch waits on it.
+    import importer.pipeline  # noqa: F401
+    import importer.report  # noqa: F401
 
 
 def _process(batch_id: int, settings: Settings) -> None:
