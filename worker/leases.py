@@ -163,15 +163,28 @@ return 0
 """
 
 
+_clients: dict[str, object] = {}
+
+
+def _client(redis_url: str):
+    """One client (connection pool) per URL and process: the recovery pass looks at every
+    queued batch's lease every few seconds, and must not open a connection for each.
+    redis-py's pool notices a fork and starts afresh in the child."""
+    import redis
+
+    client = _clients.get(redis_url)
+    if client is None:
+        client = _clients[redis_url] = redis.Redis.from_url(
+            redis_url, socket_timeout=10, socket_connect_timeout=5, decode_responses=True
+        )
+    return client
+
+
 class RedisLease:
     """A Redis key naming its holder, with a TTL kept alive by a heartbeat thread."""
 
     def __init__(self, redis_url: str, batch_id: int, seconds: int):
-        import redis
-
-        self._client = redis.Redis.from_url(
-            redis_url, socket_timeout=10, socket_connect_timeout=5, decode_responses=True
-        )
+        self._client = _client(redis_url)
         self.name = f"shebao:lease:batch:{batch_id}"
         self._ttl_ms = max(1, seconds) * 1000
         self._seconds = seconds
@@ -184,10 +197,8 @@ class RedisLease:
         if not self._client.set(self.name, self._holder, nx=True, px=self._ttl_ms):
             current = self._client.get(self.name)
             if current is None or not holder_is_dead(str(current)):
-                self._client.close()
                 return False
             if not self._client.eval(_TAKE_OVER, 1, self.name, current, self._holder, self._ttl_ms):
-                self._client.close()
                 return False
             log.warning("took over %s from dead holder %s", self.name, str(current))
         try:
@@ -218,7 +229,6 @@ class RedisLease:
             self._client.eval(_RELEASE, 1, self.name, self._holder)
         except Exception:  # Redis gone: the key expires by itself
             log.warning("lease %s could not be released", self.name, exc_info=True)
-        self._client.close()
 
     def is_held(self) -> bool:
         """Whether the key exists with a holder that may be alive."""
@@ -226,29 +236,20 @@ class RedisLease:
 
     def state(self) -> LeaseState:
         """HELD, FREE (no key) or ABANDONED (its holder is dead on this host)."""
-        try:
-            current = self._client.get(self.name)
-        finally:
-            self._client.close()
+        current = self._client.get(self.name)
         if current is None:
             return FREE
         return ABANDONED if holder_is_dead(str(current)) else HELD
 
     def holder(self) -> str | None:
         """The holder string of a live holder, else None."""
-        try:
-            current = self._client.get(self.name)
-        finally:
-            self._client.close()
+        current = self._client.get(self.name)
         return None if current is None or holder_is_dead(str(current)) else str(current)
 
     def claim_requeue(self, window_seconds: int) -> bool:
         """SET NX with a TTL: atomic across every worker on every machine."""
-        try:
-            key = f"{self.name}:requeued"
-            return bool(self._client.set(key, "1", nx=True, ex=max(1, window_seconds)))
-        finally:
-            self._client.close()
+        key = f"{self.name}:requeued"
+        return bool(self._client.set(key, "1", nx=True, ex=max(1, window_seconds)))
 
 
 def lease_for(settings, tuning, batch_id: int) -> Lease:

@@ -84,7 +84,8 @@ def test_kill_minus_9_at_five_random_points_of_a_100k_batch(broker_env, workers,
     app = make_celery(settings_of(env))
     enqueue(batch_id, app)
     app.close()
-    rng = random.Random(os.environ.get("SHEBAO_KILL_SEED", str(time.time_ns())))
+    seed = os.environ.get("SHEBAO_KILL_SEED", str(time.time_ns()))  # set it to replay a run
+    rng = random.Random(seed)
     # Points in committed rows: the first (0) kills while the sheet is still being read or
     # validated, the batch perhaps not even marked running yet; the others anywhere.
     points = [0, *sorted(rng.randrange(1, 90_000) for _ in range(KILLS - 1))]
@@ -114,7 +115,7 @@ def test_kill_minus_9_at_five_random_points_of_a_100k_batch(broker_env, workers,
         "the batch to finish",
         lambda: "\n----\n".join(w.log()[-3000:] for w in running),
     )
-    print(f"kill points {points}: resumed after {resumed} s; final {state}")
+    print(f"kill points {points} (SHEBAO_KILL_SEED={seed}): resumed after {resumed} s; {state}")
     assert len(resumed) == KILLS, "the batch finished before every kill point was reached"
     assert state["status"] == "done", state
     assert state["rows"] == BIG_ROWS and state["applied"] + state["rejected"] == BIG_ROWS, state
