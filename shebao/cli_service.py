@@ -2,8 +2,10 @@
 
 `shebao serve` is the whole service on one machine: schema upgrade, the web app under
 waitress and an embedded worker child process (on the embedded broker, or on Redis when
-`REDIS_URL` is set). Scaled out, run `shebao serve --no-worker` and any number of
-`shebao worker` processes instead.
+`REDIS_URL` is set), plus a second one that takes only small batches, so a short upload
+is never stuck behind a 100,000-row one (`worker.app`). Scaled out, run
+`shebao serve --no-worker`, any number of `shebao worker` processes and at least one
+`shebao worker --small-only`.
 """
 
 from __future__ import annotations
@@ -44,11 +46,14 @@ def register(group: click.Group) -> None:
     "--concurrency", "-c", type=int, default=None, help="parallel batches (default: CPUs)"
 )
 @click.option("--loglevel", default="info", show_default=True)
-def worker_command(concurrency: int | None, loglevel: str) -> None:
+@click.option("--small-only", is_flag=True, help="only small batches (a slot kept for them)")
+def worker_command(concurrency: int | None, loglevel: str, small_only: bool) -> None:
     """Start a worker that processes uploaded batches (Redis or the embedded broker)."""
-    from worker.app import celery
+    from worker.app import SMALL_QUEUE, celery
 
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if small_only:
+        argv.append(f"--queues={SMALL_QUEUE}")  # without it: every queue of the app
     # A unique node name, so several workers on one host do not clash.
     argv.append(f"--hostname=shebao-{os.getpid()}@%h")
     if concurrency:
@@ -73,7 +78,13 @@ def prepare_database(database_url: str) -> None:
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True, help="web request threads")
 @click.option("--no-worker", is_flag=True, help="web only: workers run as `shebao worker`")
-def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
+@click.option(
+    "--small-worker/--no-small-worker",
+    default=True,
+    show_default=True,
+    help="a second embedded worker kept for small batches",
+)
+def serve_command(host: str, port: int, threads: int, no_worker: bool, small_worker: bool) -> None:
     """Upgrade the database, then run the web app and an embedded worker until Ctrl-C."""
     from web import create_app
     from worker.embedded import EmbeddedWorker
@@ -81,16 +92,19 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     settings = current_settings()
     prepare_database(settings.database_url)
     app = create_app()
-    embedded = None if no_worker else EmbeddedWorker(concurrency=1).start()
+    embedded = [] if no_worker else [EmbeddedWorker(concurrency=1).start()]
+    if embedded and small_worker:
+        embedded.append(EmbeddedWorker(concurrency=1, small_only=True).start())
     # `docker stop` and service managers send SIGTERM: stop as cleanly as on Ctrl-C.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    _announce(host, port, settings, embedded is not None)
+    _announce(host, port, settings, bool(embedded))
     try:
         _run_web(app, host, port, threads)
     finally:
-        if embedded is not None:
+        if embedded:
             click.echo("正在停止后台处理进程 ...")
-            embedded.stop()
+        for worker in embedded:
+            worker.stop()
         click.echo("已停止。")
 
 

@@ -13,9 +13,15 @@ Brokers:
 Delivery: `acks_late` + `task_reject_on_worker_lost` + prefetch 1, so a message is only
 acknowledged once its batch is processed and one worker never hoards several batches.
 
+Queues: batches whose file is at most `SHEBAO_SMALL_BATCH_KB` (128 KiB, about 1,500
+rows) go to `shebao.small`, the others to `shebao`. A plain worker consumes both; a worker
+started with `shebao worker --small-only` consumes only the small queue, so a 50-row
+upload is never stuck behind a 100,000-row one (`shebao serve` runs one of each). This
+works alike on Redis and on the embedded broker: it is only two queue names.
+
 Worker tuning that `shebao.settings` does not carry yet is read here, once per app:
-`SHEBAO_LEASE_SECONDS` (60), `SHEBAO_RECOVER_INTERVAL_SECONDS` (300) and
-`SHEBAO_STALE_QUEUED_MINUTES` (10); see `worker.recovery`.
+`SHEBAO_LEASE_SECONDS` (15), `SHEBAO_RECOVER_INTERVAL_SECONDS` (5),
+`SHEBAO_STALE_QUEUED_MINUTES` (10), see `worker.recovery`, and `SHEBAO_SMALL_BATCH_KB`.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from shebao.settings import Settings, env_int
 from shebao.settings import settings as current_settings
 
 QUEUE = "shebao"
+SMALL_QUEUE = "shebao.small"
 # Redis hands an unacknowledged message to another worker after this long. Leases stop a
 # second worker from processing a batch twice, so it only bounds how late Redis itself
 # notices a lost worker; the recovery pass usually notices much sooner.
@@ -38,11 +46,12 @@ REDIS_VISIBILITY_TIMEOUT = 3600
 
 @dataclass(frozen=True)
 class WorkerTuning:
-    """Timings of leases and of the recovery pass."""
+    """Timings of leases and of the recovery pass, and the size of a small batch."""
 
-    lease_seconds: int = 60
-    recover_interval_seconds: int = 300
+    lease_seconds: int = 15
+    recover_interval_seconds: int = 5
     stale_queued_minutes: int = 10
+    small_batch_kib: int = 128
 
     @classmethod
     def from_env(cls) -> WorkerTuning:
@@ -53,7 +62,13 @@ class WorkerTuning:
                 "SHEBAO_RECOVER_INTERVAL_SECONDS", cls.recover_interval_seconds
             ),
             stale_queued_minutes=env_int("SHEBAO_STALE_QUEUED_MINUTES", cls.stale_queued_minutes),
+            small_batch_kib=env_int("SHEBAO_SMALL_BATCH_KB", cls.small_batch_kib),
         )
+
+    def queue_for(self, file_size: int | None) -> str:
+        """The queue of a batch whose file has `file_size` bytes (unknown: the big one)."""
+        small = file_size is not None and file_size <= self.small_batch_kib * 1024
+        return SMALL_QUEUE if small else QUEUE
 
 
 class ShebaoCelery(Celery):
@@ -89,7 +104,21 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         # Batches write to the database, not the broker; a broker blip must not kill them.
         "worker_cancel_long_running_tasks_on_connection_loss": False,
+        "worker_consumer": "worker.consumer:ShebaoConsumer",  # reconnects every second
+        # Without an event loop (the embedded broker) a killed pool process's job is only
+        # declared lost, and its message handed back, after this wait (Celery: 10 s).
+        "worker_lost_wait": 2.0,
+        # A pool process imports the engine as it starts (`worker.tasks`); on a busy machine
+        # that can outlast Celery's 4 s wait for a new process to report in.
+        "worker_proc_alive_timeout": 60,
         "task_default_queue": QUEUE,
+        # A worker started without -Q consumes every queue listed here (small one first).
+        # Each bound by its own name: with Celery's default binding both queues would take
+        # the default routing key, and every message would land in both.
+        "task_queues": [
+            Queue(name, Exchange(name, type="direct"), routing_key=name)
+            for name in (SMALL_QUEUE, QUEUE)
+        ],
         "task_serializer": "json",
         "accept_content": ["json"],
         "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0.5,
@@ -120,6 +149,9 @@ def make_celery(
     """A Celery app for `settings` (default: the environment, read when first needed)."""
     app = ShebaoCelery(settings, tuning)
     import worker.tasks  # noqa: F401  (registers the shared tasks and worker signals)
+    from worker.recovery import BrokerReturn
+
+    app.steps["consumer"].add(BrokerReturn)
 
     return app
 

@@ -30,9 +30,9 @@ def _die_with_parent() -> None:
 
 
 class EmbeddedWorker:
-    """A supervised `shebao worker --concurrency N` child process."""
+    """A supervised `shebao worker --concurrency N [--small-only]` child process."""
 
-    def __init__(self, concurrency: int = 1, grace_seconds: float = 15):
+    def __init__(self, concurrency: int = 1, grace_seconds: float = 15, small_only: bool = False):
         self.command = [
             sys.executable,
             "-m",
@@ -41,6 +41,8 @@ class EmbeddedWorker:
             "--concurrency",
             str(concurrency),
         ]
+        if small_only:
+            self.command.append("--small-only")
         self.grace_seconds = grace_seconds
         self._lock = threading.Lock()
         self._stopping = threading.Event()

@@ -1,17 +1,25 @@
 """Recovery of batches whose message was lost (see `worker.tasks` for the whole design).
 
-When a worker is ready, once more when a lease of a worker that died just before has
-expired (`SHEBAO_LEASE_SECONDS` + 5 s), and then every `SHEBAO_RECOVER_INTERVAL_SECONDS`,
-its main process looks for batches that should be moving and are not:
+When a worker is ready, then every `SHEBAO_RECOVER_INTERVAL_SECONDS` (5), and at once
+when its connection to the broker comes back, its main process looks for batches that
+should be moving and are not:
 
-- `running` with no live lease: the worker processing it died (SIGKILL, OOM, power);
+- `running` or `queued` with an `ABANDONED` lease: a worker took it and died (SIGKILL,
+  OOM, power), maybe before it marked the batch running; certain (an unlocked lease file
+  left behind, or a holder dead on this host);
+- `running` with no lease at all: confirmed on a later pass (`confirm_seconds`), since a
+  live holder that lost its Redis key in an outage writes it again (`worker.leases`);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
-  failed, or the message was taken by a worker that died before starting the batch.
+  failed, or the message was taken by a worker that died before starting the batch;
+- after the broker came back (`BrokerReturn`): every `queued` batch with no live lease,
+  however young. Uploads accepted while Redis was down were never published, and a Redis
+  restarted without persistence has forgotten the rest; a copy of a message that did
+  survive is harmless (it steps aside when the batch is finished or held).
 
 Each is re-enqueued at most once per staleness window across all workers (a marker next
-to the lease), so a long honest backlog is not flooded with copies; a copy that does reach
-a worker steps aside when the batch is finished or held. The pass also prunes delivered
-messages that kombu's SQLAlchemy transport keeps in the embedded broker file for ever.
+to the lease, cleared when a worker takes the lease), so a long honest backlog is not
+flooded with copies. The pass also prunes, every ten minutes, delivered messages that
+kombu's SQLAlchemy transport keeps in the embedded broker file for ever.
 """
 
 from __future__ import annotations
@@ -19,40 +27,59 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from celery import current_app
+from celery import bootsteps, current_app
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
-from sqlalchemy import and_, create_engine, make_url, or_, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from registry.db import get_engine
 from registry.models import Batch, utcnow
 from registry.uow import UnitOfWork
-from worker.leases import lease_for
+from worker.leases import ABANDONED, HELD, lease_for
 
 log = logging.getLogger(__name__)
 
 BROKER_KEEP_DELIVERED = dt.timedelta(days=1)
+PRUNE_EVERY_SECONDS = 600
 
 
-def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[int]:
-    """Ids of batches `running`, or `queued` for longer than the staleness window."""
+@dataclass(frozen=True)
+class Candidate:
+    """A batch that should be moving: running, or queued (stale: for longer than the window)."""
+
+    id: int
+    status: str
+    size: int | None
+    stale: bool
+
+
+def orphaned_candidates(uow: UnitOfWork, stale_queued_minutes: int) -> list[Candidate]:
+    """Every `running` and `queued` batch, oldest first."""
     cutoff = utcnow() - dt.timedelta(minutes=stale_queued_minutes)
     query = (
-        select(Batch.id)
-        .where(
-            or_(
-                Batch.status == "running", and_(Batch.status == "queued", Batch.created_at < cutoff)
-            )
+        select(
+            Batch.id, Batch.status, Batch.created_at, func.length(Batch.file_bytes).label("size")
         )
+        .where(Batch.status.in_(("running", "queued")))
         .order_by(Batch.id)
     )
     with uow:
-        return list(uow.session.scalars(query))
+        return [
+            Candidate(row.id, row.status, row.size, row.created_at < cutoff)
+            for row in uow.session.execute(query)
+        ]
 
 
-def recover(app) -> list[int]:
-    """Re-enqueue every batch that no live worker holds; returns the ids re-enqueued."""
+def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = False) -> list[int]:
+    """Re-enqueue every batch that no live worker holds; returns the ids re-enqueued.
+
+    `suspects` (kept by the caller between passes) remembers since when a `running`
+    batch's Redis lease was seen missing; without it a missing key counts as certain.
+    `all_queued` takes every queued batch, not only stale ones (the broker came back).
+    """
     from worker.tasks import enqueue
 
     settings, tuning = app.settings, app.tuning
@@ -65,17 +92,49 @@ def recover(app) -> list[int]:
         # pooled database connection behind for them to inherit.
         get_engine(settings.database_url).dispose()
     requeued = []
-    for batch_id in candidates:
-        lease = lease_for(settings, tuning, batch_id)
-        if lease.is_held() or not lease.claim_requeue(tuning.stale_queued_minutes * 60):
-            continue
-        enqueue(batch_id, app)
-        requeued.append(batch_id)
+    window = tuning.stale_queued_minutes * 60
+    for batch in candidates:
+        lease = lease_for(settings, tuning, batch.id)
+        if _is_orphan(lease, batch, suspects, tuning, all_queued) and lease.claim_requeue(window):
+            enqueue(batch.id, app, batch.size)
+            requeued.append(batch.id)
+    if suspects is not None:
+        for gone in set(suspects) - {batch.id for batch in candidates}:
+            del suspects[gone]
     if requeued:
         log.warning("re-enqueued batches left without a live worker: %s", requeued)
-    if not settings.redis_url:
-        prune_embedded_broker(settings.broker_url)
     return requeued
+
+
+def _is_orphan(lease, batch: Candidate, suspects, tuning, all_queued: bool) -> bool:
+    state = lease.state()
+    if state == HELD:
+        if suspects is not None:
+            suspects.pop(batch.id, None)
+        return False
+    if state == ABANDONED:
+        return True  # taken by a worker that died, maybe before it marked the batch running
+    if batch.status == "queued":
+        return batch.stale or all_queued  # no one took it: its message is lost, or waiting
+    if suspects is None:
+        return True
+    # Running, lease missing (a retry waiting, or a Redis key lost in an outage that its
+    # live holder is about to write again): orphaned once it stays missing past a heartbeat.
+    first_seen = suspects.setdefault(batch.id, time.monotonic())
+    if time.monotonic() - first_seen < confirm_seconds(tuning):
+        return False
+    del suspects[batch.id]
+    return True
+
+
+def confirm_seconds(tuning) -> float:
+    """How long a running batch's lease must stay missing before it counts as orphaned.
+
+    Its holder refreshes the key every third of the TTL; half a TTL more lets a holder
+    starved of CPU for a while (a long read holding the GIL on a busy machine) keep its
+    batch, while a worker dead on another host is still noticed within about 30 s.
+    """
+    return tuning.lease_seconds / 2 + 2
 
 
 def prune_embedded_broker(broker_url: str) -> int:
@@ -108,6 +167,10 @@ class RecoveryLoop:
     def __init__(self, app):
         self.app = app
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._all_queued = False
+        self._suspects: dict[int, float] = {}
+        self._pruned_at = float("-inf")
         self._thread = threading.Thread(target=self._run, name="shebao-recovery", daemon=True)
 
     def start(self) -> None:
@@ -117,25 +180,49 @@ class RecoveryLoop:
     def stop(self) -> None:
         """Ask the loop to end (it never blocks shutdown: the thread is a daemon)."""
         self._stop.set()
+        self._wake.set()
+
+    def broker_returned(self) -> None:
+        """Run a pass over every queued batch now (called from the consumer's thread)."""
+        self._all_queued = True
+        self._wake.set()
 
     def _run(self) -> None:
         interval = self.app.tuning.recover_interval_seconds
-        # The second pass comes once a lease left by a worker that died just before this
-        # one started (a container restarted after an OOM kill) has surely expired.
-        wait = min(interval, self.app.tuning.lease_seconds + 5)
-        while True:
+        while not self._stop.is_set():
+            all_queued, self._all_queued = self._all_queued, False
             try:
-                recover(self.app)
+                recover(self.app, self._suspects, all_queued)
+                self._maybe_prune()
             except Exception as exc:  # an outage, or a schema not created yet: try again later
+                self._all_queued |= all_queued  # the broker's return is not handled yet
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                log.warning("recovery pass failed (%s); retrying in %ss", first_line, wait)
+                log.warning("recovery pass failed (%s); retrying in %ss", first_line, interval)
                 log.debug("recovery pass failure", exc_info=True)
-            if self._stop.wait(wait):
-                return
-            wait = interval
+            self._wake.wait(interval)
+            self._wake.clear()
+
+    def _maybe_prune(self) -> None:
+        if self.app.settings.redis_url or time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        prune_embedded_broker(self.app.settings.broker_url)
+        self._pruned_at = time.monotonic()
 
 
 _loops: list[RecoveryLoop] = []
+
+
+class BrokerReturn(bootsteps.StartStopStep):
+    """A consumer step: Celery starts it again each time the broker connection is back."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, parent) -> None:
+        """On a restart of the consumer (not its first start), wake the recovery loop."""
+        if getattr(parent, "restart_count", 0) > 0:
+            log.warning("broker connection is back: re-enqueueing queued batches")
+            for loop in _loops:
+                loop.broker_returned()
 
 
 @worker_ready.connect(dispatch_uid="shebao.recovery.start")

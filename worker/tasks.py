@@ -15,9 +15,12 @@ Why a batch is processed exactly once although messages are delivered at least o
    and finishes the rest.
 5. Messages can still be lost: the worker that took one was killed (the embedded
    transport never hands it out again), or the broker was down when the upload was queued.
-   `worker.recovery` re-enqueues, on worker start and then every few minutes, each batch
-   that is `running` with no live lease, or `queued` for longer than
-   `SHEBAO_STALE_QUEUED_MINUTES` with no live lease.
+   `worker.recovery` re-enqueues, on worker start, every few seconds and when the broker
+   comes back, each batch that is `running` with no live lease, whose lease was left by a
+   dead worker, or `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` (after a broker
+   outage: any queued one) with no live lease. A copy redelivered after its pool process
+   was killed takes over the dead process's lease at once (`worker.leases`).
+6. Small files go to a queue of their own (`worker.app`), so they never wait behind big ones.
 
 Deaths: a batch whose processing kills the worker process (the system's out-of-memory
 killer, a library's abort) would be redelivered and recovered onto the next worker, and
@@ -40,7 +43,8 @@ import kombu.exceptions
 import redis.exceptions
 import sqlalchemy.exc
 from celery import Celery, shared_task
-from sqlalchemy import select, update
+from celery.signals import worker_process_init
+from sqlalchemy import func, select, update
 
 from registry.models import Batch, utcnow
 from registry.uow import UnitOfWork
@@ -96,6 +100,14 @@ def process_batch(self, batch_id: int) -> None:
         _process(batch_id, settings)
     finally:
         lease.release()
+
+
+@worker_process_init.connect(dispatch_uid="shebao.tasks.preload")
+def _preload_engine(**_kwargs) -> None:
+    # A pool process loads the engine (pandas, pandera, calamine: seconds on a busy machine)
+    # as it starts, rather than while a small batch waits on it.
+    import importer.pipeline  # noqa: F401
+    import importer.report  # noqa: F401
 
 
 def _process(batch_id: int, settings: Settings) -> None:
@@ -198,15 +210,31 @@ def mark_failed(
         uow.commit()
 
 
-def enqueue(batch_id: int, app: Celery | None = None) -> None:
-    """Queue stored batch `batch_id`; a publish that fails is logged and left to recovery."""
+def enqueue(batch_id: int, app: Celery | None = None, file_size: int | None = None) -> None:
+    """Queue stored batch `batch_id` on the small or the big queue (by its file's size);
+    a publish that fails is logged and left to recovery."""
     target = app if app is not None else _default_app()
     try:
-        target.tasks[TASK_NAME].apply_async((batch_id,))
+        queue = _queue_for(target, batch_id, file_size)
+        target.tasks[TASK_NAME].apply_async((batch_id,), queue=queue)
     except INFRA_ERRORS:
         # The batch is stored as queued: the recovery pass re-enqueues it once the broker
         # is back, so the upload succeeds for the user instead of failing on a broker blip.
         log.exception("could not queue batch %s; the recovery pass will", batch_id)
+
+
+def _queue_for(app: Celery, batch_id: int, file_size: int | None) -> str:
+    from worker.app import QUEUE
+
+    tuning = getattr(app, "tuning", None)
+    if tuning is None:
+        return QUEUE
+    if file_size is None:
+        with UnitOfWork.for_url(app.settings.database_url) as uow:  # type: ignore[attr-defined]
+            file_size = uow.session.scalar(
+                select(func.length(Batch.file_bytes)).where(Batch.id == batch_id)
+            )
+    return tuning.queue_for(file_size)
 
 
 def _default_app() -> Celery:

@@ -1,11 +1,13 @@
 """Real Celery worker processes against Redis + PostgreSQL and against the embedded
 default (SQLite + kombu's SQLAlchemy transport): uploads processed end to end, duplicate
 and lost messages, and a worker SIGKILLed mid-batch whose batch the next worker finishes
-with every row applied exactly once.
+with every row applied exactly once; a killed pool process's batch resumed in seconds.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -24,7 +26,8 @@ from tests.integration.test_worker_support import (
     wait_for,
     worker_env,
 )
-from worker.app import make_celery
+from worker.app import WorkerTuning, make_celery
+from worker.leases import lease_for
 from worker.tasks import enqueue
 
 pytestmark = pytest.mark.integration
@@ -188,3 +191,43 @@ def test_a_worker_killed_mid_batch_leaves_it_to_the_next_worker_with_no_row_appl
     assert counts["declaration_rows"] == KILL_ROWS
     assert counts["enrolments"] == counts["enrolment_pairs"] == 4 * KILL_ROWS
     assert counts["persons"] == counts["bases"] == KILL_ROWS
+
+
+def test_a_batch_whose_pool_process_was_killed_resumes_within_30_seconds(stack, workers):
+    # What the out-of-memory killer does: the pool process dies, the worker's main process
+    # lives on and hands the message back. With the production timings (15 s leases,
+    # recovery every 5 s) the copy must take over the dead process's lease, not step aside.
+    batch_id = stack.upload(csv_bytes("person_add", roster_rows(KILL_ROWS)), "roster.csv")
+    worker = workers(stack, "w1", SHEBAO_LEASE_SECONDS="15", SHEBAO_RECOVER_INTERVAL_SECONDS="5")
+    stack.enqueue(batch_id)
+    at_kill = wait_for(
+        lambda: stack.state(batch_id),
+        lambda s: s["status"] in ("done", "failed") or s["done"] >= 3 * CHUNK_ROWS,
+        300,
+        "a few chunks to be committed",
+        worker.log,
+        interval=0.05,
+    )
+    (pool_pid,) = worker.pool_pids()
+    os.kill(pool_pid, signal.SIGKILL)
+    killed = time.monotonic()
+    assert at_kill["status"] == "running", at_kill
+    lease = lease_for(settings_of(stack.env), WorkerTuning(), batch_id)
+    wait_for(
+        lambda: [pid for pid in worker.pool_pids() if pid != pool_pid] and lease.is_held(),
+        bool,
+        30,
+        "a new pool process to hold the batch again",
+        worker.log,
+        interval=0.1,
+    )
+    resumed = time.monotonic() - killed
+    state = wait_finished(stack, batch_id, worker, timeout=600)
+    print(
+        f"[{stack.kind}] pool process killed at {at_kill['done']} rows; resumed {resumed:.1f}s later"
+    )
+    assert (state["status"], state["applied"]) == ("done", KILL_ROWS), state
+    assert "steps aside" not in worker.log()
+    counts = registry_counts(stack.database_url, stack.employer_id, batch_id)
+    assert counts["declarations"] == counts["declaration_keys"] == KILL_ROWS
+    assert counts["enrolments"] == counts["enrolment_pairs"] == 4 * KILL_ROWS

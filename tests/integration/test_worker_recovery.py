@@ -1,13 +1,16 @@
 """The pieces behind exactly-once processing, in process: leases (file and Redis), what
-the task does with held, finished and failing batches, and the recovery pass.
+the task does with held, finished and failing batches, the recovery pass, and which queue
+a batch goes to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
@@ -21,10 +24,11 @@ from registry.uow import UnitOfWork
 from shebao.settings import Settings
 from tests.builders import xlsx_bytes
 from tests.integration.test_worker_support import REPO, batch_state, roster_rows
-from worker.app import WorkerTuning, make_celery
-from worker.leases import FileLease, RedisLease
-from worker.recovery import prune_embedded_broker, recover
-from worker.tasks import TASK_NAME
+from worker.app import QUEUE, SMALL_QUEUE, WorkerTuning, make_celery
+from worker.holder import holder_is_dead, new_holder
+from worker.leases import ABANDONED, FREE, HELD, FileLease, RedisLease
+from worker.recovery import confirm_seconds, prune_embedded_broker, recover
+from worker.tasks import TASK_NAME, enqueue
 
 pytestmark = pytest.mark.integration
 
@@ -32,17 +36,18 @@ HOLD_AND_SLEEP = """
 import sys, time
 from pathlib import Path
 from worker.leases import FileLease, RedisLease
-lease = FileLease(Path(sys.argv[1]), 7) if sys.argv[2] == "file" else RedisLease(sys.argv[1], 7, 1)
+ttl = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+lease = FileLease(Path(sys.argv[1]), 7) if sys.argv[2] == "file" else RedisLease(sys.argv[1], 7, ttl)
 assert lease.acquire()
 print("held", flush=True)
 time.sleep(60)
 """
 
 
-def hold_in_subprocess(where: str, kind: str) -> subprocess.Popen:
+def hold_in_subprocess(where: str, kind: str, ttl: int = 1) -> subprocess.Popen:
     """A process that takes lease 7 and then hangs until killed."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_AND_SLEEP, where, kind],
+        [sys.executable, "-c", HOLD_AND_SLEEP, where, kind, str(ttl)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
@@ -126,7 +131,7 @@ def engine_calls(monkeypatch):
     calls: list[int] = []
     behaviour: dict[str, BaseException | None] = {"raise": None}
 
-    def fake_run_batch(batch_id, uow, keep_table=False):
+    def fake_run_batch(batch_id, uow, *limits, keep_table=False, **options):
         calls.append(batch_id)
         if behaviour["raise"] is not None:
             raise behaviour["raise"]
@@ -212,3 +217,114 @@ def test_pruning_the_embedded_broker_drops_only_old_delivered_messages(embedded)
             3,
         ]
     engine.dispose()
+
+
+@pytest.mark.redis
+@pytest.mark.xdist_group("redis")
+def test_a_redis_lease_whose_holder_died_on_this_host_is_taken_over_at_once(redis_url):
+    holder = hold_in_subprocess(redis_url, "redis", ttl=600)  # would outlive the test
+    lease = RedisLease(redis_url, 7, 600)
+    assert lease.state() == HELD and not lease.acquire()
+    holder.kill()
+    holder.wait(timeout=10)
+    assert lease.state() == ABANDONED and not lease.is_held()
+    assert lease.acquire()  # no waiting for the TTL: the holder is provably dead
+    try:
+        assert RedisLease(redis_url, 7, 600).state() == HELD  # we are alive
+        assert not RedisLease(redis_url, 7, 600).acquire()
+    finally:
+        lease.release()
+    assert RedisLease(redis_url, 7, 600).state() == FREE
+
+
+def test_a_holder_is_judged_dead_only_when_provably_gone_from_this_host():
+    assert not holder_is_dead(new_holder())
+    assert not holder_is_dead(f"another-host:{2**22 + 1}:1:abc")
+    gone = subprocess.run(
+        [sys.executable, "-c", "from worker.holder import new_holder; print(new_holder())"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert holder_is_dead(gone)
+    host, pid, started, nonce = gone.split(":")
+    # A live process whose start time differs: the pid was reused, the holder is gone.
+    mine = str(os.getppid())
+    assert holder_is_dead(f"{host}:{mine}:{int(started) + 1 if started else 1}:{nonce}") is bool(
+        started
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.xdist_group("redis")
+def test_a_redis_lease_lost_in_a_redis_restart_is_written_again_by_its_heartbeat(redis_url):
+    import redis
+
+    lease = RedisLease(redis_url, 8, 1)  # heartbeat every third of a second
+    assert lease.acquire()
+    try:
+        redis.Redis.from_url(redis_url).flushdb()  # what a restart without persistence does
+        assert RedisLease(redis_url, 8, 1).state() == FREE
+        deadline = time.monotonic() + 5
+        while RedisLease(redis_url, 8, 1).state() != HELD and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert RedisLease(redis_url, 8, 1).state() == HELD
+    finally:
+        lease.release()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.xdist_group("redis")
+def test_recovery_confirms_a_missing_redis_lease_on_a_later_pass(pg_url, redis_url):
+    settings = Settings(
+        data_dir=Path("."), database_url=pg_url, redis_url=redis_url, secret_key="t"
+    )
+    app = make_celery(settings, WorkerTuning(lease_seconds=3))
+    with UnitOfWork.for_url(pg_url) as uow:
+        employer, _ = create_employer(uow.session, "12345678", "上虞示例制造有限公司", "Passw0rd!")
+        uow.commit()
+    batch_id = create_batch(UnitOfWork.for_url(pg_url), employer.id, "a.xlsx", b"x", BatchOptions())
+    set_batch(pg_url, batch_id, status="running")
+    suspects: dict[int, float] = {}
+    try:
+        assert recover(app, suspects) == []  # missing key: maybe a live holder mid-outage
+        assert batch_id in suspects
+        time.sleep(confirm_seconds(app.tuning) + 0.2)
+        assert recover(app, suspects) == [batch_id]  # still missing well past a heartbeat
+        assert suspects == {}
+    finally:
+        app.close()
+
+
+def test_small_files_go_to_the_small_queue_and_the_rest_to_the_big_one(embedded):
+    app, settings, batch_id = embedded
+    tuning = WorkerTuning(small_batch_kib=128)
+    assert tuning.queue_for(128 * 1024) == SMALL_QUEUE
+    assert tuning.queue_for(128 * 1024 + 1) == QUEUE
+    assert tuning.queue_for(None) == QUEUE
+    big = create_batch(
+        UnitOfWork.for_url(settings.database_url), 1, "b.xlsx", b"x" * 200_000, BatchOptions()
+    )
+    for batch in (batch_id, big):
+        enqueue(batch, app)
+    url = settings.broker_url.removeprefix("sqla+")
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as conn:
+        queues = conn.exec_driver_sql(
+            "SELECT q.name FROM kombu_message m JOIN kombu_queue q ON q.id = m.queue_id"
+            " ORDER BY m.id"
+        ).scalars()
+        assert list(queues) == [SMALL_QUEUE, QUEUE]
+    engine.dispose()
+
+
+def test_a_queued_batch_whose_taker_died_before_marking_it_running_is_recovered_at_once(embedded):
+    app, settings, _ = embedded
+    leases = settings.data_dir / "leases"
+    holder = hold_in_subprocess(str(leases), "file")  # takes lease 7, then is killed
+    fresh = create_batch(UnitOfWork.for_url(settings.database_url), 1, "c.xlsx", b"x")
+    set_batch(settings.database_url, fresh, id=7)
+    assert recover(app) == []  # queued a moment ago, and its taker is alive
+    holder.kill()
+    holder.wait(timeout=10)
+    assert FileLease(leases, 7).state() == ABANDONED
+    assert recover(app) == [7]  # no waiting for the stale window: its taker is dead

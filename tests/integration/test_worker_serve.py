@@ -1,5 +1,6 @@
 """`shebao seed-demo` and `shebao serve`: demo data created once, and one command running
-the web app under waitress with a supervised embedded worker that processes uploads,
+the web app under waitress with two supervised embedded workers (all batches, small
+ones only) that process uploads,
 comes back when it dies, and stops with the server on Ctrl-C.
 """
 
@@ -116,13 +117,17 @@ def served(tmp_path, sqlite_url):
     proc.wait(timeout=30)
 
 
-def embedded_worker(server) -> int:
-    """Pid of the worker child of `serve`, once it is running."""
+def embedded_workers(server) -> set[int]:
+    """Pids of the two worker children of `serve` (all queues, small batches only)."""
     pids = wait_for(
-        lambda: children_of(server["proc"].pid), bool, 60, "the embedded worker", server["log"]
+        lambda: children_of(server["proc"].pid),
+        lambda found: len(found) == 2,
+        60,
+        "the embedded workers",
+        server["log"],
     )
     server["workers"].update(pids)
-    return next(iter(pids))
+    return pids
 
 
 def process_one_upload(server, url: str) -> dict:
@@ -154,21 +159,29 @@ def test_serve_runs_web_and_worker_restarts_the_worker_and_stops_on_ctrl_c(serve
         served["log"],
     )
     assert f"{base}/" in served["log"]()
-    worker_pid = embedded_worker(served)
+    first = embedded_workers(served)
+    worker_pid = min(first)
 
     assert process_one_upload(served, sqlite_url)["applied"] == 30
 
     os.killpg(worker_pid, signal.SIGKILL)  # the worker dies: serve starts another
     wait_for(
-        lambda: children_of(served["proc"].pid) - {worker_pid},
+        lambda: children_of(served["proc"].pid) - first,
         bool,
         60,
         "a new worker",
         served["log"],
     )
-    new_pid = embedded_worker(served)
+    running = embedded_workers(served)
+    assert len(running - first) == 1
 
     served["proc"].send_signal(signal.SIGINT)
     assert served["proc"].wait(timeout=60) == 0, served["log"]()
     assert "已停止" in served["log"]()
-    wait_for(lambda: alive(new_pid), lambda up: not up, 10, "the worker to be gone", served["log"])
+    wait_for(
+        lambda: any(alive(pid) for pid in running),
+        lambda up: not up,
+        10,
+        "the workers to be gone",
+        served["log"],
+    )

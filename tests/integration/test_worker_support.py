@@ -23,6 +23,7 @@ from registry.models import Batch, ContributionBase, Declaration, Enrolment, Per
 from registry.uow import UnitOfWork
 from shebao.settings import Settings
 from validators.idcard import check_char
+from worker.app import SMALL_QUEUE
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-29"  # fixed "today" of the engine (SHEBAO_TODAY); 参保年月 202611 is valid
@@ -82,8 +83,8 @@ def settings_of(env: dict[str, str]) -> Settings:
 class WorkerProcess:
     """A `celery -A worker.app:celery worker` subprocess in its own process group."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, name: str):
-        self.env, self.log_path, self.name = env, log_path, name
+    def __init__(self, env: dict[str, str], log_path: Path, name: str, queues: str | None = None):
+        self.env, self.log_path, self.name, self.queues = env, log_path, name, queues
         self.proc: subprocess.Popen | None = None
 
     def start(self, ready_timeout: float = 180) -> WorkerProcess:
@@ -93,6 +94,9 @@ class WorkerProcess:
             "--concurrency=1", "--loglevel=info", "--without-gossip", "--without-mingle",
             f"--hostname={self.name}@%h",
         ]  # fmt: skip
+        if self.queues == "small":
+            command.append(f"--queues={SMALL_QUEUE}")  # as `shebao worker --small-only`
+        readies = self.log().count(" ready.")  # a restarted worker appends to its log
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 command,
@@ -103,7 +107,7 @@ class WorkerProcess:
                 start_new_session=True,
             )
         wait_for(
-            lambda: " ready." in self.log(),
+            lambda: self.log().count(" ready.") > readies,
             lambda ok: ok,
             ready_timeout,
             f"{self.name} ready",
@@ -114,6 +118,14 @@ class WorkerProcess:
     def log(self) -> str:
         """Everything the worker printed so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def pool_pids(self) -> list[int]:
+        """Pids of the pool processes (children of the main process)."""
+        import psutil
+
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [child.pid for child in psutil.Process(self.proc.pid).children()]
 
     def kill(self) -> None:
         """SIGKILL the whole group (main process and pool children), as a crash would."""
