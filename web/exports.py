@@ -10,6 +10,8 @@ from urllib.parse import quote
 import xlsxwriter
 from flask import Response
 
+from templates_xlsx.cells import excel_safe
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -48,5 +50,6 @@ def _write(sheet, row: int, col: int, value: object, text, money) -> None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         sheet.write_number(row, col, value)
     else:
-        # Everything else as text: IDs and months must not turn into numbers in Excel.
-        sheet.write_string(row, col, "" if value is None else str(value), text)
+        # Everything else as text: IDs and months must not turn into numbers in Excel, and
+        # a name like "=1+2" must never become a live formula (templates_xlsx.cells).
+        sheet.write_string(row, col, "" if value is None else excel_safe(str(value)), text)

@@ -77,12 +77,12 @@ def _review_group() -> MenuGroup:
     )
 
 
-def _query_group(reviewer: bool) -> MenuGroup:
+def _query_group() -> MenuGroup:
     items = []
     for title in QUERY_ITEMS:
         endpoint = QUERY_ENDPOINTS.get(title)
-        # Employer queries need an employer; a reviewer has none to show.
-        if endpoint and not reviewer:
+        # A reviewer reaches the same pages and chooses the employer there.
+        if endpoint:
             items.append(MenuItem(title, url_for(endpoint), endpoint))
         else:
             items.append(MenuItem(title, None))
@@ -93,4 +93,4 @@ def menu_for(role: str) -> list[MenuGroup]:
     """The menu groups a user of `role` sees."""
     reviewer = role == "reviewer"
     first = _review_group() if reviewer else _declare_group()
-    return [first, _query_group(reviewer)]
+    return [first, _query_group()]

@@ -1,0 +1,14 @@
+"""Read-side queries of the registry for the query pages, the API and the CLI.
+
+`listing` is the declarative list machinery; each module defines one or more lists on it.
+`LISTS` maps the CLI/API name of each list to its definition.
+"""
+
+from __future__ import annotations
+
+from registry.queries.listing import ListQuery
+from registry.queries.roster import ROSTER, roster
+
+LISTS: dict[str, ListQuery] = {ROSTER.name: ROSTER}
+
+__all__ = ["LISTS", "ROSTER", "roster"]
