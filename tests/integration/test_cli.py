@@ -367,3 +367,19 @@ def test_installed_executable_exit_codes_and_json(tmp_path):
 
     roster = run("roster", "--employer", CODE, "--json")
     assert json.loads(roster.stdout)[0]["id_number"] == person(0).id_number
+
+
+def test_retirement_json_contract(sh):
+    out = json.loads(
+        sh.ok(
+            "retirement", "--gender", "女", "--identity", "工人", "--birth", "1980-06", "--json"
+        ).stdout
+    )
+    assert out == {
+        "month": "2033-03",
+        "age_years": 52,
+        "age_months": 9,
+        "min_contribution_years": 17.0,
+    }
+    bad = sh("retirement", "--gender", "男", "--identity", "工人", "--birth", "1965/01")
+    assert bad.exit_code != 0 and "应为 YYYY-MM" in bad.output
