@@ -53,4 +53,90 @@ def retirement(gender: str, identity: str, birth: str, as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Attach the query commands to the `shebao` group."""
-    group.add_command(retirement)
+    for command in (retirement, assess, statement_cmd, account):
+        group.add_command(command)
+
+
+MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+
+
+def _month(value: str, what: str) -> str:
+    value = value.strip()
+    if not MONTH.match(value):
+        raise click.ClickException(f"{what}「{value}」格式不对, 应为 YYYYMM, 如 202611。")
+    return value
+
+
+@click.command("assess")
+@click.option("--month", required=True, help="YYYYMM")
+@click.option("--json", "as_json", is_flag=True)
+def assess(month: str, as_json: bool) -> None:
+    """Assess the contributions of MONTH for every active enrolment (re-runs book only changes)."""
+    from registry.assess import assess_month
+
+    month = _month(month, "月份")
+    with _uow() as uow:
+        result = assess_month(uow.session, month)
+        uow.commit()
+    if as_json:
+        _echo_json(result.as_json())
+        return
+    click.echo(f"{month}: 新核定 {result.assessed} 条, 更正 {result.corrected} 条")
+    for ins, t in result.totals.items():
+        click.echo(f"  {ins}: {t['persons']} 人, 单位 {t['employer']}, 个人 {t['employee']}")
+
+
+def _id_number(value: str) -> str:
+    return value.strip().upper()
+
+
+@click.command("statement")
+@click.option("--id", "id_number", required=True, help="证件号码")
+@click.option("--year", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+def statement_cmd(id_number: str, year: int, as_json: bool) -> None:
+    """养老个人帐户对帐单 of a person for a year."""
+    from registry.statement import StatementError, statement
+
+    with _uow() as uow:
+        try:
+            result = statement(uow.session, _id_number(id_number), year)
+        except StatementError as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        _echo_json(result.as_json())
+        return
+    click.echo(
+        f"{year} 年: 期初 {result.opening}, 记入 {result.credits}, 利息 {result.interest} "
+        f"(利率 {result.rate}), 期末 {result.closing}"
+    )
+
+
+@click.group("account")
+def account() -> None:
+    """The pension personal account (opening balances)."""
+
+
+@account.command("opening")
+@click.option("--id", "id_number", required=True, help="证件号码")
+@click.option("--year", type=int, required=True)
+@click.option("--balance", required=True, help="期初余额(元)")
+def account_opening(id_number: str, year: int, balance: str) -> None:
+    """Enter the opening balance of a year (before the system's own data start)."""
+    from decimal import Decimal, InvalidOperation
+
+    from registry.statement import StatementError, set_opening
+
+    try:
+        amount = Decimal(balance)
+    except InvalidOperation:
+        raise click.ClickException(
+            f"期初余额「{balance}」不是金额, 应为如 12345.67 的数字。"
+        ) from None
+    with _uow() as uow:
+        try:
+            set_opening(uow.session, _id_number(id_number), year, amount)
+        except StatementError as exc:
+            raise click.ClickException(str(exc)) from None
+        uow.commit()
+    click.echo(f"已录入 {year} 年期初余额 {amount:.2f} 元")
