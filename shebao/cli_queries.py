@@ -53,7 +53,7 @@ def retirement(gender: str, identity: str, birth: str, as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Attach the query commands to the `shebao` group."""
-    for command in (retirement, assess, statement_cmd, account):
+    for command in (retirement, assess, statement_cmd, account, query):
         group.add_command(command)
 
 
@@ -140,3 +140,54 @@ def account_opening(id_number: str, year: int, balance: str) -> None:
             raise click.ClickException(str(exc)) from None
         uow.commit()
     click.echo(f"已录入 {year} 年期初余额 {amount:.2f} 元")
+
+
+QUERY_NAMES = [
+    "employer",
+    "changes",
+    "contributions",
+    "roster",
+    "person",
+    "retirees",
+    "reaching-age",
+]
+
+
+@click.command("query")
+@click.argument("name", type=click.Choice(QUERY_NAMES))
+@click.option("--employer", "code", required=True, help="8 位单位编码")
+@click.option("--from", "month_from", default=None, help="起始年月 YYYYMM")
+@click.option("--to", "month_to", default=None, help="截止年月 YYYYMM")
+@click.option("--id", "id_number", default="", help="证件号码 (person)")
+@click.option("--within", default="", help="到龄月数 3/6/12/24 (reaching-age)")
+@click.option("--json", "as_json", is_flag=True)
+def query(name, code, month_from, month_to, id_number, within, as_json) -> None:
+    """A query page's rows (same columns as the page; full ID numbers for the operator)."""
+    from importer.context import today
+    from registry.accounts import employer_by_code
+    from registry.pinyin import refresh_name_keys
+    from registry.queries import LISTS
+    from registry.queries.listing import Params, json_row
+
+    months = [_month(m, "年月") if m else None for m in (month_from, month_to)]
+    with _uow() as uow:
+        emp = employer_by_code(uow.session, code)
+        if emp is None:
+            raise click.ClickException(f"单位 {code} 不存在")
+        if name == "employer":
+            keys = ("code", "name", "credit_code", "legal_rep", "address", "contact", "phone",
+                    "bank", "bank_account", "risk_class")  # fmt: skip
+            _echo_json({k: getattr(emp, k) for k in keys})
+            return
+        refresh_name_keys(uow.session, emp.id)
+        uow.commit()
+        q = LISTS[name]
+        filters = {"id": id_number.strip().upper(), "within": within}
+        params = Params(filters=filters, month_from=months[0], month_to=months[1], today=today())
+        rows = [json_row(q, r, mask=False) for r in q.rows(uow.session, emp.id, params)]
+    if as_json:
+        _echo_json(rows)
+        return
+    click.echo("\t".join(c.header for c in q.columns))
+    for r in rows:
+        click.echo("\t".join("" if v is None else str(v) for v in r.values()))

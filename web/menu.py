@@ -34,7 +34,16 @@ QUERY_ITEMS = [
     "单位到龄人员",
 ]
 # Query modules built so far, by menu title.
-QUERY_ENDPOINTS = {"单位人员名册": "queries.roster_page"}
+QUERY_ENDPOINTS = {
+    "单位基本信息": "queries.employer_page",
+    "人员增减名册": "queries.changes_page",
+    "单位缴费信息": "queries.contributions_page",
+    "单位人员名册": "queries.roster_page",
+    "人员缴费信息": "queries.person_page",
+    "养老个人帐户对帐单": "queries.statement_page",
+    "退休人员档案": "queries.retirees_page",
+    "单位到龄人员": "queries.reaching_age_page",
+}
 RESULTS_TITLE = "申报及结果查询"
 
 

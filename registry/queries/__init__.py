@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+from registry.queries.changes import CHANGES, CONTRIBUTIONS, PERSON
 from registry.queries.listing import ListQuery
+from registry.queries.retire import REACHING, RETIREES
 from registry.queries.roster import ROSTER, roster
 
-LISTS: dict[str, ListQuery] = {ROSTER.name: ROSTER}
+LISTS: dict[str, ListQuery] = {
+    q.name: q for q in (CHANGES, CONTRIBUTIONS, ROSTER, PERSON, RETIREES, REACHING)
+}
 
 __all__ = ["LISTS", "ROSTER", "roster"]

@@ -9,6 +9,7 @@ employer with 50,000 persons costs two statements (count, page), like one with 5
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ class Column:
     sort_by: str | None = None  # another source column to order by (a pinyin key)
     descending: bool = False  # the first click sorts this way (newest, highest first)
     labels: Mapping[str, str] | None = None  # coded values shown as words (status)
+    computed: bool = False  # filled by the list's `decorate`, not selected
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Filter:
     label: str
     choices: Mapping[str, str] | None = None
     fields: tuple[str, ...] = ()
+    source_only: bool = False  # read by the source itself (a horizon), not a WHERE here
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Params:
     sort: str | None = None
     page: int = 1
     per_page: int = 50
+    today: dt.date | None = None  # the reference day of age horizons (SHEBAO_TODAY in tests)
 
 
 # The source of one employer's list: every list is per employer (the agency picks one).
@@ -77,6 +81,8 @@ class ListQuery:
     default_sort: str = ""
     tiebreak: tuple[str, ...] = ()
     months: bool = False  # takes a month range (--from/--to)
+    # Columns computed in Python for the rows shown (a balance from the statement).
+    decorate: Callable[[Session, list[dict]], None] | None = None
 
     def column(self, key: str) -> Column | None:
         """The column named `key`, if any."""
@@ -90,10 +96,10 @@ class ListQuery:
     def statement(self, employer_id: int, params: Params) -> Select:
         """The filtered, ordered SELECT (no paging) over the source."""
         sub = self.source(employer_id, params).subquery("src")
-        stmt = select(*[sub.c[c.key] for c in self.columns]).select_from(sub)
+        stmt = select(*[sub.c[c.key] for c in self.columns if not c.computed]).select_from(sub)
         for flt in self.filters:
             value = (params.filters.get(flt.key) or "").strip()
-            if value:
+            if value and not flt.source_only:
                 stmt = stmt.where(_condition(flt, value, sub.c))
         return stmt.order_by(*self._order(sub.c, params))
 
@@ -115,15 +121,23 @@ class ListQuery:
         last = max(1, -(-total // params.per_page))
         page = min(max(1, params.page), last)
         rows = session.execute(stmt.limit(params.per_page).offset((page - 1) * params.per_page))
-        return Page([dict(r._mapping) for r in rows], total, page, params.per_page)
+        items = [dict(r._mapping) for r in rows]
+        if self.decorate is not None:
+            self.decorate(session, items)
+        return Page(items, total, page, params.per_page)
 
     def rows(
         self, session: Session, employer_id: int, params: Params, limit: int = 200_000
     ) -> Iterator[dict]:
         """Every row (bounded) for an export, streamed."""
         stmt = self.statement(employer_id, params).limit(limit)
-        for row in session.execute(stmt.execution_options(yield_per=2000)):
-            yield dict(row._mapping)
+        if self.decorate is None:
+            for row in session.execute(stmt.execution_options(yield_per=2000)):
+                yield dict(row._mapping)
+            return
+        items = [dict(r._mapping) for r in session.execute(stmt)]
+        self.decorate(session, items)
+        yield from items
 
 
 def _condition(flt: Filter, value: str, cols: Any) -> ColumnElement[bool]:

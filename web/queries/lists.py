@@ -29,6 +29,10 @@ EXTRAS: dict[str, Callable[[Session, int, Params], dict[str, Any]]] = {
 }
 
 
+# Lists with a page of their own (a posted ID number, see web.queries.person).
+OWN_PAGES = {"person"}
+
+
 def endpoint_name(name: str) -> str:
     """roster → roster, reaching-age → reaching_age (an endpoint prefix)."""
     return name.replace("-", "_")
@@ -93,6 +97,8 @@ def _export_view(query: ListQuery) -> Callable:
 
 def _register() -> None:
     for name, query in LISTS.items():
+        if name in OWN_PAGES:
+            continue
         ep = endpoint_name(name)
         bp.add_url_rule(f"/{name}", f"{ep}_page", login_required(_page_view(query)))
         bp.add_url_rule(f"/{name}.xlsx", f"{ep}_export", login_required(_export_view(query)))

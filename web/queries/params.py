@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from importer.context import today
 from registry.queries.listing import ListQuery, Params
 
 MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
@@ -25,4 +26,5 @@ def list_params(query: ListQuery, args: Mapping[str, str], page: int, per_page: 
         sort=args.get("sort") or None,
         page=page,
         per_page=per_page,
+        today=today(),
     )
