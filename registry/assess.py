@@ -23,18 +23,18 @@ from sqlalchemy.orm import Session
 from registry.query_models import Contribution
 
 _CTES = """
-WITH act AS (
+WITH act AS MATERIALIZED (
     SELECT DISTINCT e.person_id, e.employer_id, e.insurance FROM enrolments e
     WHERE e.start_month <= :m AND (e.end_month IS NULL OR e.end_month > :m)
-), b AS (
+), b AS MATERIALIZED (
     SELECT person_id, employer_id, base, ROW_NUMBER() OVER (
         PARTITION BY person_id, employer_id ORDER BY effective_month DESC, id DESC) AS rn
     FROM contribution_bases WHERE effective_month <= :m
-), r AS (
+), r AS MATERIALIZED (
     SELECT insurance, industry_class, employer_rate, employee_rate, ROW_NUMBER() OVER (
         PARTITION BY insurance, industry_class ORDER BY valid_from DESC) AS rn
     FROM policy_rates WHERE valid_from <= :m
-), t AS (
+), t AS MATERIALIZED (
     SELECT a.person_id, a.employer_id, a.insurance, b.base AS base,
            ROUND(b.base * r.employer_rate {eps}, 2) AS er,
            ROUND(b.base * r.employee_rate {eps}, 2) AS ee
@@ -43,7 +43,7 @@ WITH act AS (
     JOIN employers emp ON emp.id = a.employer_id
     JOIN r ON r.insurance = a.insurance AND r.rn = 1
           AND (r.industry_class IS NULL OR r.industry_class = emp.risk_class)
-), c AS (
+), c AS MATERIALIZED (
     SELECT person_id, employer_id, insurance, ROUND(SUM(base), 2) AS base,
            ROUND(SUM(employer_amount), 2) AS er, ROUND(SUM(employee_amount), 2) AS ee
     FROM contributions WHERE month = :m GROUP BY person_id, employer_id, insurance
@@ -65,9 +65,9 @@ WHERE c.person_id IS NULL OR t.base <> c.base OR t.er <> c.er OR t.ee <> c.ee
 _GONE = """
 SELECT :run, c.person_id, c.employer_id, c.insurance, :m, -c.base, -c.er, -c.ee,
        'correction', :now
-FROM c WHERE (c.base <> 0 OR c.er <> 0 OR c.ee <> 0) AND NOT EXISTS (
-    SELECT 1 FROM t WHERE t.person_id = c.person_id AND t.employer_id = c.employer_id
-                      AND t.insurance = c.insurance)
+FROM c LEFT JOIN t ON t.person_id = c.person_id AND t.employer_id = c.employer_id
+                    AND t.insurance = c.insurance
+WHERE t.person_id IS NULL AND (c.base <> 0 OR c.er <> 0 OR c.ee <> 0)
 """
 
 
