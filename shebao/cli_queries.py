@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import click
 
@@ -53,7 +54,7 @@ def retirement(gender: str, identity: str, birth: str, as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Attach the query commands to the `shebao` group."""
-    for command in (retirement, assess, statement_cmd, account, query):
+    for command in (retirement, assess, statement_cmd, account, query, payments):
         group.add_command(command)
 
 
@@ -191,3 +192,39 @@ def query(name, code, month_from, month_to, id_number, within, as_json) -> None:
     click.echo("\t".join(c.header for c in q.columns))
     for r in rows:
         click.echo("\t".join("" if v is None else str(v) for v in r.values()))
+
+
+@click.group("payments")
+def payments() -> None:
+    """Bank receipts of contributions."""
+
+
+@payments.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def payments_import(file: str, as_json: bool) -> None:
+    """Import a bank-receipt file (CSV/xlsx: 单位编码, 费款所属期, 金额, 到账日期)."""
+    from pathlib import Path
+
+    from registry.payments import import_receipts, read_rows
+
+    path = Path(file)
+    try:
+        rows = read_rows(path.read_bytes(), path.name)
+    except Exception as exc:
+        raise click.ClickException(
+            f"无法读取 {path.name}: 请使用 CSV(UTF-8/GBK)或 .xlsx。({exc})"
+        ) from None
+    with _uow() as uow:
+        result = import_receipts(uow.session, rows, path.name)
+        uow.commit()
+    if as_json:
+        _echo_json(result.as_json())
+    else:
+        click.echo(
+            f"已导入 {result.imported} 笔, 已导入过 {result.duplicates} 笔, 未导入 {len(result.errors)} 行"
+        )
+        for line in result.errors:
+            click.echo(line)
+    if result.errors:
+        sys.exit(1)

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+from registry.queries.arrears import ARREARS
 from registry.queries.changes import CHANGES, CONTRIBUTIONS, PERSON
 from registry.queries.listing import ListQuery
 from registry.queries.retire import REACHING, RETIREES
 from registry.queries.roster import ROSTER, roster
 
 LISTS: dict[str, ListQuery] = {
-    q.name: q for q in (CHANGES, CONTRIBUTIONS, ROSTER, PERSON, RETIREES, REACHING)
+    q.name: q for q in (CHANGES, CONTRIBUTIONS, ARREARS, ROSTER, PERSON, RETIREES, REACHING)
 }
 
 __all__ = ["LISTS", "ROSTER", "roster"]

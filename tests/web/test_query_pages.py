@@ -149,3 +149,16 @@ def test_cli_query_same_columns(db_url, registry_rows):
         main, ["query", "employer", "--employer", "12345678", "--json"], env=env
     )
     assert json.loads(run.output)["name"] == "上虞示例制造有限公司"
+
+
+def test_reviewer_imports_receipts_clerk_cannot(clerk, reviewer, registry_rows):
+    assert clerk.get("/queries/payments/import").status_code == 404
+    data = "单位编码,费款所属期,金额,到账日期\n12345678,202412,1000,2025-01-10\n".encode()
+    form = {"file": (io.BytesIO(data), "到账.csv")}
+    html = reviewer.post(
+        "/queries/payments/import", data=form, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "已导入 1 笔" in html
+    html = clerk.get("/queries/arrears?from=202412&to=202412").get_data(as_text=True)
+    # 202412 due: 2 × (1,040 + 520 + 32.50 + 32.50 + 617.50 + 130 + 13) = 4,771.00, paid 1,000.
+    assert "1,000.00" in html and "3,771.00" in html
