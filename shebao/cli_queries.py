@@ -147,6 +147,7 @@ QUERY_NAMES = [
     "employer",
     "changes",
     "contributions",
+    "arrears",
     "roster",
     "person",
     "retirees",

@@ -97,8 +97,20 @@ def test_person_and_statement_pages(clerk, registry_rows):
     assert [c.value for c in list(sheet.iter_rows())[-1]] == ["期末余额", "", 4467.25]
 
 
-def test_employer_page(clerk, reviewer, registry_rows):
-    assert "上虞示例制造有限公司" in clerk.get("/queries/employer").get_data(as_text=True)
+def test_employer_page(clerk, reviewer, registry_rows, db_url, employer_id):
+    from registry.models import EmployerHistory
+
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.add(EmployerHistory(employer_id=employer_id, old_values={"phone": "0575-1"},
+                                        new_values={"phone": "0575-2"}))  # fmt: skip
+        uow.commit()
+    html = clerk.get("/queries/employer").get_data(as_text=True)
+    assert (
+        "上虞示例制造有限公司" in html
+        and "联系电话" in html
+        and "0575-1" in html
+        and "0575-2" in html
+    )
     assert "12345678" in reviewer.get("/queries/employer?employer=12345678").get_data(as_text=True)
 
 
@@ -162,3 +174,27 @@ def test_reviewer_imports_receipts_clerk_cannot(clerk, reviewer, registry_rows):
     html = clerk.get("/queries/arrears?from=202412&to=202412").get_data(as_text=True)
     # 202412 due: 2 × (1,040 + 520 + 32.50 + 32.50 + 617.50 + 130 + 13) = 4,771.00, paid 1,000.
     assert "1,000.00" in html and "3,771.00" in html
+
+
+def test_api_and_cli_have_the_page_columns(client, db_url, registry_rows):
+    import json
+
+    from click.testing import CliRunner
+
+    from registry.queries import LISTS as ALL
+    from shebao.cli import main
+    from tests.web.conftest import CLERK_LOGIN, CLERK_PASSWORD
+
+    token = client.post("/api/v1/token", json={"username": CLERK_LOGIN, "password": CLERK_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    env = {"DATABASE_URL": db_url, "SHEBAO_TODAY": "2026-11-29"}
+    for name, query in ALL.items():
+        body = client.get(f"/api/v1/queries/{name}?id={RETIREE}", headers=headers).get_json()
+        assert [c["header"] for c in body["columns"]] == [c.header for c in query.columns], name
+        run = CliRunner().invoke(
+            main, ["query", name, "--employer", "12345678", "--id", RETIREE, "--json"], env=env
+        )
+        assert run.exit_code == 0, (name, run.output, run.exception)
+        rows = json.loads(run.output)
+        assert all(set(r) == {c.key for c in query.columns} for r in rows), name
+        assert len(rows) == body["total"], name
