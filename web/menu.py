@@ -82,6 +82,7 @@ def _review_group() -> MenuGroup:
         [
             MenuItem("审核队列", None),
             MenuItem(RESULTS_TITLE, url_for("queries.batches"), "queries.batches"),
+            MenuItem("到账导入", url_for("queries.payments_import"), "queries.payments_import"),
         ],
     )
 

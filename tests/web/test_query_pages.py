@@ -165,6 +165,7 @@ def test_cli_query_same_columns(db_url, registry_rows):
 
 def test_reviewer_imports_receipts_clerk_cannot(clerk, reviewer, registry_rows):
     assert clerk.get("/queries/payments/import").status_code == 404
+    assert 'href="/queries/payments/import"' in reviewer.get("/").get_data(as_text=True)
     data = "单位编码,费款所属期,金额,到账日期\n12345678,202412,1000,2025-01-10\n".encode()
     form = {"file": (io.BytesIO(data), "到账.csv")}
     html = reviewer.post(
