@@ -335,3 +335,7 @@ class PolicySetting(Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+# The query modules' tables live beside their code; importing them here keeps one metadata.
+from registry import query_models as _query_models  # noqa: E402, F401

@@ -16,6 +16,7 @@ from registry.models import (
     PolicyRetirement,
     PolicySetting,
 )
+from validators.context import RetirementRule
 
 DEFAULT_RATES = [  # insurance, employer, employee
     ("110", "0.16", "0.08"),
@@ -42,7 +43,16 @@ DEFAULT_SETTINGS = {
     "payout_months_55": ("170", "55 岁退休的计发月数"),
     "payout_months_60": ("139", "60 岁退休的计发月数"),
     "payout_months_63": ("117", "63 岁退休的计发月数"),
-}
+    # The other whole ages of 国发〔2005〕38号 (ages between are interpolated).
+    **{
+        f"payout_months_{age}": (str(months), f"{age} 岁退休的计发月数")
+        for age, months in {
+            51: 190, 52: 185, 53: 180, 54: 175, 56: 164, 57: 158, 58: 152, 59: 145,
+            61: 132, 62: 125,
+        }.items()
+    },
+    "payment_due_day": ("15", "每月缴费截止日(次月几日), 之后按日计滞纳金"),
+}  # fmt: skip
 
 
 def seed_defaults(session: Session) -> None:
@@ -147,3 +157,17 @@ def set_interest(session: Session, year: int, rate: Decimal) -> None:
     row = session.get(PolicyInterest, year) or PolicyInterest(year=year)
     row.rate = rate
     session.add(row)
+
+
+def payout_table(session: Session) -> dict[int, Decimal]:
+    """计发月数 per whole age at retirement (from the payout_months_NN settings)."""
+    table = {}
+    for key, value in settings(session).items():
+        if key.startswith("payout_months_") and key[14:].isdigit():
+            table[int(key[14:])] = Decimal(value)
+    return table
+
+
+def retirement_rule_objects(session: Session) -> dict[str, RetirementRule]:
+    """The retirement rules as `RetirementRule`s, by category."""
+    return {cat: RetirementRule(*rule) for cat, rule in retirement_rules(session).items()}

@@ -1,10 +1,15 @@
 """Statutory retirement month under the 2025 gradual reform, scalar and vectorised.
 
 idx = (birth year − reform start year)·12 + birth month; delay = 0 if idx ≤ 0 else
-min(ceil(idx / k), max); retirement month = birth month + base age years + delay months.
+min(ceil(idx / k), max); retirement month = birth month + base age years + delay months. Also the minimum
+contribution years and the 计发月数 of an age at retirement.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -56,3 +61,63 @@ def retirement_months(
     t = total[ok].astype(np.int64)
     out[ok] = [f"{a}{b:02d}" for a, b in zip(t // 12, t % 12 + 1, strict=True)]
     return out
+
+
+# Minimum contribution years (2025 reform): 15, then +0.5 a year from 2030 until 20 in 2039,
+# by the year the statutory age is reached. Statute, not a yearly figure: kept in code.
+MIN_YEARS_BEFORE = Decimal(15)
+MIN_YEARS_RISE_FROM = 2030
+MIN_YEARS_FINAL = Decimal(20)
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """Statutory retirement of one person: the month, the age then, the years needed."""
+
+    month: str  # YYYYMM
+    age_years: int
+    age_months: int
+    min_contribution_years: Decimal
+
+    def as_json(self) -> dict[str, object]:
+        """The `shebao retirement --json` shape (month as YYYY-MM)."""
+        return {
+            "month": f"{self.month[:4]}-{self.month[4:]}",
+            "age_years": self.age_years,
+            "age_months": self.age_months,
+            "min_contribution_years": float(self.min_contribution_years),
+        }
+
+
+def min_contribution_years(year: int) -> Decimal:
+    """Years of contributions needed by someone reaching statutory age in `year`."""
+    if year < MIN_YEARS_RISE_FROM:
+        return MIN_YEARS_BEFORE
+    rise = Decimal("0.5") * (year - MIN_YEARS_RISE_FROM + 1)
+    return min(MIN_YEARS_BEFORE + rise, MIN_YEARS_FINAL)
+
+
+def statutory_retirement(
+    gender: str,
+    identity: str,
+    birth_year: int,
+    birth_month: int,
+    rules: Mapping[str, RetirementRule],
+) -> Retirement:
+    """Month, age and minimum contribution years of statutory retirement."""
+    month = retirement_month(birth_year, birth_month, rules[category(gender, identity)])
+    age = int(month[:4]) * 12 + int(month[4:]) - (birth_year * 12 + birth_month)
+    return Retirement(month, age // 12, age % 12, min_contribution_years(int(month[:4])))
+
+
+def payout_months(age_years: int, age_months: int, table: Mapping[int, Decimal]) -> Decimal:
+    """计发月数 for an age at retirement: the published whole-age figure, or the straight
+    line between the two whole ages around it, to one decimal (60y1m → 138.4)."""
+    ages = sorted(table)
+    years = min(max(age_years, ages[0]), ages[-1])
+    low = table[years]
+    if age_months == 0 or years == ages[-1] or years != age_years:
+        return low
+    high = table[years + 1]
+    value = low + (high - low) * Decimal(age_months) / Decimal(12)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

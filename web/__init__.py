@@ -14,6 +14,7 @@ Config keys (each may be overridden by the `config` dict of `create_app`):
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 from flask import Flask
@@ -83,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from web import api, auth, batches, declare, main, queries
+
+    # Adds /api/v1/queries/<name> to api.bp before it is registered.
+    importlib.import_module("web.api_queries")
 
     for module in (auth, main, declare, batches, queries):
         app.register_blueprint(module.bp)

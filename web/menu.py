@@ -34,7 +34,16 @@ QUERY_ITEMS = [
     "单位到龄人员",
 ]
 # Query modules built so far, by menu title.
-QUERY_ENDPOINTS = {"单位人员名册": "queries.roster_page"}
+QUERY_ENDPOINTS = {
+    "单位基本信息": "queries.employer_page",
+    "人员增减名册": "queries.changes_page",
+    "单位缴费信息": "queries.contributions_page",
+    "单位人员名册": "queries.roster_page",
+    "人员缴费信息": "queries.person_page",
+    "养老个人帐户对帐单": "queries.statement_page",
+    "退休人员档案": "queries.retirees_page",
+    "单位到龄人员": "queries.reaching_age_page",
+}
 RESULTS_TITLE = "申报及结果查询"
 
 
@@ -73,16 +82,17 @@ def _review_group() -> MenuGroup:
         [
             MenuItem("审核队列", None),
             MenuItem(RESULTS_TITLE, url_for("queries.batches"), "queries.batches"),
+            MenuItem("到账导入", url_for("queries.payments_import"), "queries.payments_import"),
         ],
     )
 
 
-def _query_group(reviewer: bool) -> MenuGroup:
+def _query_group() -> MenuGroup:
     items = []
     for title in QUERY_ITEMS:
         endpoint = QUERY_ENDPOINTS.get(title)
-        # Employer queries need an employer; a reviewer has none to show.
-        if endpoint and not reviewer:
+        # A reviewer reaches the same pages and chooses the employer there.
+        if endpoint:
             items.append(MenuItem(title, url_for(endpoint), endpoint))
         else:
             items.append(MenuItem(title, None))
@@ -93,4 +103,4 @@ def menu_for(role: str) -> list[MenuGroup]:
     """The menu groups a user of `role` sees."""
     reviewer = role == "reviewer"
     first = _review_group() if reviewer else _declare_group()
-    return [first, _query_group(reviewer)]
+    return [first, _query_group()]

@@ -130,7 +130,64 @@ SCHEMAS: dict[str, Any] = {
             "limit": {"type": ["integer", "null"], "description": "未指定时返回全部"},
         },
     },
+    "QueryList": {
+        "type": "object",
+        "required": ["query", "title", "columns", "rows", "total", "page", "per_page"],
+        "properties": {
+            "query": {"type": "string"},
+            "title": {"type": "string", "description": "页面标题, 如 单位人员名册"},
+            "columns": {"type": "array", "items": {"type": "object", "required": ["key", "header", "format"], "properties": {"key": {"type": "string"}, "header": {"type": "string"}, "format": {"type": "string"}}}},
+            "rows": {"type": "array", "items": {"type": "object", "description": "按 columns 的 key; 金额为两位小数的字符串, 年月为 YYYYMM, 证件号码部分隐藏"}},
+            "total": _COUNT,
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+        },
+    },
 }  # fmt: skip
+
+
+def _query_paths() -> dict[str, Any]:
+    from registry.queries import LISTS
+
+    text = {"type": "string"}
+    params = [
+        {
+            "name": "name",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "enum": sorted(LISTS)},
+        },
+        {
+            "name": "employer",
+            "in": "query",
+            "schema": text,
+            "description": "单位编码; 仅审核人员需要",
+        },
+        {
+            "name": "from",
+            "in": "query",
+            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "description": "起始年月 YYYYMM",
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "description": "截止年月 YYYYMM",
+        },
+        {"name": "sort", "in": "query", "schema": text, "description": "排序列的 key"},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+        },
+    ]
+    op = {
+        "summary": "查询列表(与页面同列、同筛选), 分页",
+        "responses": {"200": _json(_ref("QueryList"), "一页数据")},
+    }
+    return {f"{PREFIX}/queries/{{name}}": {"parameters": params, "get": _secured(op, 400, 404)}}  # fmt: skip
 
 
 def _batch_id_param() -> dict[str, Any]:
@@ -276,7 +333,7 @@ def openapi_spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_other_paths(), **_batch_paths()},
+        "paths": {**_other_paths(), **_batch_paths(), **_query_paths()},
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/token 取得的令牌"}},
             "schemas": SCHEMAS,

@@ -31,6 +31,7 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from shebao.settings import Settings, env_int
@@ -124,7 +125,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0.5,
                                       "interval_step": 1, "interval_max": 3},
         "worker_hijack_root_logger": True,
-        "imports": ["worker.tasks"],
+        "imports": ["worker.tasks", "worker.assess_task"],
+        # The monthly assessment (issue 8): 00:30 UTC on the 1st = 08:30 in China.
+        "beat_schedule": {
+            "assess-monthly": {
+                "task": "shebao.assess_month",
+                "schedule": crontab(minute=30, hour=0, day_of_month=1),
+            }
+        },
         "broker_transport_options": _transport_options(settings),
     }  # fmt: skip
     return conf

@@ -141,6 +141,25 @@ def _process(batch_id: int, settings: Settings) -> None:
     finally:
         uncount_attempt(uow, batch_id)
     _prepare_reports(uow, batch_id, outcome.table)
+    _refresh_name_keys(uow, batch_id)
+
+
+def _refresh_name_keys(uow: UnitOfWork, batch_id: int) -> None:
+    """Compute the pinyin sort keys of the persons the batch brought, after it is done
+    (lists sort by them; doing it here keeps the import itself fast, and a list page
+    fills any key still missing)."""
+    from registry.models import Batch
+    from registry.pinyin import refresh_name_keys
+
+    try:
+        with uow:
+            batch = uow.session.get(Batch, batch_id)
+            if batch is not None and batch.applied:
+                count = refresh_name_keys(uow.session, batch.employer_id)
+                uow.commit()
+                log.info("batch %s: %s name keys computed", batch_id, count)
+    except Exception:
+        log.exception("name keys after batch %s not computed; list pages will", batch_id)
 
 
 def _prepare_reports(uow: UnitOfWork, batch_id: int, table) -> None:

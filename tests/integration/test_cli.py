@@ -367,3 +367,38 @@ def test_installed_executable_exit_codes_and_json(tmp_path):
 
     roster = run("roster", "--employer", CODE, "--json")
     assert json.loads(roster.stdout)[0]["id_number"] == person(0).id_number
+
+
+def test_retirement_json_contract(sh):
+    out = json.loads(
+        sh.ok(
+            "retirement", "--gender", "女", "--identity", "工人", "--birth", "1980-06", "--json"
+        ).stdout
+    )
+    assert out == {
+        "month": "2033-03",
+        "age_years": 52,
+        "age_months": 9,
+        "min_contribution_years": 17.0,
+    }
+    bad = sh("retirement", "--gender", "男", "--identity", "工人", "--birth", "1965/01")
+    assert bad.exit_code != 0 and "应为 YYYY-MM" in bad.output
+
+
+def test_assess_json_contract(sh):
+    out = json.loads(sh.ok("assess", "--month", "202611", "--json").stdout)
+    assert out["month"] == "202611" and out["assessed"] == 0 and out["insurances"] == {}
+    assert "应为 YYYYMM" in sh("assess", "--month", "2026-11").output
+
+
+def test_statement_and_opening_json_contract(sh):
+    pid = person(0).id_number
+    sh.ok("account", "opening", "--id", pid, "--year", "2024", "--balance", "10000")
+    out = json.loads(sh.ok("statement", "--id", pid, "--year", "2024", "--json").stdout)
+    assert out == {"opening": "10000.00", "credits": "0.00", "interest": "262.00", "closing": "10262.00",
+                   "rate": "0.0262", "months": []}  # fmt: skip
+    assert "尚未录入" in sh("statement", "--id", pid, "--year", "2031").output
+    assert (
+        "不是金额"
+        in sh("account", "opening", "--id", pid, "--year", "2024", "--balance", "x").output
+    )

@@ -218,3 +218,67 @@ def test_context_month_window():
 )
 def test_month_label(month, label):
     assert month_label(month) == label
+
+
+# The 2025 reform's ages, minimum years and payout months (issue 8).
+# (gender, identity, birth, month, age years, age months, minimum years)
+STATUTORY = [
+    ("男", "工人", (1965, 1), "202502", 60, 1, "15"),  # DOMAIN.md examples
+    ("男", "干部", (1965, 12), "202603", 60, 3, "15"),
+    ("女", "干部", (1971, 4), "202608", 55, 4, "15"),
+    ("女", "工人", (1980, 6), "203303", 52, 9, "17"),
+    ("男", "工人", (1963, 12), "202312", 60, 0, "15"),
+    ("男", "工人", (1964, 12), "202412", 60, 0, "15"),  # last month before the reform
+    ("女", "干部", (1969, 12), "202412", 55, 0, "15"),
+    ("女", "工人", (1974, 12), "202412", 50, 0, "15"),
+    ("女", "干部", (1970, 1), "202502", 55, 1, "15"),  # first reformed birth months
+    ("女", "工人", (1975, 1), "202502", 50, 1, "15"),
+    ("男", "工人", (1976, 9), "203909", 63, 0, "20"),  # caps reached
+    ("男", "工人", (1976, 8), "203907", 62, 11, "20"),
+    ("女", "干部", (1981, 9), "203909", 58, 0, "20"),
+    ("女", "工人", (1984, 11), "203911", 55, 0, "20"),
+    ("女", "工人", (1984, 10), "203909", 54, 11, "20"),
+    ("男", "工人", (1990, 3), "205303", 63, 0, "20"),
+]
+
+
+@pytest.mark.parametrize(
+    ("gender", "identity", "birth", "month", "years", "months", "need"), STATUTORY
+)
+def test_statutory_retirement(gender, identity, birth, month, years, months, need):
+    from decimal import Decimal
+
+    result = retirement.statutory_retirement(gender, identity, *birth, RULES)
+    assert (result.month, result.age_years, result.age_months) == (month, years, months)
+    assert result.min_contribution_years == Decimal(need)
+    assert result.as_json()["month"] == f"{month[:4]}-{month[4:]}"
+
+
+@pytest.mark.parametrize(
+    ("year", "need"),
+    [(2025, "15"), (2029, "15"), (2030, "15.5"), (2031, "16"), (2035, "18"), (2038, "19.5"),
+     (2039, "20"), (2040, "20"), (2060, "20")],
+)  # fmt: skip
+def test_minimum_contribution_years_rise_from_2030_to_2039(year, need):
+    from decimal import Decimal
+
+    assert retirement.min_contribution_years(year) == Decimal(need)
+
+
+def test_payout_months_whole_ages_and_between():
+    from decimal import Decimal
+
+    from registry.policy import DEFAULT_SETTINGS
+
+    table = {
+        int(k[14:]): Decimal(v)
+        for k, (v, _) in DEFAULT_SETTINGS.items()
+        if k.startswith("payout_months_")
+    }
+    assert sorted(table) == list(range(50, 64))
+    assert retirement.payout_months(60, 0, table) == 139
+    assert retirement.payout_months(60, 1, table) == Decimal("138.4")  # DOMAIN.md
+    assert retirement.payout_months(50, 1, table) == Decimal("194.6")  # DOMAIN.md
+    assert retirement.payout_months(52, 9, table) == Decimal("181.3")  # 185 - 5 * 9/12 = 181.25
+    assert retirement.payout_months(63, 0, table) == 117
+    assert retirement.payout_months(65, 4, table) == 117  # past the table: its last figure

@@ -11,7 +11,7 @@ from web.menu import DECLARE_ITEMS, QUERY_ITEMS
 
 pytestmark = pytest.mark.integration
 
-BUILT = {"人员增加", "人员减少", "申报及结果查询", "单位人员名册"}
+BUILT = {"人员增加", "人员减少", "申报及结果查询", *QUERY_ITEMS}
 
 
 def _menu(html: str) -> str:
@@ -76,7 +76,10 @@ def test_reviewer_sees_review_instead_of_declare(reviewer, done_batch):
 
 def test_reviewer_has_no_employer_pages(reviewer):
     assert reviewer.get("/declare/").status_code == 404
-    assert reviewer.get("/queries/roster").status_code == 404
+    # Query pages are the reviewer's too: they first ask which employer to show.
+    html = reviewer.get("/queries/roster").get_data(as_text=True)
+    assert "请先选择单位" in html and "12345678 上虞示例制造有限公司" in html
+    assert reviewer.get("/queries/roster?employer=99999999").status_code == 404
 
 
 def test_missing_page_is_a_chinese_404(clerk):

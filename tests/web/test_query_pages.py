@@ -1,0 +1,201 @@
+"""Every query page, export and CLI query on SQLite and PostgreSQL: a person reaching
+statutory age, a retiree with an account, assessed months; another employer's data
+answering 404; the reviewer choosing the employer."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import update
+
+from registry.assess import assess_month
+from registry.models import Enrolment
+from registry.uow import UnitOfWork
+from tests.registry_data import bulk_persons, id_number, person
+from tests.web.conftest import OTHER_LOGIN, OTHER_PASSWORD, XLSX_MIME, login
+
+pytestmark = pytest.mark.integration
+
+OLD = id_number(0, "19660915")  # 张伟: statutory 60y6m → 2027-03
+YOUNG = id_number(1)  # 王芳
+RETIREE = id_number(2, "19741120", male=False)  # 李娜: worker, 50 at 2024-11, left 202412
+LISTS = ["changes", "contributions", "roster", "retirees", "reaching-age"]
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setenv("SHEBAO_TODAY", "2026-11-29")  # horizons counted from a fixed day
+
+
+@pytest.fixture
+def registry_rows(db_url, employer_id):
+    with UnitOfWork.for_url(db_url) as uow:
+        s = uow.session
+        bulk_persons(
+            s,
+            employer_id,
+            [person(OLD, "张伟"), person(YOUNG, "王芳", gender="女")],
+            start_month="202401",
+        )
+        bulk_persons(
+            s,
+            employer_id,
+            [person(RETIREE, "李娜", gender="女")],
+            start_month="202401",
+            base="5000",
+        )
+        s.execute(update(Enrolment).where(Enrolment.person_id == RETIREE)
+                  .values(status="stopped", end_month="202412", stop_reason="退休"))  # fmt: skip
+        for m in range(1, 13):
+            assess_month(s, f"2024{m:02d}")
+        uow.commit()
+
+
+def test_reaching_age_within_the_horizon(clerk, registry_rows):
+    html = clerk.get("/queries/reaching-age").get_data(as_text=True)
+    assert "张伟" in html and "王芳" not in html and "2027年3月" in html
+    assert "330682********" in html and OLD not in html
+    assert "张伟" not in clerk.get("/queries/reaching-age?within=3").get_data(as_text=True)
+    assert "王芳" not in clerk.get("/queries/reaching-age?within=24").get_data(as_text=True)
+
+
+def test_retiree_with_balance_and_account_pension(clerk, registry_rows):
+    html = clerk.get("/queries/retirees").get_data(as_text=True)
+    # 11 credits of 400: 4,400 + 400 × 77 / 12 × 2.62 % (67.25) = 4,467.25; 50y1m → 194.6 months.
+    assert "李娜" in html and "50岁1个月" in html and "4,467.25" in html
+    assert "194.6" in html and "22.96" in html and "张伟" not in html
+
+
+def test_changes_and_contributions(clerk, registry_rows):
+    html = clerk.get("/queries/changes?from=202412&to=202412").get_data(as_text=True)
+    assert "李娜" in html and "退休" in html and "减少" in html and "张伟" not in html
+    html = clerk.get("/queries/contributions?from=202412&to=202412&insurance=110").get_data(
+        as_text=True
+    )
+    # 202412: two persons at 6,500 (李娜 stopped from 202412): 2 × 1,040.00 + 2 × 520.00.
+    assert "13,000.00" in html and "2,080.00" in html and "1,040.00" in html and "3,120.00" in html
+
+
+def test_person_and_statement_pages(clerk, registry_rows):
+    html = clerk.post("/queries/person", data={"id_number": RETIREE}).get_data(as_text=True)
+    assert RETIREE in html and "2024年11月" in html and "400.00" in html
+    html = clerk.post("/queries/statement", data={"id_number": RETIREE, "year": "2024"}).get_data(
+        as_text=True
+    )
+    assert "4,467.25" in html and "67.25" in html and "2.62%" in html
+    html = clerk.post("/queries/statement", data={"id_number": RETIREE, "year": "2030"}).get_data(
+        as_text=True
+    )
+    assert "2026 年的记账利率尚未录入" in html  # the first year without a rate on the way
+    sheet = load_workbook(
+        io.BytesIO(
+            clerk.post("/queries/statement.xlsx", data={"id_number": RETIREE, "year": "2024"}).data
+        )
+    ).worksheets[0]
+    assert [c.value for c in list(sheet.iter_rows())[-1]] == ["期末余额", "", 4467.25]
+
+
+def test_employer_page(clerk, reviewer, registry_rows, db_url, employer_id):
+    from registry.models import EmployerHistory
+
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.add(EmployerHistory(employer_id=employer_id, old_values={"phone": "0575-1"},
+                                        new_values={"phone": "0575-2"}))  # fmt: skip
+        uow.commit()
+    html = clerk.get("/queries/employer").get_data(as_text=True)
+    assert (
+        "上虞示例制造有限公司" in html
+        and "联系电话" in html
+        and "0575-1" in html
+        and "0575-2" in html
+    )
+    assert "12345678" in reviewer.get("/queries/employer?employer=12345678").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_exports(clerk, reviewer, registry_rows, name):
+    response = clerk.get(f"/queries/{name}.xlsx?from=202401&to=202412")
+    assert response.status_code == 200 and response.mimetype == XLSX_MIME
+    assert reviewer.get(f"/queries/{name}?employer=12345678").status_code == 200
+    assert reviewer.get(f"/queries/{name}?employer=00000000").status_code == 404
+
+
+def test_another_employer_gets_404_or_nothing(app, registry_rows, other_employer):
+    other = app.test_client()
+    login(other, OTHER_LOGIN, OTHER_PASSWORD)
+    assert other.post("/queries/person", data={"id_number": RETIREE}).status_code == 404
+    assert (
+        other.post("/queries/statement", data={"id_number": RETIREE, "year": "2024"}).status_code
+        == 404
+    )
+    assert (
+        other.post(
+            "/queries/statement.xlsx", data={"id_number": RETIREE, "year": "2024"}
+        ).status_code
+        == 404
+    )
+    for name in LISTS:
+        html = other.get(f"/queries/{name}?within=24").get_data(as_text=True)
+        assert "李娜" not in html and "张伟" not in html, name
+
+
+def test_cli_query_same_columns(db_url, registry_rows):
+    import json
+
+    from click.testing import CliRunner
+
+    from shebao.cli import main
+
+    env = {"DATABASE_URL": db_url, "SHEBAO_TODAY": "2026-11-29"}
+    run = CliRunner().invoke(
+        main, ["query", "retirees", "--employer", "12345678", "--json"], env=env
+    )
+    rows = json.loads(run.output)
+    assert rows[0]["id_number"] == RETIREE and rows[0]["balance"] == "4467.25"
+    run = CliRunner().invoke(main, ["query", "person", "--employer", "12345678", "--id", RETIREE,
+                                    "--from", "202411", "--to", "202411", "--json"], env=env)  # fmt: skip
+    assert {r["insurance"] for r in json.loads(run.output)} == {"110", "210", "310", "410"}
+    run = CliRunner().invoke(
+        main, ["query", "employer", "--employer", "12345678", "--json"], env=env
+    )
+    assert json.loads(run.output)["name"] == "上虞示例制造有限公司"
+
+
+def test_reviewer_imports_receipts_clerk_cannot(clerk, reviewer, registry_rows):
+    assert clerk.get("/queries/payments/import").status_code == 404
+    assert 'href="/queries/payments/import"' in reviewer.get("/").get_data(as_text=True)
+    data = "单位编码,费款所属期,金额,到账日期\n12345678,202412,1000,2025-01-10\n".encode()
+    form = {"file": (io.BytesIO(data), "到账.csv")}
+    html = reviewer.post(
+        "/queries/payments/import", data=form, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "已导入 1 笔" in html
+    html = clerk.get("/queries/arrears?from=202412&to=202412").get_data(as_text=True)
+    # 202412 due: 2 × (1,040 + 520 + 32.50 + 32.50 + 617.50 + 130 + 13) = 4,771.00, paid 1,000.
+    assert "1,000.00" in html and "3,771.00" in html
+
+
+def test_api_and_cli_have_the_page_columns(client, db_url, registry_rows):
+    import json
+
+    from click.testing import CliRunner
+
+    from registry.queries import LISTS as ALL
+    from shebao.cli import main
+    from tests.web.conftest import CLERK_LOGIN, CLERK_PASSWORD
+
+    token = client.post("/api/v1/token", json={"username": CLERK_LOGIN, "password": CLERK_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    env = {"DATABASE_URL": db_url, "SHEBAO_TODAY": "2026-11-29"}
+    for name, query in ALL.items():
+        body = client.get(f"/api/v1/queries/{name}?id={RETIREE}", headers=headers).get_json()
+        assert [c["header"] for c in body["columns"]] == [c.header for c in query.columns], name
+        run = CliRunner().invoke(
+            main, ["query", name, "--employer", "12345678", "--id", RETIREE, "--json"], env=env
+        )
+        assert run.exit_code == 0, (name, run.output, run.exception)
+        rows = json.loads(run.output)
+        assert all(set(r) == {c.key for c in query.columns} for r in rows), name
+        assert len(rows) == body["total"], name

@@ -1,0 +1,163 @@
+"""单位基本信息, 人员缴费信息 and 养老个人帐户对帐单: pages about one employer or person.
+
+A person is looked up by a posted ID number (CSRF-protected form), never one in the URL,
+so full ID numbers stay out of addresses and access logs. The person must have been
+enrolled at the viewed employer; anyone else answers 404 like a missing person.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from importer.context import today
+from registry.models import Employer, EmployerHistory, Enrolment, Person
+from registry.queries import PERSON
+from registry.queries.listing import Params
+from registry.statement import StatementError, statement
+from web.auth import login_required
+from web.db import uow
+from web.exports import xlsx_response, xlsx_table
+from web.queries import bp
+from web.queries.render import css_class, excel_rows, html_cell
+from web.queries.scope import employer_choices, query_scope
+
+EMPLOYER_FIELDS = [
+    ("code", "单位编码"), ("name", "单位名称"), ("credit_code", "统一社会信用代码"),
+    ("legal_rep", "法定代表人"), ("address", "单位地址"), ("contact", "联系人"),
+    ("phone", "联系电话"), ("bank", "开户银行"), ("bank_account", "银行账号"),
+    ("risk_class", "行业风险类别"),
+]  # fmt: skip
+
+
+@bp.route("/employer")
+@login_required
+def employer_page():
+    """单位基本信息: the employer's registered details."""
+    with uow() as work:
+        scope = query_scope(work.session)
+        emp = work.session.get(Employer, scope.employer_id) if scope.employer_id else None
+        choices = employer_choices(work.session) if emp is None else []
+        history = _history(work.session, emp.id) if emp is not None else []
+    return render_template(
+        "queries/employer.html", scope=scope, emp=emp, fields=EMPLOYER_FIELDS, employers=choices,
+        history=history, labels=dict(EMPLOYER_FIELDS),
+    )  # fmt: skip
+
+
+def _history(session: Session, employer_id: int) -> list[EmployerHistory]:
+    """The employer's recorded changes, newest first (filled by approved 单位基本信息变更)."""
+    stmt = select(EmployerHistory).where(EmployerHistory.employer_id == employer_id)
+    return list(session.scalars(stmt.order_by(EmployerHistory.changed_at.desc()).limit(200)))
+
+
+def _person_here(session: Session, employer_id: int, id_number: str) -> Person:
+    here = exists().where(Enrolment.person_id == id_number, Enrolment.employer_id == employer_id)
+    person = session.scalar(select(Person).where(Person.id_number == id_number, here))
+    if person is None:
+        abort(404)
+    return person
+
+
+def _posted_id() -> str:
+    return (request.form.get("id_number") or "").strip().upper()
+
+
+@bp.route("/person", methods=["GET", "POST"])
+@login_required
+def person_page():
+    """人员缴费信息: one person's months at this employer (full ID on this page)."""
+    id_number = _posted_id() if request.method == "POST" else ""
+    with uow() as work:
+        scope = query_scope(work.session)
+        context = {
+            "scope": scope,
+            "query": PERSON,
+            "person": None,
+            "rows": [],
+            "id_number": id_number,
+        }
+        if scope.employer_id is None:
+            context["employers"] = employer_choices(work.session)
+        elif id_number:
+            context["person"] = _person_here(work.session, scope.employer_id, id_number)
+            params = Params(filters={"id": id_number})
+            context["rows"] = list(PERSON.rows(work.session, scope.employer_id, params))
+    return render_template(
+        "queries/person.html", **context, html_cell=html_cell, css_class=css_class
+    )
+
+
+@bp.route("/person.xlsx", methods=["POST"])
+@login_required
+def person_export():
+    """导出Excel of one person's months."""
+    id_number = _posted_id()
+    with uow() as work:
+        scope = query_scope(work.session)
+        if scope.employer_id is None:
+            abort(404)
+        _person_here(work.session, scope.employer_id, id_number)
+        rows = PERSON.rows(work.session, scope.employer_id, Params(filters={"id": id_number}))
+        data = xlsx_table(
+            PERSON.title, [c.header for c in PERSON.columns], excel_rows(PERSON, rows)
+        )
+    return xlsx_response(data, f"人员缴费信息_{id_number[-4:]}.xlsx", "person.xlsx")
+
+
+def _year() -> int:
+    raw = (request.form.get("year") or "").strip()
+    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else today().year - 1
+
+
+@bp.route("/statement", methods=["GET", "POST"])
+@login_required
+def statement_page():
+    """养老个人帐户对帐单 of a person and year, printable on A4."""
+    id_number = _posted_id() if request.method == "POST" else ""
+    year = _year()
+    with uow() as work:
+        scope = query_scope(work.session)
+        context: dict[str, object] = {
+            "scope": scope,
+            "person": None,
+            "id_number": id_number,
+            "year": year,
+            "error": None,
+        }
+        if scope.employer_id is None:
+            context["employers"] = employer_choices(work.session)
+        elif id_number:
+            context["person"] = _person_here(work.session, scope.employer_id, id_number)
+            try:
+                context["statement"] = statement(work.session, id_number, year)
+            except StatementError as exc:
+                context["error"] = str(exc)
+    return render_template("queries/statement.html", **context)
+
+
+@bp.route("/statement.xlsx", methods=["POST"])
+@login_required
+def statement_export():
+    """The statement as an Excel sheet (one row per month, then the totals)."""
+    id_number, year = _posted_id(), _year()
+    with uow() as work:
+        scope = query_scope(work.session)
+        if scope.employer_id is None:
+            abort(404)
+        person = _person_here(work.session, scope.employer_id, id_number)
+        try:
+            s = statement(work.session, id_number, year)
+        except StatementError:
+            abort(404)
+    rows: list[list[object]] = [["期初余额", "", s.opening]]
+    rows += [[f"{m.month[:4]}年{m.month[4:]}月", m.base, m.credit] for m in s.months]
+    rows += [
+        ["本年记入", "", s.credits],
+        [f"本年利息(利率 {s.rate * 100}%)", "", s.interest],
+        ["期末余额", "", s.closing],
+    ]
+    title = f"{person.name} {year}年养老个人帐户对帐单"
+    data = xlsx_table(title, ["项目", "缴费基数(元)", "金额(元)"], rows)
+    return xlsx_response(data, f"养老个人帐户对帐单_{year}.xlsx", f"statement_{year}.xlsx")
