@@ -29,23 +29,19 @@ def test_a_far_cell_out_of_row_order_passes_the_budget_and_the_memory_limit_refu
 
 
 def test_a_read_over_the_cpu_limit_is_refused(tmp_path):
-    """290,000 rows of six cells: several seconds of CPU on any machine, over a limit of 1."""
-    cells = "".join(f'<c r="{c}{{r}}"><v>{{r}}</v></c>' for c in "EFGH")
-
     def body():
         yield header_rows()
-        for start in range(2, 290_002, 10_000):
+        for start in range(2, 80_002, 10_000):
             yield "".join(
                 f'<row r="{r}"><c r="B{r}" t="inlineStr"><is><t>张三{r}</t></is></c>'
-                f'<c r="D{r}" t="inlineStr"><is><t>3306821990{r:08d}</t></is></c>'
-                + cells.format(r=r)
-                + "</row>"
+                f'<c r="D{r}" t="inlineStr"><is><t>3306821990{r:08d}</t></is></c></row>'
                 for r in range(start, start + 10_000)
             ).encode()
 
     path = write_package(tmp_path / "slow.xlsx", [("人员增加", "visible", sheet_xml(body))])
     measured = read_capped(path, env={"SHEBAO_READER_CPU_SECONDS": "1"})
     assert measured.code == "file_too_complex" and "1 秒" in measured.message, measured
+    assert read_capped(path).code is None  # within the default limit it is read
 
 
 def test_the_child_sends_back_what_an_in_process_read_gives():
