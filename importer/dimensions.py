@@ -51,6 +51,8 @@ _ERROR_REF = re.compile(
     rb"<(?:\w+:)?c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']([A-Z]{1,3}\d{1,9})"
 )
 NOTED_CELLS = 20
+NOTED_ERRORS = 10_000
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{1,16})</(?:\w+:)?v>|</(?:\w+:)?c>")
 _REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
@@ -95,7 +97,8 @@ class SheetScan:
     row_tags: int = 0
     prefixed: bool = False  # tags carry a namespace prefix (`<x:c>`)
     formulas_without_value: list[str] = field(default_factory=list)
-    error_cells: list[str] = field(default_factory=list)
+    # (reference, the error Excel shows, such as #N/A) of error cells, NOTED_ERRORS at most
+    error_cells: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def grid(self) -> int:
@@ -152,7 +155,7 @@ def scan_sheet(stream: IO[bytes], limit: int, stop_rows: int | None = None) -> S
         if b"<f" in seg or (scan.prefixed and b":f" in seg):
             _note(scan.formulas_without_value, _FORMULA_NO_VALUE.findall(seg))
         if b'"e"' in seg or b"'e'" in seg:
-            _note(scan.error_cells, _ERROR_REF.findall(seg))
+            _note_errors(scan.error_cells, seg)
         if stop_rows is not None and min(scan.far_row, scan.row_tags) > stop_rows:
             break
     return scan
@@ -201,6 +204,15 @@ def _far_col(scan: SheetScan, seg: bytes) -> None:
         if cols:
             far = max(column_number(c.decode()) for c in cols)
             scan.far_col = max(scan.far_col, far)
+
+
+def _note_errors(found: list[tuple[str, str]], seg: bytes) -> None:
+    for cell in _ERROR_REF.finditer(seg):
+        if len(found) >= NOTED_ERRORS:
+            return
+        value = _ERROR_VALUE.search(seg, cell.end())
+        if value is not None and value[1]:
+            found.append((cell[1].decode(), value[1].decode("ascii", "replace")))
 
 
 def _note(found: list[str], refs: list[bytes]) -> None:

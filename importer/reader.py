@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from importer import legacy_xls
 from importer.budget import MAX_GRID_CELLS, Budget, check_xlsx
 from importer.cells import cell_text, column_letter
 from importer.csvfile import read_csv
+from importer.dimensions import NOTED_ERRORS, SheetScan, column_number
 from importer.errors import FileRejected, damaged
 from importer.sandbox import ReaderLimits, run_isolated
 from importer.sniff import sniff
@@ -32,6 +34,7 @@ MARKER_SHEET = "_shebao"
 DEFAULT_MAX_ROWS = 300_000
 SKIPPED_SHEETS = {MARKER_SHEET, "_lists", "填写说明"}
 HEADER_SCAN_ROWS = 10
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
 
 
@@ -160,14 +163,16 @@ def _sheets_of(book, file_type: str, budget: Budget) -> Workbook:
                 workbook.hidden_filled.append(meta.name)
             continue
         _refuse_uncomputed(meta.name, budget)
+        _show_errors(rows, budget.sheets.get(meta.name))
         _fill_merged_cells(rows, sheet.merged_cell_ranges or [])
         workbook.sheets.append(RawSheet(meta.name, rows))
     return workbook
 
 
 def _refuse_uncomputed(name: str, budget: Budget) -> None:
-    """FileRejected when formula cells have no computed value or show an error: calamine
-    reads both as empty, and "本行没有填写" would send the clerk looking for a blank."""
+    """FileRejected when formula cells have no computed value (calamine reads them as
+    empty, and "本行没有填写" would send the clerk looking for a blank), or when error
+    cells are too many to show one by one."""
     scan = budget.sheets.get(name)
     if scan is None:
         return
@@ -179,13 +184,24 @@ def _refuse_uncomputed(name: str, budget: Budget) -> None:
             "是由其他程序生成、没有在 Excel 中打开保存过)。请用 Excel 打开文件, 确认公式显示出"
             "结果后保存再上传; 或把这些列复制后「选择性粘贴 → 数值」。",
         )
-    if scan.error_cells:
-        cells = "、".join(scan.error_cells[:5])
+    if len(scan.error_cells) >= NOTED_ERRORS:
         raise FileRejected(
             "formula_error",
-            f"工作表「{name}」的 {cells} 等单元格显示错误值(如 #N/A、#VALUE!、#REF!), 通常是"
-            "公式没有找到要查的数据或引用了已删除的单元格。请改正这些公式, 或改填实际内容后重新上传。",
+            f"工作表「{name}」中有 {NOTED_ERRORS:,} 个以上的单元格显示错误值(如 #N/A、#VALUE!), "
+            f"例如 {scan.error_cells[0][0]}。请改正这些公式, 或改填实际内容后重新上传。",
         )
+
+
+def _show_errors(rows: list[list[str]], scan: SheetScan | None) -> None:
+    """Put the error Excel shows (#N/A, #VALUE! ...) in its cell: calamine reads it as
+    empty, and a required cell would be told "本行没有填写" instead of quoting #N/A."""
+    for ref, value in scan.error_cells if scan else []:
+        found = _CELL_REF.fullmatch(ref)
+        if found is None:
+            continue
+        r, c = int(found[2]) - 1, column_number(found[1]) - 1
+        if r < len(rows) and c < len(rows[r]):
+            rows[r][c] = value
 
 
 def _text_rows(sheet) -> list[list[str]]:

@@ -118,15 +118,21 @@ def test_formulas_without_computed_values_are_named():
     assert refusal.code == "formula_without_value" and "A3" in refusal.message
 
 
-def test_error_cells_such_as_na_are_named():
+def test_error_cells_such_as_na_are_quoted_not_called_blank(desk):
+    """A #N/A in a required column is that #N/A, not "本行没有填写"; one in a column of
+    the clerk's own is no reason to refuse anything."""
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf) as book:
         sheet = book.add_worksheet("人员增加")
-        sheet.write_row(0, 0, ADD_HEADERS)
-        sheet.write_row(1, 0, person(0).add())
-        sheet.write_formula(1, 0, "=VLOOKUP(C2,名册!A:B,2,0)", None, "#N/A")
-    refusal = _refusal(buf.getvalue())
-    assert refusal.code == "formula_error" and "A2" in refusal.message and "#N/A" in refusal.message
+        sheet.write_row(0, 0, [*ADD_HEADERS, "核对"])
+        for r in (1, 2):
+            sheet.write_row(r, 0, person(r).add())
+            sheet.write_formula(r, len(ADD_HEADERS), "=VLOOKUP(C2,名册!A:B,2,0)", None, "#N/A")
+        sheet.write_formula(1, ADD_HEADERS.index("姓名"), "=VLOOKUP(C2,名册!A:B,2,0)", None, "#N/A")
+    batch_id, outcome = desk.submit(buf.getvalue())
+    assert outcome.status == {2: "rejected", 3: "applied"}
+    (issue,) = [i for i in desk.issues(batch_id) if i.severity == "error"]
+    assert issue.column == "姓名" and issue.code != "required" and "#N/A" in issue.message
 
 
 def test_a_filled_hidden_sheet_is_named_when_the_visible_one_is_empty():
