@@ -31,6 +31,7 @@ TEMPLATES: dict[str, str] = {
     "no_insurance": "养老、医疗、失业、工伤四个险种都是「否」, 至少要参加一个险种。请把要参加的险种改为「是」。",
     "too_young": "按出生日期 {born}, 此人在 {month} 时不满 {min_age} 周岁, 不能参保。请核对出生日期或参保年月。",
     "pension_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加企业职工基本养老保险。请把养老保险改为「否」, 或核对出生日期、个人身份。",
+    "unemployment_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加失业保险。请把失业保险改为「否」(到龄后可以只参加工伤保险、医疗保险), 或核对出生日期、个人身份。",
     "month_too_late": "{column} {month} 晚于下月({limit})。请填写不晚于 {limit} 的年月。",
     "month_too_early": "{column} {month} 早于 {limit}, 超过了可补报的 {months} 个月。请填写 {limit} 及以后的年月; 更早的请到社保经办窗口办理。",
     "work_before_birth": "参加工作日期 {value} 早于出生日期。请核对。",

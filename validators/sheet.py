@@ -17,6 +17,8 @@ from validators.models import SHARED_CHECK_COLUMNS, SheetModel
 from validators.specs import KindSpec
 
 _MAX_LISTED_CHOICES = 12
+# Checks whose message names the person's birth date and age limits.
+_AGE_CODES = ("too_young", "pension_past_retirement", "unemployment_past_retirement")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class _Extras:
     def __init__(self, df: pd.DataFrame, found: dict, ctx: RuleContext):
         from validators.row_rules import birth_dates, retirement_months_of
 
-        aged = sorted({i for i, _, c in found if c in ("too_young", "pension_past_retirement")})
+        aged = sorted({i for i, _, c in found if c in _AGE_CODES})
         self.born: dict[int, str] = {}
         self.retire: dict[int, str] = {}
         if aged:
@@ -154,7 +156,7 @@ def explain(
         out["born"] = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
     elif code in ("gender_mismatch", "birth_mismatch"):
         out["expected"] = _from_id(code, extras.cell(idx, "证件号码"))
-    elif code in ("too_young", "pension_past_retirement"):
+    elif code in _AGE_CODES:
         out.update(
             born=extras.born.get(idx, ""),
             month=month_label(extras.cell(idx, rules.month_column or column)),
