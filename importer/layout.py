@@ -10,7 +10,7 @@ from operator import itemgetter
 import pandas as pd
 
 from importer.errors import FileRejected
-from importer.kinds import SPECS
+from importer.kinds import KINDS, SPECS
 from importer.reader import RawSheet, Workbook, clean_header, find_header_row, header_letters
 from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
@@ -43,6 +43,8 @@ class SheetTable:
     rows: list[list[str]]  # data rows as read, padded to the header's width
     excel_rows: list[int]
     repeated_headers: list[int] = field(default_factory=list)  # Excel rows, not imported
+    # Excel rows of a pre-filled template nobody touched (see `skip_untouched`), not imported.
+    untouched: list[int] = field(default_factory=list)
 
     def positions(self) -> dict[str, int]:
         """Cleaned header → its column index in the upload (first occurrence wins)."""
@@ -66,6 +68,14 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
     spec = SPECS[kind]
     _check_columns(spec, raw_header)
     rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec)
+    untouched = skip_untouched(KINDS[kind].action_columns, raw_header, rows, excel_rows)
+    if untouched and not rows:
+        actions = "、".join(KINDS[kind].action_columns)
+        raise FileRejected(
+            "nothing_filled",
+            f"表中 {len(untouched):,} 行都只有预填的人员信息, 没有一行填写了{actions}, 没有可申报的内容。"
+            "请为要办理的人员填写这些列后再上传。",
+        )
     if not rows:
         raise FileRejected(
             "no_data",
@@ -85,7 +95,33 @@ def locate_table(book: Workbook, expected_kind: str | None, max_rows: int) -> Sh
         rows,
         excel_rows,
         repeated,
+        untouched,
     )
+
+
+def skip_untouched(
+    actions: tuple[str, ...], raw_header: list[str], rows: list[list[str]], excel_rows: list[int]
+) -> list[int]:
+    """Drop (in place) the rows whose `actions` columns are all blank, and return their
+    Excel rows: in a template pre-filled with the employer's persons, such a row is one
+    the clerk left as it came, not a declaration. A row with some action filled stays and
+    is judged as usual (its blank required cells are errors)."""
+    if not actions:
+        return []
+    cleaned = [clean_header(h) for h in raw_header]
+    positions = [cleaned.index(a) for a in actions if a in cleaned]
+    if not positions:
+        return []
+    kept, numbers, skipped = [], [], []
+    for cells, number in zip(rows, excel_rows, strict=True):
+        if any(cells[i].strip() for i in positions):
+            kept.append(cells)
+            numbers.append(number)
+        else:
+            skipped.append(number)
+    if skipped:
+        rows[:], excel_rows[:] = kept, numbers
+    return skipped
 
 
 def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, int]:

@@ -6,6 +6,8 @@ min(ceil(idx / k), max); retirement month = birth month + base age years + delay
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -56,3 +58,12 @@ def retirement_months(
     t = total[ok].astype(np.int64)
     out[ok] = [f"{a}{b:02d}" for a, b in zip(t // 12, t % 12 + 1, strict=True)]
     return out
+
+
+def original_months(
+    births: pd.Series, categories: pd.Series, rules: dict[str, RetirementRule]
+) -> pd.Series:
+    """Vectorised month (YYYYMM) of the original retirement age, before the reform's delay
+    (60 men / 55 women cadres / 50 women workers): the earliest 弹性提前退休 month."""
+    undelayed = {name: replace(rule, max_delay_months=0) for name, rule in rules.items()}
+    return retirement_months(births, categories, undelayed)

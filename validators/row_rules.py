@@ -143,16 +143,27 @@ def before_retirement(
     supplies the person's facts (the sheet for 人员增加, the registry for 人员险种增加).
     Rows whose category, birth date or month is unknown pass: other checks report those.
     """
-    # A woman's age depends on 个人身份: not judged until it is valid (a man's does not).
-    category_known = genders.eq("男") | (genders.eq("女") & identities.isin(codes.IDENTITIES))
-    judged = category_known & months.str.fullmatch(fields.MONTH_PATTERN).fillna(False)
-    judged &= births.notna()
+    judged = months.str.fullmatch(fields.MONTH_PATTERN).fillna(False).astype(bool)
     ok = pd.Series(True, index=months.index)
     if judged.any():
-        cats = retirement.categories(genders[judged], identities[judged])
-        retire = retirement.retirement_months(births[judged], cats, ctx.retirement)
+        retire = retirement_months_for(births[judged], genders[judged], identities[judged], ctx)
         ok[judged] = retire.eq("") | (months[judged] < retire)
     return ok
+
+
+def retirement_months_for(
+    births: pd.Series, genders: pd.Series, identities: pd.Series, ctx: RuleContext
+) -> pd.Series:
+    """Statutory retirement month (YYYYMM) of each person, '' when their category or birth
+    date is unknown: a woman's age depends on 个人身份, so she is not judged until it is
+    valid (a man's does not)."""
+    known = genders.eq("男") | (genders.eq("女") & identities.isin(codes.IDENTITIES))
+    known &= births.notna()
+    out = pd.Series("", index=births.index, dtype=object)
+    if known.any():
+        cats = retirement.categories(genders[known], identities[known])
+        out[known] = retirement.retirement_months(births[known], cats, ctx.retirement)
+    return out
 
 
 # The insurances nobody may join at or past statutory retirement age (DOMAIN.md): work
@@ -176,3 +187,10 @@ def unique_ids(df: pd.DataFrame) -> pd.Series:
     """No ID number appears on two rows of the sheet."""
     col = df["证件号码"]
     return fields.blank(col) | ~col.duplicated(keep=False)
+
+
+def unique_per_insurance(df: pd.DataFrame) -> pd.Series:
+    """No (ID number, 险种) pair appears on two rows of the sheet."""
+    ids = df["证件号码"]
+    pairs = ids + "|" + df["险种"]
+    return fields.blank(ids) | fields.blank(df["险种"]) | ~pairs.duplicated(keep=False)

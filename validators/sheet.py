@@ -128,6 +128,10 @@ class _Extras:
             ids = df["证件号码"]
             doubled = ids[ids.duplicated(keep=False) & ids.ne("")]
             self.duplicates = {k: list(v) for k, v in doubled.groupby(doubled).groups.items()}
+        if any(c == "duplicate_insurance_in_sheet" for _, _, c in found):
+            pairs = df["证件号码"] + "|" + df["险种"]
+            doubled = pairs[pairs.duplicated(keep=False)]
+            self.duplicates.update({k: list(v) for k, v in doubled.groupby(doubled).groups.items()})
 
     def cell(self, idx: int, column: str) -> str:
         """The text of one failing row's cell."""
@@ -168,6 +172,10 @@ def explain(
     elif code == "duplicate_in_sheet":
         same = extras.duplicates.get(value, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))
+    elif code == "duplicate_insurance_in_sheet":
+        id_number = extras.cell(idx, "证件号码")
+        same = extras.duplicates.get(f"{id_number}|{value}", [idx])
+        out.update(id_number=id_number, count=len(same), rows="、".join(str(r) for r in same))
     return out
 
 
