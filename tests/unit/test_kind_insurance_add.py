@@ -197,3 +197,31 @@ def test_plan_inserts_one_active_enrolment_per_row():
         (PID, 7, "210", "202611", "active", 9),
         (PID, 7, "410", "202612", "active", 9),
     ]
+
+
+@pytest.mark.parametrize("kind", ["insurance_add", "insurance_remove"])
+def test_cells_are_normalised_before_the_rules(kind):
+    # An Excel number in the month column (as the reader gives it), full-width digits,
+    # padding around the code.
+    from importer.cells import cell_text
+    from importer.kinds import get_kind
+    from importer.normalise import normalise
+    from tests.unit.kind_support import letters
+
+    spec = get_kind(kind).spec
+    month = spec.headers[3]
+    raw = sheet(
+        kind,
+        {
+            "姓名": " 张三 ",
+            "证件号码": PID.lower(),
+            "险种": " 失业保险 ",
+            month: cell_text(202611.0),
+        },
+    )
+    raw.loc[4] = raw.loc[3]
+    raw.loc[4, month] = "２０２６-１１"
+    df, _ = normalise(raw, spec, letters(kind))
+    assert df["险种"].tolist() == ["失业保险", "失业保险"]
+    assert df[month].tolist() == ["202611", "202611"]
+    assert df["姓名"].tolist() == ["张三", "张三"]
