@@ -47,7 +47,7 @@ TEMPLATES: dict[str, str] = {
     "retire_too_early": "减少原因为「退休」, 但此人 {month} 时尚未达到原退休年龄(最早可于 {original} 起申请弹性提前退休, 法定退休年龄在 {retire})。请核对减少原因或停保年月。",
     "not_active_here": "此人已于 {end} 在本单位停保, 目前不在本单位参保, 无法办理。重新招用的请先办理人员增加。",
     # --- 人员险种增加 (insurance_add) / 人员险种减少 (insurance_remove) ---
-    "duplicate_insurance_in_sheet": "证件号码 {id_number} 的{value}在本表中出现了 {count} 次(第 {rows} 行)。同一人的同一险种只能申报一行, 请删除多余的行。",
+    "duplicate_insurance_in_sheet": "同一证件号码的{value}在本表中出现了 {count} 次(第 {rows} 行)。同一人的同一险种只能申报一行, 请删除多余的行。",
     "insurance_already_active": "此人的{insurance}已在本单位参保(开始年月 {start}), 不能重复增加。如需改变开始年月, 请先办理人员险种减少。",
     "insurance_active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理该险种的减少。",
     "insurance_overlaps_history": "此人的{insurance}在本单位上一次于 {end} 停止, 开始年月 {month} 须晚于 {end}。请核对开始年月。",

@@ -173,9 +173,9 @@ def explain(
         same = extras.duplicates.get(value, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))
     elif code == "duplicate_insurance_in_sheet":
-        id_number = extras.cell(idx, "证件号码")
-        same = extras.duplicates.get(f"{id_number}|{value}", [idx])
-        out.update(id_number=id_number, count=len(same), rows="、".join(str(r) for r in same))
+        pair = f"{extras.cell(idx, '证件号码')}|{value}"
+        same = extras.duplicates.get(pair, [idx])
+        out.update(count=len(same), rows="、".join(str(r) for r in same))
     return out
 
 
