@@ -56,6 +56,7 @@ TEMPLATES: dict[str, str] = {
     "insurance_not_held_here": "此人在本单位没有参加{insurance}, 无法减少。请核对险种, 或在「单位人员名册」中查询此人的在保险种。",
     "insurance_already_stopped": "此人的{insurance}已于 {end} 在本单位停止(原因: {reason}), 无需再次减少。",
     "insurance_stop_before_start": "停止年月 {month} 早于此人{insurance}的开始年月 {start}。请填写不早于 {start} 的年月。",
+    "insurance_last_one": "停止{insurance}后, 此人在本单位已没有在保的险种, 但仍在单位人员名册中。如此人已离职或退休, 请办理人员减少。",
     # --- 人员减少 (person_remove): 弹性提前退休 ---
     "flexible_early_retirement": "此人 {month} 已达到原退休年龄({original}), 但法定退休年龄在 {retire}: 按弹性提前退休(人社部发〔2024〕94号)办理, 需社保经办机构审核, 审核通过后才停保。请确认本人已书面申请且缴费年限已满最低年限。",
     # --- warnings (the row is applied) ---
@@ -69,7 +70,7 @@ TEMPLATES: dict[str, str] = {
 
 WARNING_CODES = {
     "id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated",
-    "repeated_header", "flexible_early_retirement", "untouched_prefilled",
+    "repeated_header", "flexible_early_retirement", "untouched_prefilled", "insurance_last_one",
 }  # fmt: skip
 
 

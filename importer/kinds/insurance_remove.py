@@ -5,7 +5,8 @@ The person must be enrolled here with the registered name and the insurance acti
 here; 停止年月 not before that insurance's start month and not after next month. A row
 the registry already holds (that insurance stopped here in that month) is unchanged;
 stopped in another month is an error naming the month and reason. The other
-insurances stay active (to stop them all, 人员减少).
+insurances stay active (to stop them all, 人员减少); a row stopping the person's last
+insurance here is applied with a warning saying so.
 
 The template can be downloaded pre-filled with the employer's active persons (姓名,
 证件号码). A pre-filled row whose action columns (险种, 停止年月, 减少原因) are all
@@ -14,6 +15,8 @@ still blank is a row nobody touched: it is skipped, not declared, and one sheet-
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import pandera.pandas as pa
@@ -88,6 +91,23 @@ def judge(judgement: Judgement, v: RegistryVerdict) -> None:
                end=month_label(end[row]), reason=reason[row] or "未注明")  # fmt: skip
     for row in j.index[~held & ~stopped]:
         _error(v, letters, row, j, "险种", "insurance_not_held_here")
+    _last_insurance(j[held], v, letters)
+
+
+def _last_insurance(j: pd.DataFrame, v: RegistryVerdict, letters: dict[str, str]) -> None:
+    """A warning on rows that stop the person's last insurance here: the person stays on
+    the roster with nothing insured, which is what 人员减少 is for if they left."""
+    rows = j.drop(index=list(v.rows_in_error() & set(j.index)))
+    if rows.empty:
+        return
+    held_here = sum(rows[f"held_{ins}"].eq(True).astype(int) for ins in INSURANCES)
+    stopping = rows.groupby("证件号码")["险种"].transform("nunique")
+    for row in rows.index[held_here <= stopping]:
+        found = persons.error(
+            row, "险种", letters, "insurance_last_one", value=rows.at[row, "险种"],
+            insurance=INSURANCES[INSURANCE_COLUMNS[rows.at[row, "险种"]]],
+        )  # fmt: skip
+        v.warnings.append(replace(found, severity="warning"))
 
 
 def _error(v: RegistryVerdict, letters, row, j: pd.DataFrame, column: str, code: str, **fields):

@@ -106,3 +106,18 @@ def test_plan_stops_only_that_insurance():
         ("202611", "达到退休年龄", PID, 7, "210"),
         ("202611", "其他", PID, 7, "410"),
     ]
+
+
+def test_stopping_the_last_insurance_here_is_a_warning():
+    state = [enrolment(PID, "210"), enrolment(PID, "410")]
+    one = judge("insurance_remove", [row()], state)
+    assert codes(one) == set() and one.warnings == []
+    both = judge("insurance_remove", [row(), row(险种="工伤保险")], state)
+    assert codes(both) == set()
+    assert [(w.row, w.code, w.severity) for w in both.warnings] == [
+        (3, "insurance_last_one", "warning"),
+        (4, "insurance_last_one", "warning"),
+    ]
+    assert "人员减少" in both.warnings[0].message
+    alone = judge("insurance_remove", [row()], [enrolment(PID, "210")])
+    assert [w.code for w in alone.warnings] == ["insurance_last_one"]
