@@ -69,7 +69,7 @@ def evaluate_sheet(
         on_normalised(df, keys)
     errors = validate_sheet(kind.rules, df, ctx, table.letters)
     verdict = SheetVerdict(table.kind, df, table.letters, keys)
-    verdict.issues = errors + warnings + _repeated_headers(table)
+    verdict.issues = errors + warnings + _repeated_headers(table) + _untouched(kind, table)
     kind.derive(verdict, ctx)
     return verdict
 
@@ -102,3 +102,22 @@ def _repeated_headers(table: SheetTable) -> list[RowError]:
         RowError(row, None, None, "", "repeated_header", message, "warning")
         for row in table.repeated_headers
     ]
+
+
+_LISTED_ROWS = 10
+
+
+def _untouched(kind: Kind, table: SheetTable) -> list[RowError]:
+    """One sheet-level notice counting the pre-filled rows nobody filled in (skipped)."""
+    if not table.untouched:
+        return []
+    shown = "、".join(str(r) for r in table.untouched[:_LISTED_ROWS])
+    more = " 等" if len(table.untouched) > _LISTED_ROWS else ""
+    message = messages.render(
+        "untouched_prefilled",
+        count=f"{len(table.untouched):,}",
+        prefilled="、".join(kind.prefilled_columns),
+        actions="、".join(kind.action_columns),
+        rows=shown + more,
+    )
+    return [RowError(None, None, None, "", "untouched_prefilled", message, "warning")]

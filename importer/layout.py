@@ -21,7 +21,7 @@ from importer.headers import (
     suggestions,
     unmapped_headers,
 )
-from importer.kinds import SPECS
+from importer.kinds import KINDS, SPECS
 from importer.reader import RawSheet, Workbook, clean_header, find_header_row, header_letters
 from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
@@ -52,6 +52,8 @@ class SheetTable:
     mapping: HeaderMapping = field(default_factory=HeaderMapping)
     # The rows above the header (the template's title), to give them back in the report.
     above_header: list[list[str]] = field(default_factory=list)
+    # Excel rows of a pre-filled template nobody touched (see `skip_untouched`), not imported.
+    untouched: list[int] = field(default_factory=list)
 
     def positions(self) -> dict[str, int]:
         """Cleaned header → its column index in the upload (first occurrence wins); a
@@ -87,6 +89,15 @@ def locate_table(
     mapping = map_headers(spec, raw_header, (remembered or {}).get(kind))
     _check_columns(spec, raw_header, mapping)
     rows, excel_rows, repeated = _data_rows(sheet.rows, header_idx, len(raw_header), spec, mapping)
+    standard = {h: i for i, h in sorted(mapping.columns.items(), reverse=True)}
+    untouched = skip_untouched(KINDS[kind].action_columns, standard, rows, excel_rows)
+    if untouched and not rows:
+        actions = "、".join(KINDS[kind].action_columns)
+        raise FileRejected(
+            "nothing_filled",
+            f"表中 {len(untouched):,} 行都只有预填的人员信息, 没有一行填写了{actions}, 没有可申报的内容。"
+            "请为要办理的人员填写这些列后再上传。",
+        )
     if not rows:
         raise FileRejected(
             "no_data",
@@ -103,7 +114,7 @@ def locate_table(
     above = [list(r) for r in sheet.rows[:header_idx]]
     return SheetTable(
         kind, sheet.name, header_idx + 1, raw_header, letters, rows, excel_rows, repeated,
-        mapping, above,
+        mapping, above, untouched,
     )  # fmt: skip
 
 
@@ -116,6 +127,34 @@ def hidden_hint(book: Workbook) -> str:
         f"另外, 工作簿中隐藏的工作表「{names}」里有内容, 系统不读取隐藏的工作表; 如果要申报的"
         "数据在那里, 请在 Excel 中右键工作表标签 →「取消隐藏」后重新上传。"
     )
+
+
+def skip_untouched(
+    actions: tuple[str, ...],
+    standard: dict[str, int],
+    rows: list[list[str]],
+    excel_rows: list[int],
+) -> list[int]:
+    """Drop (in place) the rows whose `actions` columns are all blank, and return their
+    Excel rows: in a template pre-filled with the employer's persons, such a row is one
+    the clerk left as it came, not a declaration. A row with some action filled stays and
+    is judged as usual (its blank required cells are errors)."""
+    if not actions:
+        return []
+    # `standard`: standard header → its column, also for headers mapped from other systems.
+    positions = [standard[a] for a in actions if a in standard]
+    if not positions:
+        return []
+    kept, numbers, skipped = [], [], []
+    for cells, number in zip(rows, excel_rows, strict=True):
+        if any(cells[i].strip() for i in positions):
+            kept.append(cells)
+            numbers.append(number)
+        else:
+            skipped.append(number)
+    if skipped:
+        rows[:], excel_rows[:] = kept, numbers
+    return skipped
 
 
 def _pick_sheet(book: Workbook, expected_kind: str | None) -> tuple[RawSheet, int]:

@@ -176,7 +176,7 @@ class _BatchRun:
         judged = self.clock.run(
             "registry", check_against_registry, uow.session, job, verdict.candidates(), read
         )
-        verdict.issues.extend(judged.errors)
+        verdict.issues.extend(judged.errors + judged.warnings)
         self.status = _initial_status(verdict, judged)
         pending = _in_key_order(verdict, [r for r, s in self.status.items() if s == "pending"])
         review = _review_rows(job, pending + sorted(judged.mine), read, self.ctx)

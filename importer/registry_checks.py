@@ -110,4 +110,5 @@ def _already_applied(
     if not rows:
         return
     v.errors = [e for e in v.errors if e.row not in rows]
+    v.warnings = [w for w in v.warnings if w.row not in rows]
     v.unchanged |= rows

@@ -62,3 +62,20 @@ def applied_keys(session: Session, keys: Sequence[str]) -> dict[str, tuple[int, 
         key: (batch, orjson.loads(payload) if isinstance(payload, str | bytes) else payload)
         for key, batch, payload in rows
     }
+
+
+_ACTIVE_PERSONS = """
+SELECT p.id_number, p.name FROM persons p
+WHERE EXISTS (
+    SELECT 1 FROM enrolments e
+    WHERE e.person_id = p.id_number AND e.employer_id = :employer AND e.status = 'active'
+)
+ORDER BY p.id_number
+"""
+
+
+def active_persons(session: Session, employer_id: int) -> list[tuple[str, str]]:
+    """(ID number, registered name) of every person with an active enrolment at the
+    employer, ordered by ID number (what pre-filled templates list)."""
+    rows = session.execute(text(_ACTIVE_PERSONS), {"employer": employer_id}).all()
+    return [(pid, name) for pid, name in rows]

@@ -75,15 +75,39 @@ def employer_create(code: str, name: str, password: str | None) -> None:
 @main.command("template")
 @click.argument("kind")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
-def template(kind: str, output: str) -> None:
-    """Write the standard template of KIND (person_add, person_remove, ...)."""
+@click.option("--employer", "code", help="单位编号 (8 位), 与 --prefill 一起用")
+@click.option("--prefill", is_flag=True, help="预填该单位在职人员的姓名和证件号码")
+def template(kind: str, output: str, code: str | None, prefill: bool) -> None:
+    """Write the standard template of KIND (person_add, person_remove, ...); with
+    --employer CODE --prefill, filled with that employer's active persons."""
     from importer.kinds import KINDS
     from templates_xlsx.build import build_template
 
     if kind not in KINDS:
         raise click.ClickException(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
-    Path(output).write_bytes(build_template(KINDS[kind].spec))
+    if prefill or code:
+        data = _prefilled(kind, code, prefill)
+    else:
+        data = build_template(KINDS[kind].spec)
+    Path(output).write_bytes(data)
     click.echo(f"已生成 {output}")
+
+
+def _prefilled(kind: str, code: str | None, prefill: bool) -> bytes:
+    from importer.prefill import prefillable, prefilled_template
+    from registry.accounts import employer_by_code
+
+    if not (prefill and code):
+        raise click.ClickException("预填模板需要同时给出 --employer 单位编号 和 --prefill。")
+    if not prefillable(kind):
+        raise click.ClickException(
+            f"申报类型 {kind} 没有预填模板(只有针对本单位已参保人员的申报才有)。"
+        )
+    with _uow() as uow:
+        emp = employer_by_code(uow.session, code)
+        if emp is None:
+            raise click.ClickException(f"单位 {code} 不存在")
+        return prefilled_template(uow.session, kind, emp.id)
 
 
 @main.command("roster")

@@ -36,6 +36,9 @@ REMOVE_REASONS = [
     "出国定居",
     "其他",
 ]
+# 人员险种增加 / 人员险种减少: the 险种 column names an insurance by its template column.
+INSURANCE_CHOICES = list(INSURANCE_COLUMNS)
+INSURANCE_REMOVE_REASONS = ["达到退休年龄", "重复参保", "转往他处参保", "其他"]
 YES_NO = ["是", "否"]
 ETHNICITIES = [
     "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",

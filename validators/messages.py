@@ -32,6 +32,7 @@ TEMPLATES: dict[str, str] = {
     "no_insurance": "养老、医疗、失业、工伤四个险种都是「否」, 至少要参加一个险种。请把要参加的险种改为「是」。",
     "too_young": "按出生日期 {born}, 此人在 {month} 时不满 {min_age} 周岁, 不能参保。请核对出生日期或参保年月。",
     "pension_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加企业职工基本养老保险。请把养老保险改为「否」, 或核对出生日期、个人身份。",
+    "unemployment_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加失业保险。请把失业保险改为「否」(到龄后可以只参加工伤保险、医疗保险), 或核对出生日期、个人身份。",
     "month_too_late": "{column} {month} 晚于下月({limit})。请填写不晚于 {limit} 的年月。",
     "month_too_early": "{column} {month} 早于 {limit}, 超过了可补报的 {months} 个月。请填写 {limit} 及以后的年月; 更早的请到社保经办窗口办理。",
     "work_before_birth": "参加工作日期 {value} 早于出生日期。请核对。",
@@ -41,10 +42,24 @@ TEMPLATES: dict[str, str] = {
     "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{column}改为「否」。",
     "overlaps_history": "此人在本单位上一次参保到 {end} 停保, 参保年月须晚于 {end}。请核对参保年月。",
     "name_mismatch": "姓名「{value}」与系统中该证件号码登记的姓名「{expected}」不一致。请核对姓名或证件号码。",
-    "not_enrolled_here": "证件号码 {value} 不在本单位的参保人员名册中, 无法办理减少。请核对证件号码, 或在「单位人员名册」中查询。",
+    "not_enrolled_here": "证件号码 {value} 不在本单位的参保人员名册中, 无法办理。请核对证件号码, 或在「单位人员名册」中查询; 新招用的职工请先办理人员增加。",
     "already_stopped": "此人已于 {end} 在本单位停保(原因: {reason}), 无需再次减少。",
     "stop_before_start": "停保年月 {month} 早于此人的参保年月 {start}。请填写不早于 {start} 的年月。",
-    "retire_too_early": "减少原因为「退休」, 但此人应于 {retire} 才达到法定退休年龄, 停保年月 {month} 时尚未到龄。请核对减少原因或停保年月。",
+    "retire_too_early": "减少原因为「退休」, 但此人 {month} 时尚未达到原退休年龄(最早可于 {original} 起申请弹性提前退休, 法定退休年龄在 {retire})。请核对减少原因或停保年月。",
+    "not_active_here": "此人已于 {end} 在本单位停保, 目前不在本单位参保, 无法办理。重新招用的请先办理人员增加。",
+    # --- 人员险种增加 (insurance_add) / 人员险种减少 (insurance_remove) ---
+    "duplicate_insurance_in_sheet": "同一证件号码的{value}在本表中出现了 {count} 次(第 {rows} 行)。同一人的同一险种只能申报一行, 请删除多余的行。",
+    "insurance_already_active": "此人的{insurance}已在本单位参保(开始年月 {start}), 不能重复增加。如需改变开始年月, 请先办理人员险种减少。",
+    "insurance_active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理该险种的减少。",
+    "insurance_overlaps_history": "此人的{insurance}在本单位上一次于 {end} 停止, 开始年月 {month} 须晚于 {end}。请核对开始年月。",
+    "insurance_before_employment": "开始年月 {month} 早于此人在本单位的参保年月 {start}。请填写不早于 {start} 的年月。",
+    "insurance_past_retirement": "此人应于 {retire} 达到法定退休年龄, 开始年月 {month} 已到龄, 不能再参加{insurance}(到龄后可以只参加工伤保险、医疗保险)。请删除本行, 或核对出生日期、个人身份。",
+    "insurance_not_held_here": "此人在本单位没有参加{insurance}, 无法减少。请核对险种, 或在「单位人员名册」中查询此人的在保险种。",
+    "insurance_already_stopped": "此人的{insurance}已于 {end} 在本单位停止(原因: {reason}), 无需再次减少。",
+    "insurance_stop_before_start": "停止年月 {month} 早于此人{insurance}的开始年月 {start}。请填写不早于 {start} 的年月。",
+    "insurance_last_one": "停止{insurance}后, 此人在本单位已没有在保的险种, 但仍在单位人员名册中。如此人已离职或退休, 请办理人员减少。",
+    # --- 人员减少 (person_remove): 弹性提前退休 ---
+    "flexible_early_retirement": "此人 {month} 已达到原退休年龄({original}), 但法定退休年龄在 {retire}: 按弹性提前退休(人社部发〔2024〕94号)办理, 需社保经办机构审核, 审核通过后才停保。请确认本人已书面申请且缴费年限已满最低年限。",
     # --- warnings (the row is applied) ---
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",
     "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",
@@ -52,12 +67,14 @@ TEMPLATES: dict[str, str] = {
     "base_limits_outdated": "{year} 年的缴费基数上下限尚未公布, 暂按 {used} 年的标准({floor}-{cap})核定。",
     "header_mapped": "表头「{typed}」{how}「{standard}」列读取。如不对, 请把该列表头改为标准名称后重新上传。",
     "derived_from_id": "表中没有「{column}」列, 已按证件号码推算。证件号码有误的行无法推算, 会提示必填。",
+    "untouched_prefilled": "表中有 {count} 行只有预填的{prefilled}, {actions}都没有填写, 视为不办理, 已跳过(第 {rows} 行)。如要为其中某人办理, 请填写这些列后重新上传。",
     "repeated_header": "本行与表头相同(多半是几张表拼接时带进来的), 已跳过, 不作申报。",
 }
 
 WARNING_CODES = {
     "id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated",
-    "repeated_header", "header_mapped", "derived_from_id",
+    "repeated_header", "header_mapped", "derived_from_id", "flexible_early_retirement",
+    "untouched_prefilled", "insurance_last_one",
 }  # fmt: skip
 
 

@@ -101,6 +101,15 @@ class OnePerPerson(SheetModel):
         return row_rules.unique_ids(df)
 
 
+class OnePerPersonAndInsurance(SheetModel):
+    """A person may appear once per insurance (险种) in the sheet: two insurances of one
+    person are two rows, the same insurance twice is a duplicate."""
+
+    @pa.dataframe_check(name="duplicate_insurance_in_sheet")
+    def duplicate_insurance_in_sheet(cls, df: pd.DataFrame) -> pd.Series:
+        return row_rules.unique_per_insurance(df)
+
+
 # The column each shared row-level check points the user to.
 SHARED_CHECK_COLUMNS: dict[str, str] = {
     "id_excel_number": "证件号码",
@@ -108,4 +117,5 @@ SHARED_CHECK_COLUMNS: dict[str, str] = {
     "id_checksum": "证件号码",
     "id_birth_date": "证件号码",
     "duplicate_in_sheet": "证件号码",
+    "duplicate_insurance_in_sheet": "险种",
 }

@@ -8,7 +8,7 @@ contribution years and the 计发月数 of an age at retirement.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -121,3 +121,12 @@ def payout_months(age_years: int, age_months: int, table: Mapping[int, Decimal])
     high = table[years + 1]
     value = low + (high - low) * Decimal(age_months) / Decimal(12)
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def original_months(
+    births: pd.Series, categories: pd.Series, rules: dict[str, RetirementRule]
+) -> pd.Series:
+    """Vectorised month (YYYYMM) of the original retirement age, before the reform's delay
+    (60 men / 55 women cadres / 50 women workers): the earliest 弹性提前退休 month."""
+    undelayed = {name: replace(rule, max_delay_months=0) for name, rule in rules.items()}
+    return retirement_months(births, categories, undelayed)

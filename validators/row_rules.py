@@ -130,21 +130,56 @@ def retirement_months_of(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
     )
 
 
-def pension_before_retirement(df: pd.DataFrame, ctx: RuleContext) -> pd.Series:
-    """No pension enrolment in or after the month of statutory retirement age."""
-    # A woman's age depends on 个人身份: not judged until it is valid (a man's does not).
-    category_known = df["性别"].eq("男") | (
-        df["性别"].eq("女") & df["个人身份"].isin(codes.IDENTITIES)
-    )
-    judged = (
-        df["养老保险"].eq("是")
-        & category_known
-        & df["参保年月"].str.fullmatch(fields.MONTH_PATTERN)
-    )
-    ok = pd.Series(True, index=df.index)
+def before_retirement(
+    births: pd.Series,
+    genders: pd.Series,
+    identities: pd.Series,
+    months: pd.Series,
+    ctx: RuleContext,
+) -> pd.Series:
+    """The month (YYYYMM) is before the person's statutory retirement month.
+
+    The one rule behind "no 养老保险 and no 失业保险 at or past retirement age", whoever
+    supplies the person's facts (the sheet for 人员增加, the registry for 人员险种增加).
+    Rows whose category, birth date or month is unknown pass: other checks report those.
+    """
+    judged = months.str.fullmatch(fields.MONTH_PATTERN).fillna(False).astype(bool)
+    ok = pd.Series(True, index=months.index)
     if judged.any():
-        retire = retirement_months_of(df[judged], ctx)
-        ok[judged] = retire.eq("") | (df.loc[judged, "参保年月"] < retire)
+        retire = retirement_months_for(births[judged], genders[judged], identities[judged], ctx)
+        ok[judged] = retire.eq("") | (months[judged] < retire)
+    return ok
+
+
+def retirement_months_for(
+    births: pd.Series, genders: pd.Series, identities: pd.Series, ctx: RuleContext
+) -> pd.Series:
+    """Statutory retirement month (YYYYMM) of each person, '' when their category or birth
+    date is unknown: a woman's age depends on 个人身份, so she is not judged until it is
+    valid (a man's does not)."""
+    known = genders.eq("男") | (genders.eq("女") & identities.isin(codes.IDENTITIES))
+    known &= births.notna()
+    out = pd.Series("", index=births.index, dtype=object)
+    if known.any():
+        cats = retirement.categories(genders[known], identities[known])
+        out[known] = retirement.retirement_months(births[known], cats, ctx.retirement)
+    return out
+
+
+# The insurances nobody may join at or past statutory retirement age (DOMAIN.md): work
+# injury and medical alone are allowed, 单项参加工伤保险 is common for workers kept on.
+RETIREMENT_BARRED = ("养老保险", "失业保险")
+
+
+def insurance_before_retirement(df: pd.DataFrame, ctx: RuleContext, column: str) -> pd.Series:
+    """A 人员增加 row marking `column` (养老保险 / 失业保险) 是 enrols before the person's
+    statutory retirement month."""
+    chosen = df[column].eq("是")
+    ok = pd.Series(True, index=df.index)
+    if chosen.any():
+        rows = df[chosen]
+        born = birth_dates(df, pd.Timestamp(ctx.today))[chosen]
+        ok[chosen] = before_retirement(born, rows["性别"], rows["个人身份"], rows["参保年月"], ctx)
     return ok
 
 
@@ -152,3 +187,10 @@ def unique_ids(df: pd.DataFrame) -> pd.Series:
     """No ID number appears on two rows of the sheet."""
     col = df["证件号码"]
     return fields.blank(col) | ~col.duplicated(keep=False)
+
+
+def unique_per_insurance(df: pd.DataFrame) -> pd.Series:
+    """No (ID number, 险种) pair appears on two rows of the sheet."""
+    ids = df["证件号码"]
+    pairs = ids + "|" + df["险种"]
+    return fields.blank(ids) | fields.blank(df["险种"]) | ~pairs.duplicated(keep=False)

@@ -17,6 +17,8 @@ from validators.models import SHARED_CHECK_COLUMNS, SheetModel
 from validators.specs import KindSpec
 
 _MAX_LISTED_CHOICES = 12
+# Checks whose message names the person's birth date and age limits.
+_AGE_CODES = ("too_young", "pension_past_retirement", "unemployment_past_retirement")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class _Extras:
     def __init__(self, df: pd.DataFrame, found: dict, ctx: RuleContext):
         from validators.row_rules import birth_dates, retirement_months_of
 
-        aged = sorted({i for i, _, c in found if c in ("too_young", "pension_past_retirement")})
+        aged = sorted({i for i, _, c in found if c in _AGE_CODES})
         self.born: dict[int, str] = {}
         self.retire: dict[int, str] = {}
         if aged:
@@ -126,6 +128,10 @@ class _Extras:
             ids = df["证件号码"]
             doubled = ids[ids.duplicated(keep=False) & ids.ne("")]
             self.duplicates = {k: list(v) for k, v in doubled.groupby(doubled).groups.items()}
+        if any(c == "duplicate_insurance_in_sheet" for _, _, c in found):
+            pairs = df["证件号码"] + "|" + df["险种"]
+            doubled = pairs[pairs.duplicated(keep=False)]
+            self.duplicates.update({k: list(v) for k, v in doubled.groupby(doubled).groups.items()})
 
     def cell(self, idx: int, column: str) -> str:
         """The text of one failing row's cell."""
@@ -156,7 +162,7 @@ def explain(
         out["born"] = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
     elif code in ("gender_mismatch", "birth_mismatch"):
         out["expected"] = _from_id(code, extras.cell(idx, "证件号码"))
-    elif code in ("too_young", "pension_past_retirement"):
+    elif code in _AGE_CODES:
         out.update(
             born=extras.born.get(idx, ""),
             month=month_label(extras.cell(idx, rules.month_column or column)),
@@ -167,6 +173,10 @@ def explain(
         out.update(_month_window_fields(code, value, ctx))
     elif code == "duplicate_in_sheet":
         same = extras.duplicates.get(value, [idx])
+        out.update(count=len(same), rows="、".join(str(r) for r in same))
+    elif code == "duplicate_insurance_in_sheet":
+        pair = f"{extras.cell(idx, '证件号码')}|{value}"
+        same = extras.duplicates.get(pair, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))
     return out
 

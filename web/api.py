@@ -16,6 +16,7 @@ from sqlalchemy import select
 from importer.batches import BatchOptions, create_batch
 from importer.errors import FileRejected
 from importer.kinds import SPECS
+from importer.prefill import prefillable, prefilled_file_name, prefilled_template
 from importer.reader import sniff_upload
 from importer.report import corrections_workbook, error_report
 from registry.batch_queries import MAX_ID, batches_slice, issues_slice, visible_batch
@@ -167,11 +168,32 @@ def download_corrections(batch_id: int) -> Response:
 @bp.get("/templates/<kind>.xlsx")
 @token_required
 def download_template(kind: str) -> Response:
-    """The standard empty template of `kind`."""
+    """The standard empty template of `kind`; with `prefill=1`, filled with the token's
+    employer's active persons (kinds acting on people already here)."""
     if kind not in SPECS:
         raise _unknown_kind(kind, status=404)
     spec = SPECS[kind]
-    return xlsx_response(build_template(spec), f"{spec.title}.xlsx", f"{kind}.xlsx")
+    if not _bool_arg("prefill"):
+        return xlsx_response(build_template(spec), f"{spec.title}.xlsx", f"{kind}.xlsx")
+    user = current_user()
+    if user.is_reviewer or user.employer_id is None:
+        raise ApiError(403, "forbidden", "审核人员帐号没有本单位人员, 不能下载预填模板。")
+    if not prefillable(kind):
+        raise ApiError(
+            400,
+            "no_prefill",
+            f"「{SPECS[kind].title}」没有预填模板, 只有针对本单位已参保人员的申报才有。",
+        )
+    with unit_of_work() as work:
+        data = prefilled_template(work.session, kind, user.employer_id)
+    return xlsx_response(data, prefilled_file_name(spec), f"{kind}_prefilled.xlsx")
+
+
+def _bool_arg(name: str) -> bool:
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in _TRUE or raw in _FALSE:
+        return raw in _TRUE
+    raise ApiError(400, "bad_option", f"{name} 只能是 1/true 或 0/false。")
 
 
 def batch_json(batch: Batch) -> dict[str, Any]:

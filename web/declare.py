@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from importer.kinds import SPECS
+from importer.prefill import PREFILL_LABEL, prefillable, prefilled_file_name, prefilled_template
 from registry.batch_queries import batches_page
 from web.auth import login_required
 from web.db import own_employer_id, uow
@@ -76,14 +77,29 @@ def center():
 def kind_page(kind: str):
     """One declaration kind: what it is for, its template, an upload, its last batches."""
     spec = _spec_or_404(kind)
-    return _upload_page("declare/kind.html", kind, 10, spec=spec)
+    return _upload_page(
+        "declare/kind.html",
+        kind,
+        10,
+        spec=spec,
+        prefill=prefillable(kind),
+        prefill_label=PREFILL_LABEL,
+    )
 
 
 @bp.route("/<kind>/template.xlsx")
 @login_required
 def template(kind: str):
-    """The standard template of `kind` as an .xlsx attachment."""
+    """The standard template of `kind` as an .xlsx attachment; with `?prefill=1`, filled
+    with the clerk's employer's active persons (kinds acting on people already here)."""
     spec = _spec_or_404(kind)
+    if request.args.get("prefill") in ("1", "true"):
+        if not prefillable(kind):
+            abort(404)
+        employer_id = own_employer_id()
+        with uow() as work:
+            data = prefilled_template(work.session, kind, employer_id)
+        return xlsx_response(data, prefilled_file_name(spec), f"{kind}_prefilled.xlsx")
     from templates_xlsx.build import build_template
 
     return xlsx_response(build_template(spec), f"{spec.title}模板.xlsx", f"{kind}_template.xlsx")

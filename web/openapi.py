@@ -299,6 +299,13 @@ def _other_paths() -> dict[str, Any]:
         "required": True,
         "schema": {"type": "string", "enum": sorted(SPECS)},
     }
+    prefill = {
+        "name": "prefill",
+        "in": "query",
+        "required": False,
+        "description": "1: 模板预填令牌所属单位在职人员的姓名和证件号码(仅人员减少、人员险种增加/减少等针对已参保人员的申报); 其余各列都空着的行上传时跳过",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"},
+    }
     spec_op = {
         "summary": "本文档",
         "security": [],
@@ -306,14 +313,14 @@ def _other_paths() -> dict[str, Any]:
     }
     return {
         f"{PREFIX}/token": {"post": token},
-        f"{PREFIX}/templates/{{kind}}.xlsx": {"parameters": [kind], **_xlsx_download("标准空白模板", 404)},
+        f"{PREFIX}/templates/{{kind}}.xlsx": {"parameters": [kind, prefill], **_xlsx_download("标准空白模板; prefill=1 时预填本单位在职人员", 400, 403, 404)},
         f"{PREFIX}/openapi.json": {"get": spec_op},
     }  # fmt: skip
 
 
 _RESPONSES = {
     400: "请求参数不正确(如未知的申报类型、选项取值不对)",
-    403: "审核员帐号不能上传",
+    403: "审核员帐号不能上传, 也不能下载预填模板",
     404: "批次或申报类型不存在(其他单位的批次同样回答 404)",
     409: "批次尚未处理完成或处理失败, 没有报告",
     413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",

@@ -9,7 +9,10 @@ A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.
 - `plan(rows, target)`: the bulk writes that apply valid rows (no database access);
 - `review`: which valid rows go to an agency reviewer instead of being applied, and
   `approve(session, declaration, decision)`: what an approval applies (the review desk
-  calls it; a kind that sends rows to review must have it).
+  calls it; a kind that sends rows to review must have it);
+- `prefill` and `prefilled_columns`: for kinds acting on people already here, the rows
+  of the template downloaded "含本单位在职人员", and which of its columns come filled
+  (rows where only those are filled are skipped on upload, see `importer.layout`).
 
 The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
 and accident-keyed kinds differ only in these parts.
@@ -38,6 +41,8 @@ class RegistryVerdict:
     """What the registry says about the candidate rows of a sheet."""
 
     errors: list[RowError] = field(default_factory=list)
+    # Notices on rows that still go ahead (applied or sent to review), e.g. 弹性提前退休.
+    warnings: list[RowError] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
     mine: set[int] = field(default_factory=set)
     # Subjects of the candidates the registry already knows (for a person kind: the ID
@@ -110,6 +115,8 @@ Planner = Callable[[pd.DataFrame, Target], list[Write]]
 Deriver = Callable[[Verdictish, RuleContext], None]
 ReviewRule = Callable[[Judgement], pd.Series]
 StillCurrent = Callable[[Judgement], pd.Series]
+# The rows of a template pre-filled for one employer (in template column order).
+Prefill = Callable[[Session, int, RuleContext], list[list[str]]]
 # Applies an approved declaration in the session's transaction (raising DecisionRefused
 # when the decision lacks what the kind needs); returns what the decision produced for
 # the reviewer and the clerk to read (e.g. {"injury_no": "GS202600001"}).
@@ -149,13 +156,26 @@ class Kind:
     # The column stored as the declaration's person (masked in lists); None when the
     # subject is not a person.
     id_column: str | None = "证件号码"
-    # Kinds acting on people already here can be downloaded pre-filled with them.
-    prefill: Callable[[Session, int, RuleContext], list[list[str]]] | None = None
+    # Kinds acting on people already here can be downloaded pre-filled with them
+    # ("含本单位在职人员"): `prefill(session, employer_id, ctx)` gives the rows.
+    prefill: Prefill | None = None
+    # The columns such a template comes filled in. An uploaded row whose other required
+    # columns (the action: 减少原因, 停保年月 ...) are all blank is a pre-filled row nobody
+    # touched: it is skipped, not declared, and one sheet-level 提示 counts those rows.
+    # A row with some but not all of them filled is judged as usual ("required" errors).
+    prefilled_columns: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """The kind's code, e.g. `person_add`."""
         return self.rules.spec.kind
+
+    @property
+    def action_columns(self) -> tuple[str, ...]:
+        """The required columns a pre-filled template leaves for the clerk to fill."""
+        if not self.prefilled_columns:
+            return ()
+        return tuple(h for h in self.spec.required if h not in self.prefilled_columns)
 
     @property
     def spec(self) -> KindSpec:

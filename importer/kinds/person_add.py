@@ -135,7 +135,13 @@ class PersonAddModel(PersonIdChecks, OnePerPerson):
 
     @pa.dataframe_check(name="pension_past_retirement")
     def _retired(cls, df: pd.DataFrame) -> pd.Series:
-        return row_rules.pension_before_retirement(df, validators.checks.current_context())
+        ctx = validators.checks.current_context()
+        return row_rules.insurance_before_retirement(df, ctx, "养老保险")
+
+    @pa.dataframe_check(name="unemployment_past_retirement")
+    def _retired_unemployment(cls, df: pd.DataFrame) -> pd.Series:
+        ctx = validators.checks.current_context()
+        return row_rules.insurance_before_retirement(df, ctx, "失业保险")
 
 
 RULES = SheetRules(
@@ -150,6 +156,7 @@ RULES = SheetRules(
         "no_insurance": "养老保险",
         "too_young": "参保年月",
         "pension_past_retirement": "养老保险",
+        "unemployment_past_retirement": "失业保险",
     },
     month_column="参保年月",
 )

@@ -1,20 +1,41 @@
 """人员减少 (`person_remove`): stop every insurance of employees who leave.
 
 One row per person and stop month. Reason 退休 is checked against the person's
-retirement age: before the original age it is an error; between the original and the
-statutory (reformed) age it is 弹性提前退休 and goes to an agency reviewer.
+retirement age (from the registry's birth date, gender and 个人身份): before the original
+age (60 men / 55 women cadres / 50 women workers) it is an error; from the original age
+to the month before the statutory (reformed) age it is 弹性提前退休 (人社部发〔2024〕94号):
+the row carries a warning and goes to an agency reviewer instead of being applied, and
+`approve` stops the enrolments once the reviewer agrees; from the statutory age on it is
+plain.
+
+The template can be downloaded pre-filled with the employer's active persons (姓名,
+证件号码). A pre-filled row whose 减少原因 and 停保年月 are both still blank is a row
+nobody touched: it is skipped, not declared, and one sheet-level 提示 counts those rows;
+a row with only one of them filled is judged as usual (the other is "required").
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 import validators.checks
-from importer.apply import Target, Update, Write, columns
+from importer.apply import Target, Update, Write, columns, lock_employer, write_all
 from importer.kinds import persons
-from importer.kinds.base import Judgement, Kind, RegistryVerdict
+from importer.kinds.base import (
+    Decision,
+    DecisionRefused,
+    Judgement,
+    Kind,
+    PendingDeclaration,
+    RegistryVerdict,
+)
 from validators import codes, retirement, row_rules
 from validators.context import RuleContext, month_label
 from validators.models import OnePerPerson, PersonIdChecks, field_for
@@ -94,25 +115,85 @@ def _already_stopped(stopped: pd.DataFrame, v: RegistryVerdict, letters: dict[st
         )  # fmt: skip
 
 
+def _retirement(rows: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Series]:
+    """(original-age month, statutory month) of each joined row's person, '' when unknown."""
+    cats = retirement.categories(rows["reg_gender"].fillna(""), rows["reg_identity"].fillna(""))
+    births = pd.to_datetime(rows["reg_birth"], errors="coerce")
+    due = retirement.retirement_months(births, cats, ctx.retirement)
+    return retirement.original_months(births, cats, ctx.retirement), due
+
+
+def _flexible(rows: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Of the joined 退休 rows: (before the original age, 弹性提前退休, and the months
+    `original` and `due` of each)."""
+    original, due = _retirement(rows, ctx)
+    month = rows["停保年月"]
+    early = original.ne("") & (month < original)
+    flexible = due.ne("") & ~early & (month < due)
+    return early, flexible, pd.DataFrame({"original": original, "due": due})
+
+
 def _retire_too_early(
     rows: pd.DataFrame, v: RegistryVerdict, ctx: RuleContext, letters: dict[str, str]
 ) -> None:
+    """Before the original age: an error; from it to the statutory age: a warning (the row
+    goes to review, see `review`)."""
     if rows.empty:
         return
-    cats = [
-        retirement.category(g or "", i or "")
-        for g, i in zip(rows["reg_gender"], rows["reg_identity"], strict=True)
-    ]
-    births = pd.to_datetime(rows["reg_birth"], errors="coerce")
-    due = retirement.retirement_months(births, pd.Series(cats, index=rows.index), ctx.retirement)
-    early = due.ne("") & (rows["停保年月"] < due)
-    for row in rows.index[early]:
-        v.errors.append(
-            persons.error(
-                row, "减少原因", letters, "retire_too_early", value="退休",
-                retire=month_label(due[row]), month=month_label(rows.at[row, "停保年月"]),
-            )
+    early, flexible, months = _flexible(rows, ctx)
+    for row in rows.index[early | flexible]:
+        code = "retire_too_early" if early[row] else "flexible_early_retirement"
+        found = persons.error(
+            row, "减少原因", letters, code, value="退休",
+            retire=month_label(months.at[row, "due"]),
+            original=month_label(months.at[row, "original"]),
+            month=month_label(rows.at[row, "停保年月"]),
         )  # fmt: skip
+        if code == "retire_too_early":
+            v.errors.append(found)
+        else:
+            v.warnings.append(replace(found, severity="warning"))
+
+
+def review(judgement: Judgement) -> pd.Series:
+    """弹性提前退休 rows (退休 between the original and the statutory age) go to review."""
+    flags = pd.Series(False, index=judgement.rows.index)
+    j = persons.joined(judgement)
+    retiring = j[(j["减少原因"] == "退休") & j["reg_birth"].notna()]
+    if not retiring.empty:
+        _, flexible, _ = _flexible(retiring, judgement.ctx)
+        flags[flexible.index[flexible]] = True
+    return flags
+
+
+_ACTIVE_HERE = (
+    "SELECT count(*) FROM enrolments "
+    "WHERE person_id = :pid AND employer_id = :employer AND status = 'active'"
+)
+
+
+def approve(
+    session: Session, declaration: PendingDeclaration, decision: Decision
+) -> dict[str, Any]:
+    """An approved 弹性提前退休: stop the person's enrolments here as the row asked, with
+    this kind's own plan, in the session's transaction (a rejection applies nothing)."""
+    if not decision.approve:
+        return {}
+    payload = declaration.payload
+    row = pd.DataFrame(
+        [{h: str(payload.get(h) or "") for h in SPEC.headers}], index=[0], dtype="str"
+    )
+    params = {"pid": row.at[0, "证件号码"], "employer": declaration.employer_id}
+    active = session.scalar(text(_ACTIVE_HERE), params) or 0
+    if not active:
+        raise DecisionRefused(
+            "此人在本单位已没有在保的险种(可能已另行办理了减少), 无法按本申报停保。"
+            "请查看此人的参保记录后, 驳回本申报。"
+        )
+    lock_employer(session, declaration.employer_id)
+    target = Target(declaration.employer_id, declaration.batch_id, frozenset())
+    write_all(session, plan(row, target))
+    return {"stopped": int(active), "end_month": row.at[0, "停保年月"]}
 
 
 STOP_SQLITE = (
@@ -139,4 +220,8 @@ KIND = Kind(
     read_state=persons.read_persons,
     judge=judge,
     plan=plan,
+    review=review,
+    approve=approve,
+    prefill=persons.prefill_with(SPEC),
+    prefilled_columns=("姓名", "证件号码"),
 )

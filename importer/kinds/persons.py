@@ -4,15 +4,18 @@ in one query and summarised one row per person, and the checks every such kind m
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from importer.kinds.base import Judgement, RegistryVerdict
-from registry.state import person_state
+from importer.kinds.base import Judgement, Prefill, RegistryVerdict
+from registry.state import active_persons, person_state
 from validators import messages
 from validators.codes import INSURANCES
-from validators.context import month_label
+from validators.context import RuleContext, month_label
 from validators.errors import RowError
+from validators.specs import KindSpec
 
 
 def read_persons(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
@@ -23,7 +26,8 @@ def read_persons(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
 
 def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     """One row per person: registered name/gender/birth/identity, and their enrolments here
-    (earliest active start, latest end and stop reason) and elsewhere (per insurance)."""
+    (earliest active start, latest end and stop reason, per insurance the active start,
+    last end and its stop reason) and elsewhere (per insurance: the employer's name)."""
     persons = state.drop_duplicates("person_id").set_index("person_id")[
         ["reg_name", "reg_gender", "reg_birth", "reg_identity"]
     ]
@@ -44,12 +48,42 @@ def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     for ins in INSURANCES:
         ended = stopped[stopped["insurance"] == ins].groupby("person_id").last()
         persons[f"end_{ins}"] = ended["end_month"]
+        persons[f"reason_{ins}"] = ended["stop_reason"]
     away = enrolled[(enrolled["employer_id"] != employer_id) & (enrolled["status"] == "active")]
     for ins in INSURANCES:
         persons[f"away_{ins}"] = (
             away[away["insurance"] == ins].groupby("person_id")["employer_name"].first()
         )
     return persons
+
+
+def prefill_with(
+    spec: KindSpec, fixed: Callable[[RuleContext], dict[str, str]] | None = None
+) -> Prefill:
+    """The `Kind.prefill` of a person kind: one row per person active at the employer
+    with 姓名 and 证件号码 filled (and the columns `fixed(ctx)` gives, e.g. 申报年度),
+    every other cell blank."""
+
+    def prefill(session: Session, employer_id: int, ctx: RuleContext) -> list[list[str]]:
+        extra = fixed(ctx) if fixed is not None else {}
+        rows = []
+        for id_number, name in active_persons(session, employer_id):
+            cells = {**extra, "姓名": name, "证件号码": id_number}
+            rows.append([cells.get(h, "") for h in spec.headers])
+        return rows
+
+    return prefill
+
+
+def for_insurance(j: pd.DataFrame, prefix: str, insurance: pd.Series) -> pd.Series:
+    """Per row, the summary column `<prefix>_<ins>` of the row's own insurance code (for
+    kinds with one 险种 per row: held_, start_, end_, reason_, away_)."""
+    out = pd.Series(None, index=j.index, dtype=object)
+    for ins in INSURANCES:
+        hit = insurance == ins
+        if hit.any():
+            out[hit] = j.loc[hit, f"{prefix}_{ins}"]
+    return out
 
 
 def joined(judgement: Judgement) -> pd.DataFrame:

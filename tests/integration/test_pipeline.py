@@ -167,7 +167,7 @@ def test_mixed_defects_reject_exactly_the_bad_rows_and_apply_the_rest(desk):
         person(13).add(出生日期="1991-02-02"),  # 15 birth date against ID
         person(14).add(户口性质="城市"),  # 16 not in the list
         person(15).add(姓名="张3"),  # 17 digit in a name
-        old_man.add(),  # 18 pension at 66
+        old_man.add(),  # 18 pension and unemployment at 66
         person(16).add(参保年月="202410"),  # 19 more than 12 months back
         good3.add(备注="新招用"),  # 20
     ]
@@ -188,6 +188,7 @@ def test_mixed_defects_reject_exactly_the_bad_rows_and_apply_the_rest(desk):
         err(16, "户口性质", "not_in_list"),
         err(17, "姓名", "person_name"),
         err(18, "养老保险", "pension_past_retirement"),
+        err(18, "失业保险", "unemployment_past_retirement"),
         err(19, "参保年月", "month_too_early"),
     }
     assert desk.errors(batch_id) == expected
@@ -727,6 +728,7 @@ def test_more_defects_each_named_precisely(desk):
         err(8, "证件类型", "not_in_list"),
         err(9, "出生日期", "date_format"),
         err(10, "养老保险", "pension_past_retirement"),
+        err(10, "失业保险", "unemployment_past_retirement"),
         err(11, "月缴费工资", "money_format"),
         err(12, "养老保险", "not_in_list"),
     }

@@ -128,21 +128,70 @@ def test_stop_month_later_than_next_month(desk):
     assert desk.errors(batch_id) == {err(3, "停保年月", "month_too_late")}
 
 
-def test_retirement_only_once_statutory_age_is_reached(desk):
-    # A man born 1966-06: 60 years + 5 months of delay → statutory age in 2026-11.
+def test_retirement_before_the_original_age_is_an_error(desk):
+    # A man born 1966-06: 60 in 2026-06; 60 years + 5 months of delay → statutory 2026-11.
     retiree = person(0, birth="19660610")
     enrol(desk, retiree, month="202601")
-    batch_id, outcome = remove(desk, [retiree.remove(减少原因="退休", 停保年月="202610")])
+    batch_id, outcome = remove(desk, [retiree.remove(减少原因="退休", 停保年月="202605")])
     assert outcome.status == {3: "rejected"}
     assert desk.errors(batch_id) == {err(3, "减少原因", "retire_too_early")}
     (issue,) = desk.issues(batch_id)
-    assert "2026年11月" in issue.message and "2026年10月" in issue.message
+    assert "2026年6月" in issue.message and "2026年11月" in issue.message
     assert {e.status for e in desk.enrolments()} == {"active"}
 
-    # Another reason in the same month is fine; but first: retiring once of age works.
     batch_id, outcome = remove(desk, [retiree.remove(减少原因="退休", 停保年月="202611")])
     assert outcome.status == {3: "applied"}
+    assert desk.warnings(batch_id) == set()
     assert {(e.status, e.stop_reason) for e in desk.enrolments()} == {("stopped", "退休")}
+
+
+def _flexible_retiree(desk: Desk):
+    """A man between his original (2026-06) and statutory (2026-11) age, sent to review."""
+    retiree = person(0, birth="19660610")
+    enrol(desk, retiree, month="202601")
+    batch_id, outcome = remove(desk, [retiree.remove(减少原因="退休", 停保年月="202608")])
+    return retiree, batch_id, outcome
+
+
+def test_flexible_early_retirement_goes_to_review_with_a_warning(desk):
+    retiree, batch_id, outcome = _flexible_retiree(desk)
+    assert outcome.status == {3: "pending_review"}
+    assert desk.errors(batch_id) == set()
+    assert desk.warnings(batch_id) == {err(3, "减少原因", "flexible_early_retirement")}
+    assert desk.batch(batch_id).pending_review == 1
+    (decl,) = desk.declarations(batch_id).values()
+    assert decl.status == "pending_review" and decl.payload["停保年月"] == "202608"
+    assert [w["code"] for w in decl.warnings] == ["flexible_early_retirement"]
+    assert {e.status for e in desk.enrolments()} == {"active"}
+    # The same sheet again: already declared (pending), nothing new.
+    data = xlsx_bytes("person_remove", [retiree.remove(减少原因="退休", 停保年月="202608")])
+    again, outcome = desk.submit(data, file_name="人员减少.xlsx")
+    assert outcome.status == {3: "unchanged"}
+
+
+def test_approving_a_flexible_retirement_stops_the_enrolments(desk):
+    from importer.kinds import get_kind
+    from importer.kinds.base import Decision, DecisionRefused
+
+    retiree, batch_id, _ = _flexible_retiree(desk)
+    (decl,) = desk.declarations(batch_id).values()
+    approve = get_kind("person_remove").approve
+    assert approve is not None
+    with desk.uow() as uow:
+        assert approve(uow.session, decl, Decision(approve=False, reviewer="审核员")) == {}
+        uow.commit()
+    assert {e.status for e in desk.enrolments()} == {"active"}
+    with desk.uow() as uow:
+        result = approve(uow.session, decl, Decision(approve=True, reviewer="审核员"))
+        uow.commit()
+    assert result == {"stopped": 4, "end_month": "202608"}
+    assert {(e.status, e.end_month, e.stop_reason) for e in desk.enrolments()} == {
+        ("stopped", "202608", "退休")
+    }
+    # Approving again: nothing active is left to stop, said in Chinese.
+    with desk.uow() as uow, pytest.raises(DecisionRefused) as refused:
+        approve(uow.session, decl, Decision(approve=True, reviewer="审核员"))
+    assert "没有在保" in refused.value.message
 
 
 def test_women_workers_and_cadres_retire_at_different_ages(desk):

@@ -52,8 +52,9 @@ def test_helper_row_is_valid_everywhere():
         row_rules.unique_ids,
     ):
         assert rule(df).all(), rule.__name__
-    for rule in (row_rules.old_enough, row_rules.pension_before_retirement):
-        assert rule(df, CTX).all(), rule.__name__
+    assert row_rules.old_enough(df, CTX).all()
+    for column in row_rules.RETIREMENT_BARRED:
+        assert row_rules.insurance_before_retirement(df, CTX, column).all(), column
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -314,7 +315,31 @@ WOMAN_1976_03 = make_id("19760310", "122")  # worker: 2026-11; cadre: 2032-10
 )
 def test_pension_before_retirement(overrides, ok):
     df = frame(person(**overrides))
-    assert row_rules.pension_before_retirement(df, CTX).tolist() == [ok]
+    assert row_rules.insurance_before_retirement(df, CTX, "养老保险").tolist() == [ok]
+
+
+@pytest.mark.parametrize(
+    ("month", "unemployment", "ok"),
+    [("202611", "是", True), ("202612", "是", False), ("202612", "否", True)],
+)
+def test_unemployment_before_retirement(month, unemployment, ok):
+    # The same rule as the pension: 失业保险 is refused from the retirement month on.
+    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月=month, 失业保险=unemployment)
+    got = row_rules.insurance_before_retirement(frame(row), CTX, "失业保险")
+    assert got.tolist() == [ok]
+
+
+def test_before_retirement_takes_the_persons_facts_from_anywhere():
+    # 人员险种增加 passes the registry's birth date, gender and identity.
+    births = pd.to_datetime(pd.Series(["1966-07-10", "1976-03-10", "1976-03-10", None]))
+    genders = pd.Series(["男", "女", "女", "男"])
+    identities = pd.Series(["", "工人", "干部", "工人"])
+    months = pd.Series(["202612", "202611", "202611", "202612"])
+    got = row_rules.before_retirement(births, genders, identities, months, CTX)
+    assert got.tolist() == [False, False, True, True]
+    earlier = pd.Series(["202611", "202610", "202611", "202612"])
+    got = row_rules.before_retirement(births, genders, identities, earlier, CTX)
+    assert got.tolist() == [True, True, True, True]
 
 
 def test_pension_before_retirement_mixed_rows_keep_their_places():
@@ -325,7 +350,7 @@ def test_pension_before_retirement_mixed_rows_keep_their_places():
         person(**dict(zip(PERSON_ADD.headers, PERSON_ADD.example, strict=True))),
         first_row=10,
     )
-    got = row_rules.pension_before_retirement(df, CTX)
+    got = row_rules.insurance_before_retirement(df, CTX, "养老保险")
     assert got.to_dict() == {10: True, 11: False, 12: True, 13: True}
 
 

@@ -24,7 +24,13 @@ from validators.models import SHARED_CHECK_COLUMNS
 from validators.sheet import validate_sheet
 
 MODELS = {name: kind.rules.model for name, kind in KINDS.items()}
-ROW_CHECK_COLUMNS = {**SHARED_CHECK_COLUMNS, **ADD_RULES.check_columns}
+# The row-level checks of 人员增加's model (shared ones it inherits, and its own).
+_ADD_CHECKS = {sheet._check_code(c.name) for c in ADD_RULES.model.to_schema().checks}
+ROW_CHECK_COLUMNS = {
+    code: column
+    for code, column in {**SHARED_CHECK_COLUMNS, **ADD_RULES.check_columns}.items()
+    if code in _ADD_CHECKS
+}
 
 pytestmark = pytest.mark.unit
 
@@ -290,7 +296,11 @@ def test_bad_check_digit_names_the_expected_character():
 
 def test_bad_check_digit_expected_digit():
     value = "110105194912310021"  # the domain example with 1 instead of X
-    error = one(check_add(person(证件号码=value, 性别="女", 出生日期="1949-12-31", 养老保险="否")))
+    error = one(
+        check_add(
+            person(证件号码=value, 性别="女", 出生日期="1949-12-31", 养老保险="否", 失业保险="否")
+        )
+    )
     assert error.code == "id_checksum"
     assert "应为 X" in error.message
 
@@ -438,19 +448,38 @@ def test_under_16_at_start_month():
 
 
 MAN_1966_07 = make_id("19660710", "171")  # statutory retirement 2026-12
+OTHER_MAN_1966_07 = make_id("19660710", "191")
 
 
 def test_pension_enrolment_in_the_retirement_month():
-    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612")
+    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612", 失业保险="否")
     error = one(check_add(row))
     assert found([error]) == [(3, "养老保险", "O", "pension_past_retirement")]
     assert "2026年12月" in error.message
     assert "「否」" in error.message
 
 
-def test_pension_enrolment_after_the_retirement_month():
-    row = person(证件号码=make_id("19650110", "171"), 出生日期="1965-01-10")  # retired 2025-02
+def test_pension_and_unemployment_in_the_retirement_month_are_both_refused():
+    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612")
+    errors = check_add(row)
+    assert found(errors) == [
+        (3, "养老保险", "O", "pension_past_retirement"),
+        (3, "失业保险", "Q", "unemployment_past_retirement"),
+    ]
+    unemployment = errors[1]
+    assert "失业保险" in unemployment.message and "2026年12月" in unemployment.message
+
+
+def test_unemployment_alone_past_retirement_is_refused():
+    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612", 养老保险="否")
     error = one(check_add(row))
+    assert found([error]) == [(3, "失业保险", "Q", "unemployment_past_retirement")]
+    assert "不能再参加失业保险" in error.message
+
+
+def test_pension_enrolment_after_the_retirement_month():
+    row = person(证件号码=make_id("19650110", "171"), 出生日期="1965-01-10", 失业保险="否")
+    error = one(check_add(row))  # retired 2025-02
     assert error.code == "pension_past_retirement"
     assert "2025年2月" in error.message and "2026年11月" in error.message
 
@@ -461,13 +490,15 @@ def test_pension_enrolment_before_the_retirement_month_is_fine():
 
 
 def test_other_insurances_past_retirement_are_fine():
-    row = person(证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612", 养老保险="否")
+    row = person(
+        证件号码=MAN_1966_07, 出生日期="1966-07-10", 参保年月="202612", 养老保险="否", 失业保险="否"
+    )
     assert check_add(row) == []
 
 
 def test_retirement_age_depends_on_identity_for_women():
     woman = make_id("19760310", "122")  # worker: 2026-11; cadre: 2032-10
-    base = {"证件号码": woman, "性别": "女", "出生日期": "1976-03-10"}
+    base = {"证件号码": woman, "性别": "女", "出生日期": "1976-03-10", "失业保险": "否"}
     assert found(check_add(person(**base, 个人身份="工人"))) == [
         (3, "养老保险", "O", "pension_past_retirement")
     ]
@@ -627,7 +658,13 @@ def every_error_sheet() -> pd.DataFrame:
         {"参加工作日期": "1980-01-01"},
         {"养老保险": "否", "医疗保险": "否", "失业保险": "否", "工伤保险": "否"},
         {"证件号码": young, "出生日期": "2010-12-01", "参加工作日期": ""},
-        {"证件号码": MAN_1966_07, "出生日期": "1966-07-10", "参保年月": "202612"},
+        {"证件号码": MAN_1966_07, "出生日期": "1966-07-10", "参保年月": "202612", "失业保险": "否"},
+        {
+            "证件号码": OTHER_MAN_1966_07,
+            "出生日期": "1966-07-10",
+            "参保年月": "202612",
+            "养老保险": "否",
+        },
         {"参保年月": "202701"},
         {"参保年月": "202001"},
     ]
@@ -682,8 +719,8 @@ def test_every_message_is_plain_chinese_and_shows_the_value():
         assert "{" not in message and "}" not in message, message
         if error.code.startswith("month_too") or error.code == "too_young":
             assert month_label(error.value) in message, message
-        elif error.code in ("required", "pension_past_retirement"):
-            assert error.column in message or "养老保险" in message, message
+        elif error.code in ("required", "pension_past_retirement", "unemployment_past_retirement"):
+            assert error.column in message, message
         elif error.code == "too_long":
             assert str(len(error.value)) in message, message
         else:

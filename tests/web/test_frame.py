@@ -11,7 +11,7 @@ from web.menu import DECLARE_ITEMS, QUERY_ITEMS
 
 pytestmark = pytest.mark.integration
 
-BUILT = {"人员增加", "人员减少", "申报及结果查询", *QUERY_ITEMS}
+BUILT = {"人员增加", "人员减少", "人员险种增加", "人员险种减少", "申报及结果查询", *QUERY_ITEMS}
 
 
 def _menu(html: str) -> str:
