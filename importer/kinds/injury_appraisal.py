@@ -151,9 +151,11 @@ def summarise(appraisals: pd.DataFrame) -> pd.DataFrame:
     out["pending_category"], out["pending_date"] = pendings["category"], pendings["applied_date"]
     last = concluded.groupby("injury_no").last()
     out["last_concluded"], out["last_category"] = last["concluded_at"], last["category"]
-    out["keys"] = standing.groupby("injury_no").apply(
-        lambda g: set(zip(g["category"], g["applied_date"], strict=True)), include_groups=False
-    )
+    keys = {
+        number: set(zip(g["category"], g["applied_date"], strict=True))
+        for number, g in standing.groupby("injury_no")
+    }
+    out["keys"] = pd.Series(keys, dtype=object)
     return out
 
 
@@ -163,6 +165,9 @@ def _category_rules(
     if rows.empty:
         return
     j = rows.join(summary, on="工伤认定编号")
+    for column in ("first_date", "pending_date", "last_concluded"):
+        # Injuries without appraisals join as NaN of no type: make them dates for the arithmetic.
+        j[column] = pd.to_datetime(j[column])
     applied = fields.parse_dates(j["申请日期"])
     same = [
         isinstance(keys, set) and (cat, day) in keys
