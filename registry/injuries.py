@@ -64,7 +64,8 @@ def live_injuries(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
     """The injuries (at any employer) of the persons `id_numbers`, one row each."""
     query = select(
         Injury.id, Injury.injury_no, Injury.person_id, Injury.employer_id,
-        Injury.accident_date, Injury.state, Injury.outcome,
+        Injury.accident_date, Injury.state, Injury.outcome, Injury.decided_at, Injury.place,
+        Injury.category, Injury.body_part, Injury.description, Injury.hospital, Injury.phone,
     ).where(Injury.person_id.in_(list(id_numbers)), _live(Injury))  # fmt: skip
     return _frame(session, query)
 

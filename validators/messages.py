@@ -47,6 +47,8 @@ TEMPLATES: dict[str, str] = {
     # --- 工伤事故申报 (injury_report) ---
     "duplicate_accident": "证件号码 {value} 的同一起事故(事故发生日期相同)在本表中出现了不止一次。每起事故只填一行, 请删除重复的行。",
     "injury_not_insured": "此人在事故发生的 {month} 没有在本单位参加工伤保险({held})。只有事故发生时在本单位参加工伤保险的职工才能在此申报; 请核对证件号码和事故发生日期, 未参保期间发生的事故请到社保经办窗口咨询。",
+    "injury_already_reported": "此人 {value} 的事故已经申报过, 正在审核, 本行与原申报的内容不同。如需修改, 请先撤回原申报, 再重新申报。",
+    "injury_already_decided": "此人 {value} 的事故已于 {decided} 认定为「{outcome}」(工伤认定编号 {number}), 本行与原申报的内容不同, 不能再次申报。认定信息有误的, 请到社保经办窗口办理更正。",
     # --- 工伤鉴定 (injury_appraisal) ---
     "injury_no_format": "工伤认定编号「{value}」格式不对: 应为 GS 加 4 位年份和 5 位顺序号, 例如 GS202600001。请对照工伤认定决定书填写。",
     "duplicate_injury_no": "工伤认定编号 {value} 在本表中出现了不止一次。同一工伤一次只能申请一项鉴定, 请删除多余的行, 待上一项鉴定有结论后再申请下一项。",

@@ -4,7 +4,7 @@ One row per application (natural key: 工伤认定编号 + 鉴定类别 + 申请
 of this person approved at this employer. 初次鉴定 once per injury; 复查鉴定 from one year
 after the last conclusion (工伤保险条例 art. 28); 再次鉴定 within 15 days of it (art. 26),
 and not against a 再次鉴定's conclusion, which is final. Every valid row goes to a
-reviewer, who records 伤残等级 and 生活自理障碍 (`approve`).
+reviewer, who records 伤残等级 and 生活自理障碍 (hooks in `injury_review`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,17 @@ from pandera.typing import Series
 from sqlalchemy.orm import Session
 
 from importer.apply import Insert, Target, Update, Write, columns, none_if_blank
-from importer.context import today
+from importer.kinds import injury_review as review
 from importer.kinds import persons
 from importer.kinds.base import (
-    Decision,
-    DecisionRefused,
     Judgement,
     Kind,
-    PendingDeclaration,
     RegistryVerdict,
     always_reviewed,
 )
 from registry import injuries
 from registry.bulk import db_now
-from registry.models import Appraisal
-from validators import codes, fields, messages
+from validators import codes, fields
 from validators.models import PersonIdChecks, field_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
@@ -249,45 +245,6 @@ def declare(rows: pd.DataFrame, target: Target) -> list[Write]:
     ]
 
 
-def approve(session: Session, declaration: PendingDeclaration, decision: Decision) -> dict:
-    """The conclusion: 伤残等级 and 生活自理障碍 from their lists, dated today."""
-    for code, value, choices in (
-        ("decision_grade", decision.grade, codes.DISABILITY_GRADES),
-        ("decision_self_care", decision.self_care, codes.SELF_CARE_LEVELS),
-    ):
-        if value not in choices:
-            raise DecisionRefused(
-                messages.render(code, value=value or "未选择", choices="、".join(choices))
-            )
-    assert decision.grade is not None and decision.self_care is not None
-    found = _conclude(session, declaration, (decision.grade, decision.self_care), decision)
-    return {
-        "grade": found.grade,
-        "self_care": found.self_care,
-        "concluded_at": found.concluded_at.isoformat() if found.concluded_at else None,
-    }
-
-
-def reject(session: Session, declaration: PendingDeclaration, decision: Decision) -> dict:
-    """The application is rejected (no conclusion): a new one may be filed."""
-    found = _conclude(session, declaration, None, decision)
-    return {"state": found.state}
-
-
-def _conclude(session, declaration, verdict, decision: Decision) -> Appraisal:
-    try:
-        return injuries.conclude_appraisal(
-            session, declaration.id, verdict, decision.reviewer, decision.reason, today()
-        )
-    except LookupError:
-        raise DecisionRefused(messages.render("decision_not_pending", title=SPEC.title)) from None
-
-
-def withdraw(session: Session, declaration: PendingDeclaration) -> None:
-    """The employer withdrew the application: its pending appraisal goes."""
-    injuries.withdraw_pending(session, Appraisal, declaration.id)
-
-
 KIND = Kind(
     rules=RULES,
     key_columns=("工伤认定编号", "鉴定类别", "申请日期"),
@@ -296,8 +253,8 @@ KIND = Kind(
     plan=plan,
     subject="accident",
     review=always_reviewed,
-    approve=approve,
+    approve=review.conclude_appraisal,
     declare=declare,
-    reject=reject,
-    withdraw=withdraw,
+    reject=review.reject_appraisal,
+    withdraw=review.withdraw_appraisal,
 )

@@ -5,13 +5,12 @@ One row per accident (natural key: 证件号码 + 事故发生日期). The perso
 it is a warning (工伤保险条例 art. 17: the employer bears the costs of the delay). Every
 valid row goes to an agency reviewer: the upload writes the pending declaration and a
 pending injury; approval (认定工伤 / 视同工伤) gives it its 认定编号, rejection records
-不予认定, the employer's withdrawal deletes it.
+不予认定, the employer's withdrawal deletes it (hooks in `injury_review`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -19,21 +18,17 @@ from pandera.typing import Series
 from sqlalchemy.orm import Session
 
 from importer.apply import Insert, Target, Update, Write, columns, none_if_blank
-from importer.context import today
+from importer.kinds import injury_review as review
 from importer.kinds import persons
 from importer.kinds.base import (
-    Decision,
-    DecisionRefused,
     Judgement,
     Kind,
-    PendingDeclaration,
     RegistryVerdict,
     Verdictish,
     always_reviewed,
 )
 from registry import injuries
 from registry.bulk import db_now
-from registry.models import Injury
 from registry.state import person_state
 from validators import codes, fields, messages
 from validators.context import RuleContext, month_label
@@ -134,25 +129,49 @@ def read_state(session: Session, rows: pd.DataFrame) -> ReportState:
 
 
 def judge(judgement: Judgement, v: RegistryVerdict) -> None:
-    """An accident already approved here is unchanged; otherwise the registered name,
-    and 工伤保险 at this employer in the month of the accident."""
+    """An accident reported here already (pending or approved) is unchanged when the row
+    says what the report said, an error otherwise; the registered name; and 工伤保险 at
+    this employer in the month of the accident."""
     rows, state, letters = judgement.rows, judgement.state, judgement.letters
-    decided = _approved_here(rows, state.injuries, judgement.employer_id)
-    v.unchanged |= decided
+    known = _reported_here(rows, state.injuries, judgement.employer_id, v, letters)
     names = state.persons.drop_duplicates("person_id").set_index("person_id")["reg_name"]
     persons.name_mismatch(rows.assign(reg_name=rows["证件号码"].map(names)), v, letters)
-    open_rows = rows.drop(index=list(decided))
-    _not_insured(open_rows, state.persons, judgement.employer_id, v, letters)
+    _not_insured(rows.drop(index=list(known)), state.persons, judgement.employer_id, v, letters)
 
 
-def _approved_here(rows: pd.DataFrame, found: pd.DataFrame, employer_id: int) -> set[int]:
-    mine = found[(found["employer_id"] == employer_id) & (found["state"] == injuries.APPROVED)]
-    if mine.empty:
-        return set()
-    keys = set(zip(mine["person_id"], pd.to_datetime(mine["accident_date"]), strict=True))
-    dates = fields.parse_dates(rows["事故发生日期"])
-    hit = [(pid, d) in keys for pid, d in zip(rows["证件号码"], dates, strict=True)]
-    return set(rows.index[hit])
+# The sheet's columns as the injuries table keeps them (the substance of a report).
+SUBSTANCE = {
+    "事故发生地点": "place", "事故类别": "category", "受伤部位": "body_part",
+    "事故经过": "description", "就诊医疗机构": "hospital", "联系电话": "phone",
+}  # fmt: skip
+
+
+def _reported_here(
+    rows: pd.DataFrame, found: pd.DataFrame, employer_id: int, v: RegistryVerdict,
+    letters: dict[str, str],
+) -> set[int]:  # fmt: skip
+    """Rows of accidents this employer reported already; returns them."""
+    live = found[(found["employer_id"] == employer_id) & (found["state"] != injuries.REJECTED)]
+    j = rows.reset_index(names="_row").assign(_date=fields.parse_dates(rows["事故发生日期"]).values)
+    j = j.merge(
+        live.assign(_date=pd.to_datetime(live["accident_date"])),
+        left_on=["证件号码", "_date"], right_on=["person_id", "_date"],
+    ).set_index("_row")  # fmt: skip
+    same = pd.Series(True, index=j.index)
+    for column, stored in SUBSTANCE.items():
+        same &= j[column] == j[stored].fillna("")
+    v.unchanged |= set(j.index[same])
+    for row in j.index[~same]:
+        approved = j.at[row, "state"] == injuries.APPROVED
+        v.errors.append(
+            persons.error(
+                row, "事故发生日期", letters,
+                "injury_already_decided" if approved else "injury_already_reported",
+                value=j.at[row, "事故发生日期"], number=j.at[row, "injury_no"],
+                outcome=j.at[row, "outcome"], decided=str(j.at[row, "decided_at"])[:10],
+            )
+        )  # fmt: skip
+    return set(j.index)
 
 
 def insurance_here(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
@@ -238,51 +257,6 @@ def declare(rows: pd.DataFrame, target: Target) -> list[Write]:
     ]
 
 
-def approve(session: Session, declaration: PendingDeclaration, decision: Decision) -> dict:
-    """认定工伤 / 视同工伤: the injury gets the next 认定编号 of this year."""
-    if decision.outcome not in codes.INJURY_APPROVALS:
-        raise DecisionRefused(
-            messages.render("decision_injury_outcome", value=decision.outcome or "未选择")
-        )
-    injury = _decide(session, declaration, decision.outcome, decision)
-    return {"injury_no": injury.injury_no, "outcome": injury.outcome}
-
-
-def reject(session: Session, declaration: PendingDeclaration, decision: Decision) -> dict:
-    """不予认定: the injury is kept, rejected, with the reviewer's reason."""
-    if decision.outcome not in (None, "", codes.INJURY_REJECTION):
-        raise DecisionRefused(messages.render("decision_rejection_outcome", value=decision.outcome))
-    injury = _decide(session, declaration, codes.INJURY_REJECTION, decision)
-    return {"outcome": injury.outcome}
-
-
-def _decide(session: Session, declaration: PendingDeclaration, outcome: str, decision: Decision):
-    year = today().year
-    try:
-        return injuries.decide_injury(
-            session, declaration.id, outcome, decision.reviewer, decision.reason, year
-        )
-    except LookupError:
-        raise DecisionRefused(messages.render("decision_not_pending", title=SPEC.title)) from None
-    except injuries.SequenceExhausted:
-        raise DecisionRefused(messages.render("decision_numbers_exhausted", year=year)) from None
-
-
-def withdraw(session: Session, declaration: PendingDeclaration) -> None:
-    """The employer withdrew the report: its pending injury goes (nothing was decided)."""
-    injuries.withdraw_pending(session, Injury, declaration.id)
-
-
-def earlier_injuries(session: Session, declaration: PendingDeclaration) -> list[dict[str, Any]]:
-    """The reviewer's history view: the person's other injuries at any employer, newest
-    first, each with its appraisals (see `registry.injuries.injury_history`)."""
-    if not declaration.id_number:
-        return []
-    own = injuries.injury_of_declaration(session, declaration.id)
-    history = injuries.injury_history(session, declaration.id_number)
-    return [h for h in history if h["id"] != own]
-
-
 KIND = Kind(
     rules=RULES,
     key_columns=("证件号码", "事故发生日期"),
@@ -291,9 +265,9 @@ KIND = Kind(
     plan=plan,
     subject="accident",
     review=always_reviewed,
-    approve=approve,
+    approve=review.approve_report,
     derive=late_warnings,
     declare=declare,
-    reject=reject,
-    withdraw=withdraw,
+    reject=review.reject_report,
+    withdraw=review.withdraw_report,
 )

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from importer.kinds import get_kind
 from importer.kinds.base import DecisionRefused
-from importer.kinds.injury_report import earlier_injuries
+from importer.kinds.injury_review import earlier_injuries
 from importer.report import corrections_workbook, error_report
 from registry.injuries import injury_history
 from tests.builders import xlsx_bytes
@@ -121,6 +121,12 @@ def test_reimport_is_unchanged_before_and_after_the_decision(desk, db_url):
     _, outcome = report(desk, sheet)
     assert outcome.status == {3: "unchanged", 4: "unchanged"}
     assert len(injuries(desk)) == 2
+    # The approved accident reported again with other cells contradicts the registry.
+    changed, outcome = report(desk, [report_row(a, 受伤部位="右手")])
+    assert outcome.status == {3: "rejected"}
+    assert desk.errors(changed) == {err(3, "事故发生日期", "injury_already_decided")}
+    (issue,) = desk.issues(changed)
+    assert "GS202600001" in issue.message and "视同工伤" in issue.message
 
 
 def test_approval_gives_the_next_number_and_refuses_bad_decisions(desk):

@@ -163,9 +163,7 @@ def enrolment(start: str, end: str | None = None, employer: int = EMPLOYER, ins:
 
 def judged(df: pd.DataFrame, *enrolments: dict, injuries=None) -> RegistryVerdict:
     persons = pd.DataFrame(list(enrolments), columns=STATE_COLUMNS)
-    found = injuries if injuries is not None else pd.DataFrame(
-        columns=["id", "injury_no", "person_id", "employer_id", "accident_date", "state", "outcome"]
-    )  # fmt: skip
+    found = injuries if injuries is not None else reported().iloc[0:0]
     v = RegistryVerdict()
     KIND.judge(Judgement(df, ReportState(persons, found), EMPLOYER, CTX, LETTERS), v)
     return v
@@ -210,21 +208,51 @@ def test_registered_name_must_match():
     assert error_codes(v) == {(3, "姓名", "name_mismatch")}
 
 
-def test_an_accident_already_approved_here_is_unchanged_a_rejected_one_is_not():
-    df = sheet(row())
-    found = pd.DataFrame(
-        [
-            {"id": 1, "injury_no": "GS202600001", "person_id": WORKER, "employer_id": EMPLOYER,
-             "accident_date": dt.date(2026, 11, 20), "state": "approved", "outcome": "认定工伤"},
-        ]
-    )  # fmt: skip
-    v = judged(df, enrolment("202601"), injuries=found)
+def reported(state: str = "approved", employer: int = EMPLOYER, **changes) -> pd.DataFrame:
+    """An injury of WORKER on 2026-11-20 as the injuries table holds the row() report."""
+    values = {
+        "id": 1, "injury_no": "GS202600001" if state == "approved" else None,
+        "person_id": WORKER, "employer_id": employer, "accident_date": dt.date(2026, 11, 20),
+        "state": state, "outcome": "认定工伤" if state == "approved" else None,
+        "decided_at": dt.datetime(2026, 11, 25, 9, 30) if state == "approved" else None,
+        "place": SPEC.example[3], "category": SPEC.example[4], "body_part": SPEC.example[5],
+        "description": STORY, "hospital": SPEC.example[7], "phone": SPEC.example[8],
+    }  # fmt: skip
+    values.update(changes)
+    return pd.DataFrame([values])
+
+
+@pytest.mark.parametrize("state", ["approved", "pending"])
+def test_an_accident_reported_here_with_the_same_cells_is_unchanged(state):
+    v = judged(sheet(row()), enrolment("202601"), injuries=reported(state))
     assert v.unchanged == {3} and v.errors == []
-    rejected = found.assign(state="rejected", injury_no=None)
-    v = judged(df, enrolment("202601"), injuries=rejected)
-    assert v.unchanged == set() and v.errors == []
-    elsewhere = found.assign(employer_id=2)
-    assert judged(df, enrolment("202601"), injuries=elsewhere).unchanged == set()
+    v = judged(sheet(row(联系电话="")), enrolment("202601"), injuries=reported(state, phone=None))
+    assert v.unchanged == {3} and v.errors == []
+
+
+def test_an_accident_reported_here_with_other_cells_is_an_error():
+    v = judged(sheet(row(受伤部位="右手")), enrolment("202601"), injuries=reported())
+    assert error_codes(v) == {(3, "事故发生日期", "injury_already_decided")}
+    message = v.errors[0].message
+    assert "GS202600001" in message and "2026-11-25" in message and "认定工伤" in message
+    v = judged(sheet(row(受伤部位="右手")), enrolment("202601"), injuries=reported("pending"))
+    assert error_codes(v) == {(3, "事故发生日期", "injury_already_reported")}
+    assert "撤回原申报" in v.errors[0].message and v.unchanged == set()
+
+
+def test_a_rejected_report_or_another_employers_does_not_count():
+    for found in (reported("rejected"), reported(employer=2)):
+        v = judged(sheet(row()), enrolment("202601"), injuries=found)
+        assert v.unchanged == set() and v.errors == []
+    # ... but the other employer's is no insurance here either.
+    assert error_codes(judged(sheet(row()), injuries=reported(employer=2))) == {
+        (3, "事故发生日期", "injury_not_insured")
+    }
+
+
+def test_name_checked_even_when_unchanged():
+    v = judged(sheet(row(姓名="张三")), enrolment("202601"), injuries=reported())
+    assert error_codes(v) == {(3, "姓名", "name_mismatch")} and v.unchanged == set()
 
 
 def test_covered_rows_and_the_description_directly():
