@@ -69,6 +69,8 @@ def normalise(
             out[col.name] = normalise_months(series)
         elif col.type == "money":
             out[col.name] = normalise_money(series)
+        elif col.type == "ref":
+            out[col.name] = series.str.replace(r"\s+", "", regex=True).str.upper()
         elif col.type == "phone":
             out[col.name] = (
                 series.str.replace(r"^\+?86[- ]?", "", regex=True)

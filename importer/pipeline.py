@@ -326,4 +326,6 @@ class _Planner:
             writes.append(
                 record.plan_declarations(batch, verdict, reviewed, "pending_review", self.messages)
             )
+            # After the declarations: what the kind writes beside them may point to them.
+            writes.extend(self.kind.declare(verdict.df.loc[reviewed], target))
         return writes

@@ -337,5 +337,79 @@ class PolicySetting(Base):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
+# --- 工伤 (work injuries): injury_report / injury_appraisal, see registry/injuries.py ---
+
+
+class Injury(Base):
+    """One reported accident (工伤事故申报) of a person at an employer, and its 认定.
+
+    Written when the report is uploaded (state pending, beside its pending declaration);
+    the reviewer's decision sets approved (认定工伤 / 视同工伤, with a 认定编号) or
+    rejected (不予认定); a withdrawn report's row is deleted with nothing decided.
+    """
+
+    __tablename__ = "injuries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # GS + year + 5-digit sequence, given at approval; NULL until then.
+    injury_no: Mapped[str | None] = mapped_column(String(12), unique=True)
+    person_id: Mapped[str] = mapped_column(String(32))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    accident_date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(20))
+    body_part: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    hospital: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(200))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewer: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The declaration (and the batch row) the report came from.
+    declaration_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
+    excel_row: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_injuries_person", "person_id", "accident_date"),)
+
+
+class Appraisal(Base):
+    """One 劳动能力鉴定 application for an approved injury, and its conclusion.
+
+    Written at upload (state pending); the reviewer concludes it (伤残等级 and
+    生活自理障碍, state concluded) or rejects it; a withdrawn one is deleted.
+    """
+
+    __tablename__ = "appraisals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The injury by its 认定编号 (unique, never reused): what the sheet names it by.
+    injury_no: Mapped[str] = mapped_column(ForeignKey("injuries.injury_no"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
+    category: Mapped[str] = mapped_column(String(10))  # 初次鉴定 | 复查鉴定 | 再次鉴定
+    applied_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    grade: Mapped[str | None] = mapped_column(String(8))
+    self_care: Mapped[str | None] = mapped_column(String(12))
+    concluded_at: Mapped[dt.date | None] = mapped_column(Date)
+    reviewer: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    declaration_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
+    excel_row: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InjuryCounter(Base):
+    """The last 认定编号 sequence number given in a year (one row per year, bumped
+    atomically by every approval, so numbers are unique and never given twice)."""
+
+    __tablename__ = "injury_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The query modules' tables live beside their code; importing them here keeps one metadata.
 from registry import query_models as _query_models  # noqa: E402, F401

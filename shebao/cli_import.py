@@ -25,6 +25,8 @@ def _summary(batch, issues) -> dict:
         "applied": batch.applied,
         "rejected": batch.rejected,
         "unchanged": batch.unchanged,
+        # Rows sent to an agency reviewer (工伤, 弹性提前退休 ...) instead of being applied.
+        "pending_review": batch.pending_review,
         "errors": [
             {
                 "row": i.excel_row,
@@ -143,7 +145,7 @@ def _write_files(uow, batch, report: str | None, corrections: str | None, table)
 def _print_summary(summary: dict) -> None:
     click.echo(
         f"批次 {summary['batch']} ({summary['kind']}): 共 {summary['rows']} 行, 已申报 {summary['applied']}, "
-        f"未通过 {summary['rejected']}, 无变化 {summary['unchanged']}"
+        f"未通过 {summary['rejected']}, 无变化 {summary['unchanged']}, 待审核 {summary['pending_review']}"
     )
     for e in summary["errors"]:
         where = (

@@ -49,3 +49,20 @@ ETHNICITIES = [
     "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族",
     "珞巴族", "基诺族", "其他", "外国血统",
 ]  # fmt: skip
+
+# --- 工伤事故申报 / 工伤鉴定 ---
+ACCIDENT_CATEGORIES = [
+    "工作时间工作场所事故",
+    "上下班交通事故",
+    "因工外出事故",
+    "职业病",
+    "其他",
+]
+# A reviewer's decision on a reported accident (工伤保险条例 art. 14-15).
+INJURY_APPROVALS = ["认定工伤", "视同工伤"]
+INJURY_REJECTION = "不予认定"
+APPRAISAL_CATEGORIES = ["初次鉴定", "复查鉴定", "再次鉴定"]
+DISABILITY_GRADES = [
+    "一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级", "未达等级",
+]  # fmt: skip
+SELF_CARE_LEVELS = ["生活完全不能自理", "生活大部分不能自理", "生活部分不能自理", "未达等级"]

@@ -60,7 +60,32 @@ TEMPLATES: dict[str, str] = {
     "insurance_last_one": "停止{insurance}后, 此人在本单位已没有在保的险种, 但仍在单位人员名册中。如此人已离职或退休, 请办理人员减少。",
     # --- 人员减少 (person_remove): 弹性提前退休 ---
     "flexible_early_retirement": "此人 {month} 已达到原退休年龄({original}), 但法定退休年龄在 {retire}: 按弹性提前退休(人社部发〔2024〕94号)办理, 需社保经办机构审核, 审核通过后才停保。请确认本人已书面申请且缴费年限已满最低年限。",
+    # --- 工伤事故申报 (injury_report) ---
+    "duplicate_accident": "证件号码 {value} 的同一起事故(事故发生日期相同)在本表中出现了不止一次。每起事故只填一行, 请删除重复的行。",
+    "injury_not_insured": "此人在事故发生的 {month} 没有在本单位参加工伤保险({held})。只有事故发生时在本单位参加工伤保险的职工才能在此申报; 请核对证件号码和事故发生日期, 未参保期间发生的事故请到社保经办窗口咨询。",
+    "injury_already_reported": "此人 {value} 的事故已经申报过, 正在审核, 本行与原申报的内容不同。如需修改, 请先撤回原申报, 再重新申报。",
+    "injury_already_decided": "此人 {value} 的事故已于 {decided} 认定为「{outcome}」(工伤认定编号 {number}), 本行与原申报的内容不同, 不能再次申报。认定信息有误的, 请到社保经办窗口办理更正。",
+    # --- 工伤鉴定 (injury_appraisal) ---
+    "injury_no_format": "工伤认定编号「{value}」格式不对: 应为 GS 加 4 位年份和 5 位顺序号, 例如 GS202600001。请对照工伤认定决定书填写。",
+    "duplicate_injury_no": "工伤认定编号 {value} 在本表中出现了不止一次。同一工伤一次只能申请一项鉴定, 请删除多余的行, 待上一项鉴定有结论后再申请下一项。",
+    "injury_unknown": "工伤认定编号 {value} 不是本单位已认定的工伤。请对照工伤认定决定书核对编号; 工伤事故申报尚在审核的, 请等认定后再申请鉴定。",
+    "injury_other_person": "工伤认定编号 {value} 登记的受伤职工不是本行证件号码的这个人。请核对证件号码或工伤认定编号。",
+    "first_appraisal_exists": "此工伤已于 {date} 申请过初次鉴定({state}), 初次鉴定只能申请一次。伤残情况有变化的, 请在结论作出一年后申请复查鉴定; 对结论不服的, 请在 15 日内申请再次鉴定。",
+    "appraisal_pending": "此工伤 {date} 申请的{category}正在审核, 审核结束前不能再申请鉴定。请等有结论后再申请。",
+    "no_conclusion": "此工伤还没有劳动能力鉴定结论, 不能申请{category}。请先申请初次鉴定。",
+    "review_too_early": "此工伤最近一次鉴定结论作出于 {concluded}, 复查鉴定须在结论作出一年后申请, 即 {earliest} 及以后(《工伤保险条例》第二十八条)。申请日期 {value} 太早, 请核对。",
+    "reappraisal_too_late": "此工伤最近一次鉴定结论作出于 {concluded}, 再次鉴定须在 15 日内申请, 即最晚 {latest}(《工伤保险条例》第二十六条)。申请日期 {value} 已超过期限; 伤残情况有变化的, 可在结论作出一年后申请复查鉴定。",
+    "reappraisal_before_conclusion": "申请日期 {value} 早于此工伤最近一次鉴定结论的作出日期 {concluded}。再次鉴定是对已作出的结论申请的, 请核对申请日期。",
+    "reappraisal_final": "此工伤最近一次鉴定是再次鉴定({concluded} 作出), 其结论为最终结论, 不能再申请再次鉴定(《工伤保险条例》第二十六条)。伤残情况有变化的, 可在结论作出一年后申请复查鉴定。",
+    # --- reviewers' decisions on 工伤 (DecisionRefused) ---
+    "decision_injury_outcome": "批准工伤认定须选择认定结论「认定工伤」或「视同工伤」, 现在是「{value}」。不予认定的, 请选择驳回并写明理由。",
+    "decision_rejection_outcome": "驳回的工伤认定结论只能是「不予认定」, 现在是「{value}」。要认定为工伤的, 请选择批准。",
+    "decision_grade": "鉴定结论须选择伤残等级({choices}), 现在是「{value}」。",
+    "decision_self_care": "鉴定结论须选择生活自理障碍等级({choices}), 现在是「{value}」。",
+    "decision_not_pending": "这份{title}申报没有待审核的记录(可能已经审核或已被撤回), 不能再作决定。请刷新审核列表。",
+    "decision_numbers_exhausted": "{year} 年的工伤认定编号已用完(每年最多 99999 个), 无法再编号。请联系系统管理员。",
     # --- warnings (the row is applied) ---
+    "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 30 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",
     "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",
     "base_above_cap": "{column} {value} 高于 {year} 年缴费基数上限 {cap}, 已按上限 {cap} 核定。",
@@ -75,6 +100,7 @@ WARNING_CODES = {
     "id15_upgraded", "base_below_floor", "base_above_cap", "base_limits_outdated",
     "repeated_header", "header_mapped", "derived_from_id", "flexible_early_retirement",
     "untouched_prefilled", "insurance_last_one",
+    "injury_reported_late",
 }  # fmt: skip
 
 

@@ -9,8 +9,19 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FieldType = Literal[
-    "text", "name", "id", "code", "date", "month", "money", "phone", "yesno", "year", "months"
-]
+    "text",
+    "name",
+    "id",
+    "code",
+    "date",
+    "month",
+    "money",
+    "phone",
+    "yesno",
+    "year",
+    "months",
+    "ref",
+]  # ref: a number we issued (认定编号 GS202600001): spaces dropped, letters upper-cased
 
 
 @dataclass(frozen=True)

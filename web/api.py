@@ -211,6 +211,7 @@ def batch_json(batch: Batch) -> dict[str, Any]:
         "applied": batch.applied,
         "rejected": batch.rejected,
         "unchanged": batch.unchanged,
+        "pending_review": batch.pending_review,
         "warnings": batch.warnings,
         "resubmit_of": batch.resubmit_of,
         "file_name": batch.file_name,

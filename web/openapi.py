@@ -72,7 +72,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": [
             "id", "kind", "status", "progress", "rows", "applied", "rejected",
-            "unchanged", "warnings", "resubmit_of", "file_name", "created_at", "error",
+            "unchanged", "pending_review", "warnings", "resubmit_of", "file_name",
+            "created_at", "error",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -87,6 +88,7 @@ SCHEMAS: dict[str, Any] = {
             "applied": _COUNT,
             "rejected": _COUNT,
             "unchanged": _COUNT,
+            "pending_review": {**_COUNT, "description": "交由社保经办机构审核的行数(如工伤认定)"},
             "warnings": _COUNT,
             "resubmit_of": {"type": ["integer", "null"], "description": "被重新申报的原批次"},
             "file_name": {"type": "string"},

@@ -13,7 +13,14 @@ from importlib import import_module
 from importer.kinds.base import Kind
 from validators.specs import KindSpec
 
-_MODULES = ("person_add", "person_remove", "insurance_add", "insurance_remove")
+_MODULES = (
+    "person_add",
+    "person_remove",
+    "insurance_add",
+    "insurance_remove",
+    "injury_report",
+    "injury_appraisal",
+)
 
 
 def _load() -> dict[str, Kind]:

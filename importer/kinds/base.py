@@ -13,6 +13,9 @@ A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.
 - `prefill` and `prefilled_columns`: for kinds acting on people already here, the rows
   of the template downloaded "含本单位在职人员", and which of its columns come filled
   (rows where only those are filled are skipped on upload, see `importer.layout`).
+- `declare(rows, target)`: what a row going to review writes beside its pending
+  declaration (e.g. a pending injury), and `reject` / `withdraw`: what a rejection or
+  the employer's withdrawal of a pending declaration changes (the desk calls them).
 
 The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
 and accident-keyed kinds differ only in these parts.
@@ -121,6 +124,11 @@ Prefill = Callable[[Session, int, RuleContext], list[list[str]]]
 # when the decision lacks what the kind needs); returns what the decision produced for
 # the reviewer and the clerk to read (e.g. {"injury_no": "GS202600001"}).
 Approver = Callable[[Session, PendingDeclaration, Decision], dict[str, Any]]
+# Records a rejection in the kind's own tables (e.g. an injury's 不予认定); returns what it
+# recorded, like an Approver.
+Rejecter = Callable[[Session, PendingDeclaration, Decision], dict[str, Any]]
+# Undoes what `declare` wrote for a declaration the employer withdraws while pending.
+Withdrawer = Callable[[Session, PendingDeclaration], None]
 
 
 def never_reviewed(judgement: Judgement) -> pd.Series:
@@ -137,6 +145,11 @@ def no_derived_columns(verdict: Verdictish, ctx: RuleContext) -> None:
     """A kind that computes nothing beyond its cells."""
 
 
+def nothing_declared(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Rows going to review write only their pending declaration."""
+    return []
+
+
 @dataclass(frozen=True)
 class Kind:
     """One declaration kind: everything the pipeline, templates, web, API and CLI need."""
@@ -150,6 +163,11 @@ class Kind:
     review: ReviewRule = never_reviewed
     approve: Approver | None = None
     derive: Deriver = no_derived_columns
+    # Writes of valid rows going to review, planned after their pending declarations in
+    # the same transaction; `reject` / `withdraw` settle them (see the module docstring).
+    declare: Planner = nothing_declared
+    reject: Rejecter | None = None
+    withdraw: Withdrawer | None = None
     # Rows whose declaration another batch applied are "unchanged" even when the registry
     # moved on since, except those this says still hold now: they are judged on substance.
     still_current: StillCurrent | None = None

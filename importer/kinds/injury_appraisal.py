@@ -1,0 +1,260 @@
+"""工伤鉴定 (`injury_appraisal`): an employer applies for a 劳动能力鉴定 of an approved injury.
+
+One row per application (natural key: 工伤认定编号 + 鉴定类别 + 申请日期), for an injury
+of this person approved at this employer. 初次鉴定 once per injury; 复查鉴定 from one year
+after the last conclusion (工伤保险条例 art. 28); 再次鉴定 within 15 days of it (art. 26),
+and not against a 再次鉴定's conclusion, which is final. Every valid row goes to a
+reviewer, who records 伤残等级 and 生活自理障碍 (hooks in `injury_review`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+from sqlalchemy.orm import Session
+
+from importer.apply import Insert, Target, Update, Write, columns, none_if_blank
+from importer.kinds import injury_review as review
+from importer.kinds import persons
+from importer.kinds.base import (
+    Judgement,
+    Kind,
+    RegistryVerdict,
+    always_reviewed,
+)
+from registry import injuries
+from registry.bulk import db_now
+from validators import codes, fields
+from validators.models import PersonIdChecks, field_for
+from validators.sheet import SheetRules
+from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
+
+INITIAL, REVIEW, AGAIN = codes.APPRAISAL_CATEGORIES
+INJURY_NO_PATTERN = r"^GS(19|20)\d{2}\d{5}$"
+# 复查鉴定 from one year after the last conclusion; 再次鉴定 within 15 days of it.
+REVIEW_AFTER = pd.DateOffset(years=1)
+AGAIN_WITHIN = pd.Timedelta(days=15)
+
+SPEC = KindSpec(
+    kind="injury_appraisal",
+    title="工伤鉴定",
+    purpose="为已认定工伤的职工申请劳动能力鉴定(初次、复查或再次鉴定), 每项申请一行。",
+    version=1,
+    columns=(
+        NAME_COLUMN,
+        ID_COLUMN,
+        ColumnSpec("工伤认定编号", "ref", True, max_len=30, width=16,
+                   hint="工伤认定决定书上的编号, 如 GS202600001"),
+        code_column("鉴定类别", codes.APPRAISAL_CATEGORIES, width=12,
+                    hint="初次鉴定只能申请一次; 复查鉴定须在上次结论作出一年后; 再次鉴定须在结论作出后 15 日内"),
+        ColumnSpec("申请日期", "date", True, width=12, hint="如 2026-11-20, 不能晚于今天"),
+        NOTE_COLUMN,
+    ),
+    example=("张伟", "330682199003150018", "GS202600001", "初次鉴定", "2026-11-20", ""),
+)  # fmt: skip
+
+
+class InjuryAppraisalModel(PersonIdChecks):
+    """工伤鉴定 (one application per injury and sheet)."""
+
+    name: Series[str] = field_for(SPEC, "姓名")
+    id_number: Series[str] = field_for(SPEC, "证件号码")
+    injury_no: Series[str] = field_for(SPEC, "工伤认定编号")
+    category: Series[str] = field_for(SPEC, "鉴定类别")
+    applied: Series[str] = field_for(SPEC, "申请日期")
+    note: Series[str] = field_for(SPEC, "备注")
+
+    @pa.dataframe_check(name="injury_no_format")
+    def _number_shape(cls, df: pd.DataFrame) -> pd.Series:
+        return fields.matches(df["工伤认定编号"], INJURY_NO_PATTERN)
+
+    @pa.dataframe_check(name="duplicate_injury_no")
+    def _one_row_per_injury(cls, df: pd.DataFrame) -> pd.Series:
+        number = df["工伤认定编号"]
+        return fields.blank(number) | ~number.duplicated(keep=False)
+
+
+RULES = SheetRules(
+    spec=SPEC,
+    model=InjuryAppraisalModel,
+    check_columns={"injury_no_format": "工伤认定编号", "duplicate_injury_no": "工伤认定编号"},
+)
+
+
+@dataclass(frozen=True)
+class AppraisalState:
+    """The approved injuries the sheet names, their appraisals, the persons' names."""
+
+    injuries: pd.DataFrame
+    appraisals: pd.DataFrame
+    names: dict[str, str]
+
+
+def read_state(session: Session, rows: pd.DataFrame) -> AppraisalState:
+    """Three queries for the whole sheet."""
+    numbers = rows["工伤认定编号"].unique().tolist()
+    return AppraisalState(
+        injuries.injuries_by_number(session, numbers),
+        injuries.live_appraisals(session, numbers),
+        injuries.registered_names(session, rows["证件号码"].unique().tolist()),
+    )
+
+
+def judge(judgement: Judgement, v: RegistryVerdict) -> None:
+    """The injury approved here for this person, the registered name, then the rules of
+    the category against the injury's appraisals."""
+    rows, state, letters = judgement.rows, judgement.state, judgement.letters
+    mine = state.injuries[state.injuries["employer_id"] == judgement.employer_id]
+    owner = rows["工伤认定编号"].map(mine.set_index("injury_no")["person_id"])
+    for row in rows.index[owner.isna()]:
+        v.errors.append(_error(rows, row, "工伤认定编号", letters, "injury_unknown"))
+    other = owner.notna() & (owner != rows["证件号码"])
+    for row in rows.index[other]:
+        v.errors.append(_error(rows, row, "证件号码", letters, "injury_other_person",
+                               value=rows.at[row, "工伤认定编号"]))  # fmt: skip
+    known = rows[owner.notna() & ~other]
+    _category_rules(known, summarise(state.appraisals), v, letters)
+    persons.name_mismatch(rows.assign(reg_name=rows["证件号码"].map(state.names)), v, letters)
+
+
+SUMMARY_COLUMNS = [
+    "first_date", "first_state", "first_grade", "first_care", "pending_category",
+    "pending_date", "last_concluded", "last_category", "keys",
+]  # fmt: skip
+
+
+def summarise(appraisals: pd.DataFrame) -> pd.DataFrame:
+    """Per injury number: its first 初次鉴定 still standing (pending or concluded), the
+    application pending, and the last conclusion (date and category)."""
+    if appraisals.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS, index=pd.Index([], name="injury_no"))
+    a = appraisals.assign(
+        applied_date=pd.to_datetime(appraisals["applied_date"]),
+        concluded_at=pd.to_datetime(appraisals["concluded_at"]),
+    )
+    standing = a[a["state"] != injuries.REJECTED]
+    first = standing[standing["category"] == INITIAL].sort_values("applied_date")
+    pending = a[a["state"] == injuries.PENDING].sort_values("applied_date")
+    concluded = a[a["state"] == injuries.CONCLUDED].sort_values("concluded_at")
+    out = pd.DataFrame(index=pd.Index(a["injury_no"].unique(), name="injury_no"))
+    firsts = first.groupby("injury_no").first()
+    out["first_date"], out["first_state"] = firsts["applied_date"], firsts["state"]
+    out["first_grade"], out["first_care"] = firsts["grade"], firsts["self_care"]
+    pendings = pending.groupby("injury_no").first()
+    out["pending_category"], out["pending_date"] = pendings["category"], pendings["applied_date"]
+    last = concluded.groupby("injury_no").last()
+    out["last_concluded"], out["last_category"] = last["concluded_at"], last["category"]
+    keys = {
+        number: set(zip(g["category"], g["applied_date"], strict=True))
+        for number, g in standing.groupby("injury_no")
+    }
+    out["keys"] = pd.Series(keys, dtype=object)
+    return out
+
+
+def _category_rules(
+    rows: pd.DataFrame, summary: pd.DataFrame, v: RegistryVerdict, letters: dict[str, str]
+) -> None:
+    if rows.empty:
+        return
+    j = rows.join(summary, on="工伤认定编号")
+    for column in ("first_date", "pending_date", "last_concluded"):
+        # Injuries without appraisals join as NaN of no type: make them dates for the arithmetic.
+        j[column] = pd.to_datetime(j[column])
+    applied = fields.parse_dates(j["申请日期"])
+    same = [
+        isinstance(keys, set) and (cat, day) in keys
+        for keys, cat, day in zip(j["keys"], j["鉴定类别"], applied, strict=True)
+    ]
+    v.unchanged |= set(j.index[same])
+    j, applied = j[[not s for s in same]], applied[[not s for s in same]]
+    cat, last = j["鉴定类别"], j["last_concluded"]
+    checks = [
+        ("鉴定类别", "first_appraisal_exists", (cat == INITIAL) & j["first_date"].notna()),
+        ("鉴定类别", "appraisal_pending", j["pending_date"].notna()),
+        ("鉴定类别", "no_conclusion", (cat != INITIAL) & last.isna()),
+        ("申请日期", "review_too_early", (cat == REVIEW) & (applied < last + REVIEW_AFTER)),
+        ("鉴定类别", "reappraisal_final", (cat == AGAIN) & (j["last_category"] == AGAIN)),
+        ("申请日期", "reappraisal_before_conclusion", (cat == AGAIN) & (applied < last)),
+        ("申请日期", "reappraisal_too_late", (cat == AGAIN) & (applied > last + AGAIN_WITHIN)),
+    ]
+    flagged: set[int] = set()
+    for column, code, mask in checks:
+        # One error per row: the first rule it breaks is the one to fix first.
+        for row in j.index[mask.fillna(False).astype(bool)]:
+            if row not in flagged:
+                flagged.add(row)
+                v.errors.append(_error(j, row, column, letters, code, **_fields(j, row, code)))
+
+
+def _fields(j: pd.DataFrame, row: int, code: str) -> dict[str, object]:
+    """What the category messages name: dates of the first, pending and last appraisals."""
+    last = j.at[row, "last_concluded"]
+    first_state = "正在审核" if j.at[row, "first_state"] == injuries.PENDING else (
+        f"结论: {j.at[row, 'first_grade']}, {j.at[row, 'first_care']}"
+    )  # fmt: skip
+    pending = code == "appraisal_pending"
+    return {
+        "date": _day(j.at[row, "pending_date" if pending else "first_date"]),
+        "state": first_state,
+        "category": j.at[row, "pending_category" if pending else "鉴定类别"],
+        "concluded": _day(last),
+        "earliest": _day(last + REVIEW_AFTER if pd.notna(last) else None),
+        "latest": _day(last + AGAIN_WITHIN if pd.notna(last) else None),
+    }
+
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _error(rows: pd.DataFrame, row, column: str, letters: dict[str, str], code: str, **kw):
+    kw.setdefault("value", rows.at[row, column])
+    return persons.error(row, column, letters, code, **kw)
+
+
+def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Nothing is applied without a reviewer: every valid row goes to review (`review`),
+    and what its upload writes is `declare`'s."""
+    return []
+
+
+APPRAISAL_COLUMNS = [
+    "injury_no", "employer_id", "category", "applied_date", "note", "state", "batch_id",
+    "excel_row", "created_at",
+]  # fmt: skip
+
+
+def declare(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """A pending appraisal per row, linked to the row's pending declaration."""
+    now = db_now()
+    cols = columns(rows, "工伤认定编号", "鉴定类别", "申请日期", "备注")
+    records = [
+        (number, target.employer_id, category, day, none_if_blank(note), injuries.PENDING,
+         target.batch_id, int(row), now)
+        for row, (number, category, day, note) in zip(rows.index, zip(*cols, strict=True),
+                                                      strict=True)
+    ]  # fmt: skip
+    link = injuries.LINK_SQL.format(table="appraisals")
+    return [
+        Insert("appraisals", APPRAISAL_COLUMNS, records),
+        Update(link, link.replace("?", "%s"), [(target.batch_id,)]),
+    ]
+
+
+KIND = Kind(
+    rules=RULES,
+    key_columns=("工伤认定编号", "鉴定类别", "申请日期"),
+    read_state=read_state,
+    judge=judge,
+    plan=plan,
+    subject="accident",
+    review=always_reviewed,
+    approve=review.conclude_appraisal,
+    declare=declare,
+    reject=review.reject_appraisal,
+    withdraw=review.withdraw_appraisal,
+)
