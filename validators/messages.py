@@ -44,6 +44,16 @@ TEMPLATES: dict[str, str] = {
     "already_stopped": "此人已于 {end} 在本单位停保(原因: {reason}), 无需再次减少。",
     "stop_before_start": "停保年月 {month} 早于此人的参保年月 {start}。请填写不早于 {start} 的年月。",
     "retire_too_early": "减少原因为「退休」, 但此人应于 {retire} 才达到法定退休年龄, 停保年月 {month} 时尚未到龄。请核对减少原因或停保年月。",
+    # --- employer_change (单位基本信息变更) ---
+    "credit_code_format": "统一社会信用代码「{value}」应为 18 位, 由数字和大写字母组成(不用 I、O、S、V、Z), 现在是 {length} 位。请对照营业执照重新填写。",
+    "credit_code_checksum": "统一社会信用代码「{value}」的最后一位(校验位)不对: 按前 17 位计算应为 {expected}。请对照营业执照逐位核对。",
+    "bank_account_excel_number": "银行账号被 Excel 转成了数字(显示为「{value}」), 后几位已经丢失。请把该列设为文本后重新填写。",
+    "bank_account_format": "银行账号「{value}」应为 8-30 位数字。请对照开户许可证或银行回单重新填写, 不要带字母或其他符号。",
+    "nothing_to_change": "本行没有填写任何要变更的内容。请只填写要变更的项目, 不变的留空; 至少要填一项。",
+    "one_change_per_sheet": "单位基本信息变更每次只申报一行, 本行是多出来的。请把要变更的内容合并到第一行, 删除多余的行。",
+    "credit_code_taken": "统一社会信用代码 {value} 已被其他单位登记使用。请核对本单位营业执照上的代码; 确属本单位的, 请到社保经办窗口办理。",
+    # --- review desk ---
+    "review_rejected": "社保经办机构审核未通过, 审核意见: {reason}。请按审核意见修改本行后重新上传, 修改后的申报会重新送审。",
     # --- warnings (the row is applied) ---
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",
     "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.errors as pa_errors
 
-from validators import idcard, messages
+from validators import creditcode, idcard, messages
 from validators.checks import rule_context
 from validators.context import RuleContext, month_label
 from validators.errors import RowError, ValidationSetupError
@@ -150,6 +150,8 @@ def explain(
         out["min_len"] = spec_col.min_len
     elif code == "id_checksum":
         out["expected"] = idcard.check_char(value[:17])
+    elif code == "credit_code_checksum":
+        out["expected"] = creditcode.check_char(value.upper()[:17])
     elif code == "id_birth_date":
         out["born"] = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
     elif code in ("gender_mismatch", "birth_mismatch"):
