@@ -25,6 +25,7 @@ def _summary(batch, issues) -> dict:
         "applied": batch.applied,
         "rejected": batch.rejected,
         "unchanged": batch.unchanged,
+        "pending_review": batch.pending_review,
         "errors": [
             {
                 "row": i.excel_row,
@@ -140,7 +141,7 @@ def _write_files(uow, batch, report: str | None, corrections: str | None) -> Non
 def _print_summary(summary: dict) -> None:
     click.echo(
         f"批次 {summary['batch']} ({summary['kind']}): 共 {summary['rows']} 行, 已申报 {summary['applied']}, "
-        f"未通过 {summary['rejected']}, 无变化 {summary['unchanged']}"
+        f"未通过 {summary['rejected']}, 无变化 {summary['unchanged']}, 待审核 {summary['pending_review']}"
     )
     for e in summary["errors"]:
         where = (

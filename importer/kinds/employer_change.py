@@ -235,3 +235,15 @@ KIND = Kind(
     approve=approve,
     id_column=None,
 )
+
+
+def change_sheet(values: dict[str, str]) -> bytes:
+    """The one-row template holding `values` (header → new value; others blank): what
+    the web form and `shebao employer change` upload, so they go through the pipeline
+    like a filled template."""
+    from templates_xlsx.build import build_template
+
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise KeyError(f"unknown fields: {', '.join(sorted(unknown))}")
+    return build_template(SPEC, [[values.get(h, "") for h in SPEC.headers]])
