@@ -104,6 +104,17 @@ def _paged_rows(session: Session, stmt: Select, page: int, per_page: int) -> Pag
     return Page([_row(r) for r in rows], ids.total, ids.page, per_page)
 
 
+def declarations_slice(
+    session: Session, scope: int | None, f: DeclarationFilter, offset: int, limit: int
+) -> tuple[list[DeclarationRow], int]:
+    """Declarations `offset` .. `offset + limit` of the viewer's list, and how many in all
+    (the API pages by offset)."""
+    stmt = _statement(scope, f)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    return [_row(r) for r in rows], total or 0
+
+
 def all_declarations(
     session: Session, scope: int | None, f: DeclarationFilter, limit: int = 50_000
 ) -> list[DeclarationRow]:
