@@ -161,3 +161,38 @@ def test_changing_back_to_an_earlier_value_is_a_change_again(desk):
         assert employer(desk)["单位名称"] == name
     with desk.uow() as uow:
         assert len(employer_history(uow.session, desk.employer_id)) == 3
+
+
+def test_person_history_reads_enrolments_bases_and_an_injuries_table_if_any(desk):
+    from sqlalchemy import text
+
+    from registry.review_queries import person_history
+    from tests.integration.test_pipeline_support import person
+
+    someone = person(0)
+    _, outcome = desk.submit(xlsx_bytes("person_add", [someone.add()]))
+    assert set(outcome.status.values()) == {"applied"}
+    with desk.uow() as uow:
+        found = person_history(uow.session, someone.id_number)
+    assert {e["insurance"] for e in found["enrolments"]} == {"110", "210", "310", "410"}
+    assert found["enrolments"][0]["employer"] == "上虞示例制造有限公司"
+    assert len(found["bases"]) == 1 and found["injuries"] == []
+    # The work-injury kinds bring their own table; whatever its columns, it is shown.
+    with desk.uow() as uow:
+        uow.session.execute(
+            text(
+                "CREATE TABLE injuries (id INTEGER PRIMARY KEY, id_number VARCHAR(32), injury_no VARCHAR(20))"
+            )
+        )
+        uow.session.execute(
+            text("INSERT INTO injuries VALUES (1, :p, 'GS202600001')"), {"p": someone.id_number}
+        )
+        uow.commit()
+    try:
+        with desk.uow() as uow:
+            injuries = person_history(uow.session, someone.id_number)["injuries"]
+        assert injuries == [{"id": "1", "id_number": someone.id_number, "injury_no": "GS202600001"}]
+    finally:
+        with desk.uow() as uow:
+            uow.session.execute(text("DROP TABLE injuries"))
+            uow.commit()
