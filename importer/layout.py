@@ -225,17 +225,24 @@ def _standard_names(raw_header: list[str]) -> set[str]:
     return cleaned | {KNOWN_BY_NAME[h] for h in cleaned if h in KNOWN_BY_NAME}
 
 
+def _defining(spec: KindSpec) -> set[str]:
+    """The headers that make a sheet unmistakably `spec`'s: its required columns, or all
+    of them for a kind whose columns are all optional (单位基本信息变更: blank = unchanged),
+    which would otherwise match any sheet."""
+    return set(spec.required) or set(spec.headers)
+
+
 def _kind_from_headers(raw_header: list[str], expected: str | None = None) -> str:
     present = _standard_names(raw_header)
     # Told what the sheet should be, believe it unless the headers are unmistakably another
     # kind's (all its required columns): a 人员增加 sheet that lost columns must be told
     # which columns are missing, not that it is a 人员减少 template.
     others = [s for s in SPECS.values() if s.kind != expected]
-    if expected in SPECS and not any(set(s.required) <= present for s in others):
+    if expected in SPECS and not any(_defining(s) <= present for s in others):
         return expected
 
     def score(spec: KindSpec) -> tuple[bool, float]:
-        have_required = set(spec.required) <= present
+        have_required = _defining(spec) <= present
         return have_required, len(present & set(spec.headers)) / len(spec.headers)
 
     return max(SPECS.values(), key=score).kind
@@ -256,6 +263,14 @@ def _check_version(spec: KindSpec, version: str) -> None:
 
 def _check_columns(spec: KindSpec, raw_header: list[str], mapping: HeaderMapping) -> None:
     cleaned = [clean_header(h) for h in raw_header]
+    if not spec.required and not set(spec.headers) & set(cleaned):
+        # Every column optional (blank = unchanged), but a sheet with none of them is not
+        # this kind's at all.
+        raise FileRejected(
+            "missing_columns",
+            f"表中没有「{spec.title}」模板的任何一列({'、'.join(spec.headers)})。"
+            "请使用标准模板, 不要删除或改名表头。",
+        )
     have = mapping.standard_headers() | set(mapping.from_id)
     missing = [h for h in spec.required if h not in have]
     if missing:

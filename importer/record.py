@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from importer.apply import Insert, columns
+from importer.kinds import get_kind
 from registry.bulk import as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
@@ -112,8 +113,11 @@ def plan_declarations(
     ]
     keys = verdict.keys.loc[list(rows)].tolist()
     now = db_now()
+    # The person's ID number, or none for a kind whose subject is not a person.
+    id_column = get_kind(verdict.kind).id_column
     records = [
-        (batch.id, batch.employer_id, int(row), verdict.kind, payload["证件号码"] or None,
+        (batch.id, batch.employer_id, int(row), verdict.kind,
+         (payload[id_column] or None) if id_column else None,
          key, as_json(_plain(payload)), status,
          as_json(errors[row]) if row in errors else None,
          as_json(warnings[row]) if row in warnings else None, now)

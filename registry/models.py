@@ -189,10 +189,14 @@ class Batch(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+# Declarations that hold their natural key: a rejected or withdrawn one releases it.
+HELD_KEY = "status IN ('applied', 'pending_review', 'approved')"
+
+
 class Declaration(Base):
     """One sheet row turned into a declaration, with its outcome.
 
-    Only applied (or pending-review) declarations hold their natural key uniquely: that
+    Only applied, pending-review or approved declarations hold their natural key uniquely: that
     unique index is what makes a re-run, a resumed batch or a concurrent upload unable to
     apply the same row twice.
     """
@@ -205,7 +209,7 @@ class Declaration(Base):
     excel_row: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     id_number: Mapped[str | None] = mapped_column(String(32))
-    natural_key: Mapped[str | None] = mapped_column(String(160))
+    natural_key: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     errors: Mapped[list[Any] | None] = mapped_column(JSON)
@@ -217,8 +221,15 @@ class Declaration(Base):
             "ux_declarations_applied_key",
             "natural_key",
             unique=True,
-            sqlite_where=text("status IN ('applied', 'pending_review')"),
-            postgresql_where=text("status IN ('applied', 'pending_review')"),
+            sqlite_where=text(HELD_KEY),
+            postgresql_where=text(HELD_KEY),
+        ),
+        # The reviewers' queue: pending declarations of every employer.
+        Index(
+            "ix_declarations_pending",
+            "created_at",
+            sqlite_where=text("status = 'pending_review'"),
+            postgresql_where=text("status = 'pending_review'"),
         ),
     )
 
@@ -236,6 +247,20 @@ class HeaderMapping(Base):
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (Index("ux_header_mappings", "employer_id", "kind", "source", unique=True),)
+
+
+class DeclarationReview(Base):
+    """What became of a declaration sent to review: approved or rejected by a reviewer
+    (with the reason and what the approval produced, e.g. an 认定编号), or withdrawn by
+    the employer. One row per declaration; the audit log keeps the story too."""
+
+    __tablename__ = "declaration_reviews"
+    declaration_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))  # approved | rejected | withdrawn
+    actor: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class BatchIssue(Base):

@@ -25,7 +25,7 @@ WHERE p.id_number {match}
 """
 _APPLIED_KEYS = """
 SELECT natural_key, batch_id, payload FROM declarations
-WHERE status IN ('applied', 'pending_review') AND natural_key {match}
+WHERE status IN ('applied', 'pending_review', 'approved') AND natural_key {match}
 """
 STATE_COLUMNS = [
     "person_id", "reg_name", "reg_gender", "reg_birth", "reg_identity", "employer_id",

@@ -84,6 +84,16 @@ TEMPLATES: dict[str, str] = {
     "decision_self_care": "鉴定结论须选择生活自理障碍等级({choices}), 现在是「{value}」。",
     "decision_not_pending": "这份{title}申报没有待审核的记录(可能已经审核或已被撤回), 不能再作决定。请刷新审核列表。",
     "decision_numbers_exhausted": "{year} 年的工伤认定编号已用完(每年最多 99999 个), 无法再编号。请联系系统管理员。",
+    # --- employer_change (单位基本信息变更) ---
+    "credit_code_format": "统一社会信用代码「{value}」应为 18 位, 由数字和大写字母组成(不用 I、O、S、V、Z), 现在是 {length} 位。请对照营业执照重新填写。",
+    "credit_code_checksum": "统一社会信用代码「{value}」的最后一位(校验位)不对: 按前 17 位计算应为 {expected}。请对照营业执照逐位核对。",
+    "bank_account_excel_number": "银行账号被 Excel 转成了数字(显示为「{value}」), 后几位已经丢失。请把该列设为文本后重新填写。",
+    "bank_account_format": "银行账号「{value}」应为 8-30 位数字。请对照开户许可证或银行回单重新填写, 不要带字母或其他符号。",
+    "nothing_to_change": "本行没有填写任何要变更的内容。请只填写要变更的项目, 不变的留空; 至少要填一项。",
+    "one_change_per_sheet": "单位基本信息变更每次只申报一行, 本行是多出来的。请把要变更的内容合并到第一行, 删除多余的行。",
+    "credit_code_taken": "统一社会信用代码 {value} 已被其他单位登记使用。请核对本单位营业执照上的代码; 确属本单位的, 请到社保经办窗口办理。",
+    # --- review desk ---
+    "review_rejected": "社保经办机构审核未通过, 审核意见: {reason}。请按审核意见修改本行后重新上传, 修改后的申报会重新送审。",
     # --- warnings (the row is applied) ---
     "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 30 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",

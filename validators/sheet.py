@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.errors as pa_errors
 
-from validators import idcard, messages
+from validators import creditcode, idcard, messages
 from validators.checks import rule_context
 from validators.context import RuleContext, month_label
 from validators.errors import RowError, ValidationSetupError
 from validators.models import SHARED_CHECK_COLUMNS, SheetModel
-from validators.specs import KindSpec
+from validators.specs import ColumnSpec, KindSpec
 
 _MAX_LISTED_CHOICES = 12
 # Checks whose message names the person's birth date and age limits.
@@ -146,18 +146,12 @@ def explain(
     out: dict[str, object] = {"column": column, "value": value, "length": len(value)}
     spec = rules.spec
     spec_col = spec.column(column) if column in spec.headers else None
-    if code == "not_in_list" and spec_col:
-        shown = spec_col.choices[:_MAX_LISTED_CHOICES]
-        more = " 等" if len(spec_col.choices) > len(shown) else ""
-        out["choices"] = "、".join(shown) + more
-    elif code == "too_long" and spec_col:
-        out["max_len"] = spec_col.max_len
-    elif code == "too_short" and spec_col:
-        out["min_len"] = spec_col.min_len
-    elif code == "money_too_large" and spec_col:
-        out["limit"] = f"{spec_col.max_amount:,.0f}"
+    if spec_col is not None and code in _COLUMN_LIMIT_CODES:
+        out.update(_column_limits(code, spec_col))
     elif code == "id_checksum":
         out["expected"] = idcard.check_char(value[:17])
+    elif code == "credit_code_checksum":
+        out["expected"] = creditcode.check_char(value.upper()[:17])
     elif code == "id_birth_date":
         out["born"] = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
     elif code in ("gender_mismatch", "birth_mismatch"):
@@ -179,6 +173,22 @@ def explain(
         same = extras.duplicates.get(pair, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))
     return out
+
+
+_COLUMN_LIMIT_CODES = {"not_in_list", "too_long", "too_short", "money_too_large"}
+
+
+def _column_limits(code: str, spec_col: ColumnSpec) -> dict[str, object]:
+    """Message fields taken from the column's spec: its choices, lengths, amount limit."""
+    if code == "not_in_list":
+        shown = spec_col.choices[:_MAX_LISTED_CHOICES]
+        more = " 等" if len(spec_col.choices) > len(shown) else ""
+        return {"choices": "、".join(shown) + more}
+    if code == "too_long":
+        return {"max_len": spec_col.max_len}
+    if code == "too_short":
+        return {"min_len": spec_col.min_len}
+    return {"limit": f"{spec_col.max_amount or 0:,.0f}"}
 
 
 def _from_id(code: str, id_number: str) -> str:

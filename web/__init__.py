@@ -90,6 +90,17 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, main, declare, batches, queries):
         app.register_blueprint(module.bp)
+    _register_review_desk(app)
     app.register_blueprint(api.bp)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply.
     csrf.exempt(api.bp)
+
+
+def _register_review_desk(app: Flask) -> None:
+    """The review desk, 申报及结果查询 by declaration, 单位基本信息变更 and their API."""
+    from web import api_review, declarations, employer_change, review
+
+    for module in (review, declarations, employer_change):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_review.bp)
+    csrf.exempt(api_review.bp)  # bearer tokens, like the rest of the API

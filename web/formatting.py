@@ -21,6 +21,8 @@ DECLARATION_STATUS = {
     "rejected": "未通过",
     "unchanged": "无变化",
     "pending_review": "待审核",
+    "approved": "已批准",
+    "withdrawn": "已撤回",
     "valid": "校验通过",
     "checked": "校验通过",
     "skipped": "未申报",

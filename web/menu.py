@@ -33,6 +33,8 @@ QUERY_ITEMS = [
     "退休人员档案",
     "单位到龄人员",
 ]
+# Declaration modules with a page of their own instead of the generic upload page.
+DECLARE_ENDPOINTS = {"单位基本信息变更": "employer_change.form_page"}
 # Query modules built so far, by menu title.
 QUERY_ENDPOINTS = {
     "单位基本信息": "queries.employer_page",
@@ -45,6 +47,7 @@ QUERY_ENDPOINTS = {
     "单位到龄人员": "queries.reaching_age_page",
 }
 RESULTS_TITLE = "申报及结果查询"
+RESULTS_ENDPOINT = "declarations.list_page"
 
 
 @dataclass(frozen=True)
@@ -69,19 +72,22 @@ def _declare_group() -> MenuGroup:
     items = []
     for title in DECLARE_ITEMS:
         kind = KIND_BY_TITLE.get(title)
+        own = DECLARE_ENDPOINTS.get(title)
+        if kind and own:
+            items.append(MenuItem(title, url_for(own), own))
+            continue
         url = url_for("declare.kind_page", kind=kind) if kind else None
         items.append(MenuItem(title, url, "declare.kind_page" if kind else None, kind))
-    items.append(MenuItem(RESULTS_TITLE, url_for("queries.batches"), "queries.batches"))
+    items.append(MenuItem(RESULTS_TITLE, url_for(RESULTS_ENDPOINT), RESULTS_ENDPOINT))
     return MenuGroup("申报", items)
 
 
 def _review_group() -> MenuGroup:
-    # The review desk is a later issue: listed, greyed out, no link.
     return MenuGroup(
         "审核",
         [
-            MenuItem("审核队列", None),
-            MenuItem(RESULTS_TITLE, url_for("queries.batches"), "queries.batches"),
+            MenuItem("审核队列", url_for("review.queue"), "review.queue"),
+            MenuItem(RESULTS_TITLE, url_for(RESULTS_ENDPOINT), RESULTS_ENDPOINT),
             MenuItem("到账导入", url_for("queries.payments_import"), "queries.payments_import"),
         ],
     )

@@ -322,9 +322,9 @@ def _other_paths() -> dict[str, Any]:
 
 _RESPONSES = {
     400: "请求参数不正确(如未知的申报类型、选项取值不对)",
-    403: "审核员帐号不能上传, 也不能下载预填模板",
-    404: "批次或申报类型不存在(其他单位的批次同样回答 404)",
-    409: "批次尚未处理完成或处理失败, 没有报告",
+    403: "审核员帐号不能上传、撤回或下载预填模板; 单位帐号不能使用审核接口",
+    404: "批次、申报或申报类型不存在(其他单位的同样回答 404)",
+    409: "批次尚未处理完成或处理失败, 没有报告; 或申报已处理过, 不能再次审核或撤回",
     413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",
     415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件), 或是空文件",
 }
@@ -333,6 +333,8 @@ _RESPONSES = {
 @cache
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the JSON API (built once per process)."""
+    from web import openapi_review
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -342,10 +344,15 @@ def openapi_spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_other_paths(), **_batch_paths(), **_query_paths()},
+        "paths": {
+            **_other_paths(),
+            **_batch_paths(),
+            **_query_paths(),
+            **openapi_review.review_paths(),
+        },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/token 取得的令牌"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_review.SCHEMAS},
             "responses": {f"E{status}": _error(text) for status, text in _RESPONSES.items()},
         },
     }  # fmt: skip

@@ -20,6 +20,7 @@ _MODULES = (
     "insurance_remove",
     "injury_report",
     "injury_appraisal",
+    "employer_change",
 )
 
 

@@ -480,3 +480,92 @@ def test_pages_load_nothing_from_outside(server, page, recorder):
     assert recorder.urls and recorder.external() == [], recorder.external()
     assert recorder.failed == [], recorder.failed
     assert recorder.console_errors == [], recorder.console_errors
+
+
+# --- the review desk --------------------------------------------------------------------
+
+REVIEWER_LOGIN, REVIEWER_PASSWORD = "reviewer", "Review1234!"
+
+
+def reviewer_page(browser, recorder, base: str):
+    """A second browser context, logged in as the demo reviewer."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    recorder.attach(context)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    recorder.watch(tab)
+    tab.goto(f"{base}/login")
+    tab.get_by_label("用户名").fill(REVIEWER_LOGIN)
+    tab.get_by_label("密码").fill(REVIEWER_PASSWORD)
+    tab.get_by_role("button", name="登录").click()
+    expect(tab.locator(".site-header")).to_contain_text("社保经办审核")
+    return tab
+
+
+def decide_first(tab, decision: str, reason: str = "") -> None:
+    """From the 审核队列: open the first pending declaration and decide it."""
+    from playwright.sync_api import expect
+
+    menu(tab, "审核队列")
+    expect(tab.get_by_role("heading", name="审核队列")).to_be_visible()
+    tab.locator("table.data tbody tr").first.get_by_role("link").first.click()
+    expect(tab.get_by_role("heading", name="申报内容")).to_be_visible()
+    tab.get_by_label(decision).check()
+    if reason:
+        tab.get_by_label("审核意见").fill(reason)
+    tab.get_by_role("button", name="提交审核决定").click()
+    expect(tab.locator(".message-box.success")).to_contain_text("已" + decision[:2])
+
+
+def test_employer_change_approved_then_one_rejected_and_resubmitted(
+    server, page, browser, recorder, tmp_path
+):
+    from playwright.sync_api import expect
+
+    log_in(page, server)
+    menu(page, "单位基本信息变更")
+    page.get_by_label("联系电话").fill("0575-82123456")
+    page.get_by_role("button", name="提交变更申请").click()
+    wait_until_done(page)
+    assert figures(page)["待审核"] == 1
+
+    reviewer = reviewer_page(browser, recorder, server)
+    expect(reviewer.locator("nav.side-menu")).not_to_contain_text("人员增加")
+    decide_first(reviewer, "批准")
+    menu(page, "单位基本信息变更")
+    expect(page.locator("#history")).to_contain_text("0575-82123456")
+
+    # A second change, rejected with a reason, comes back on the batch page ...
+    page.get_by_label("单位名称").fill("上虞示例制造公司")
+    page.get_by_role("button", name="提交变更申请").click()
+    batch = wait_until_done(page)
+    reason = "名称应与营业执照一致: 上虞示例制造(集团)有限公司"
+    decide_first(reviewer, "退回(不予通过)", reason)
+    reviewer.goto(f"{server}/batches/{batch}")
+    expect(reviewer.locator("body")).not_to_contain_text("上传修改后的表格")
+    page.goto(f"{server}/batches/{batch}")
+    assert figures(page)["未通过"] == 1
+    expect(page.locator("table.issues")).to_contain_text(reason)
+
+    # ... and in the corrections workbook, fixed there and re-submitted from the page.
+    _, corrections = downloaded(page, "下载待修改数据")
+    book = load_workbook(io.BytesIO(corrections))
+    sheet = book.worksheets[0]
+    assert reason in str(sheet.cell(FIRST_DATA_ROW, 10).value)
+    sheet.cell(FIRST_DATA_ROW, 1).value = "上虞示例制造(集团)有限公司"
+    fixed = tmp_path / "单位信息变更_修改.xlsx"
+    book.save(fixed)
+    resubmit = page.locator("#resubmit")
+    resubmit.get_by_label("选择填好的表格").set_input_files(str(fixed))
+    resubmit.get_by_role("button", name="上传修改后的表格").click()
+    wait_until_done(page)
+    assert figures(page)["待审核"] == 1
+    decide_first(reviewer, "批准")
+    menu(page, "单位基本信息变更")
+    expect(page.locator("#history")).to_contain_text("上虞示例制造(集团)有限公司")
+    menu(page, "申报及结果查询")
+    expect(page.locator("table.data")).to_contain_text(reason)
+    assert recorder.external() == [], recorder.external()
+    assert recorder.failed == [], recorder.failed

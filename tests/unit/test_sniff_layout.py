@@ -403,3 +403,15 @@ def test_a_row_repeating_the_header_is_skipped_and_remembered():
     rows = [REMOVE, remove_row(), [f" {h} " for h in REMOVE], remove_row(1)]
     table = locate_table(book_of(*rows), None, 10)
     assert table.excel_rows == [2, 4] and table.repeated_headers == [3]
+
+
+def test_a_kind_without_required_columns_is_recognised_by_all_its_headers():
+    # 单位基本信息变更 has only optional columns: it must not swallow other kinds' sheets.
+    change = spec_of("employer_change").headers
+    row = ["", "", "", "", "李红", "", "", "", ""]
+    assert locate_table(book_of(change, row), None, 10).kind == "employer_change"
+    assert locate_table(book_of(REMOVE, remove_row()), None, 10).kind == "person_remove"
+    wrong = rejected(locate_table, book_of(change, row), "person_remove", 10)
+    assert wrong.code == "wrong_kind" and "单位基本信息变更" in wrong.message
+    short = book_of(["姓名", "备注", "性别"], ["张三", "", "男"])
+    assert rejected(locate_table, short, "employer_change", 10).code == "missing_columns"

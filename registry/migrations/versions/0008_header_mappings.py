@@ -5,14 +5,14 @@ page of a file refused for missing columns) has it remembered for its later uplo
 batch refused as a whole keeps the detail that page needs (missing and unmapped headers).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

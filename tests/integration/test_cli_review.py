@@ -1,0 +1,91 @@
+"""The review desk's command line as a contract: `employer change|show`, `review
+list|decide`, `declarations`, and `import` counting rows sent to review, on SQLite and
+on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.builders import xlsx_bytes
+from tests.integration.test_cli import CODE, Shell
+
+pytestmark = pytest.mark.integration
+
+LIST_KEYS = {"id", "kind", "employer", "id_number", "name", "state", "submitted_at", "data"}
+
+
+@pytest.fixture
+def sh(db_url, tmp_path) -> Shell:
+    shell = Shell(tmp_path, db_url)
+    shell.ok("init-db")
+    shell.ok("employer", "create", "--code", CODE, "--name", "甲公司", "--password", "Passw0rd!")
+    return shell
+
+
+def as_json(result):
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_change_review_and_show(sh):
+    changed = as_json(sh.ok("employer", "change", "--code", CODE, "--field", "联系人=李红",
+                            "--field", "行业风险类别=4", "--json"))  # fmt: skip
+    assert (changed["state"], changed["pending_review"], changed["rejected"]) == (
+        "pending_review",
+        1,
+        0,
+    )
+
+    queue = as_json(sh.ok("review", "list", "--employer", CODE, "--json"))
+    assert [set(r) >= LIST_KEYS for r in queue] == [True]
+    (item,) = queue
+    assert (item["id"], item["kind"], item["employer"], item["state"]) == (
+        changed["declaration"], "employer_change", CODE, "pending_review",
+    )  # fmt: skip
+    assert item["data"]["联系人"] == "李红" and item["id_number"] is None
+    assert as_json(sh.ok("review", "list", "--kind", "person_add", "--json")) == []
+
+    decided = as_json(sh.ok("review", "decide", str(item["id"]), "--approve", "--json"))
+    assert decided["state"] == "approved" and decided["changed"] == ["联系人", "行业风险类别"]
+    shown = as_json(sh.ok("employer", "show", "--code", CODE, "--json"))
+    assert shown["fields"]["联系人"] == "李红" and shown["fields"]["行业风险类别"] == "4"
+    assert shown["history"][0]["changes"][0] == {"field": "联系人", "old": "", "new": "李红"}
+    assert as_json(sh.ok("review", "list", "--json")) == []
+
+
+def test_reject_needs_a_reason_and_comes_back_in_declarations(sh):
+    changed = as_json(
+        sh.ok("employer", "change", "--code", CODE, "--field", "单位名称=乙公司", "--json")
+    )
+    number = str(changed["declaration"])
+    refused = sh("review", "decide", number, "--reject", "--json")
+    assert refused.exit_code == 1 and as_json(refused)["error"]["code"] == "reason_required"
+    decided = as_json(
+        sh.ok("review", "decide", number, "--reject", "--reason", "名称与执照不符", "--json")
+    )
+    assert (decided["state"], decided["reason"]) == ("rejected", "名称与执照不符")
+    again = sh("review", "decide", number, "--approve", "--json")
+    assert again.exit_code == 1 and as_json(again)["error"]["code"] == "already_decided"
+    listed = as_json(sh.ok("declarations", "--employer", CODE, "--state", "rejected", "--json"))
+    assert [(d["id"], d["reason"]) for d in listed] == [(int(number), "名称与执照不符")]
+    assert (
+        as_json(sh.ok("declarations", "--employer", CODE, "--kind", "person_add", "--json")) == []
+    )
+
+
+def test_bad_fields_and_unknown_employer(sh):
+    bad = sh("employer", "change", "--code", CODE, "--field", "颜色=红", "--json")
+    assert bad.exit_code == 1 and as_json(bad)["error"]["code"] == "bad_field"
+    unknown = sh("employer", "show", "--code", "99999999", "--json")
+    assert unknown.exit_code == 1 and as_json(unknown)["error"]["code"] == "unknown_employer"
+    wrong = as_json(sh.ok("employer", "change", "--code", CODE, "--field",
+                          "统一社会信用代码=91330604MA2JT1XX01", "--json"))  # fmt: skip
+    assert wrong["state"] == "rejected"
+    assert [e["code"] for e in wrong["errors"]] == ["credit_code_checksum"]
+
+
+def test_import_counts_rows_sent_to_review(sh):
+    headers = xlsx_bytes("employer_change", [["", "", "", "", "王芳", "", "", "", ""]])
+    summary = sh.import_json(sh.file("变更.xlsx", headers))
+    assert (summary["pending_review"], summary["applied"]) == (1, 0)
