@@ -242,3 +242,28 @@ def test_history_lists_the_persons_injuries_at_every_employer(desk, db_url):
     ]
     with desk.uow() as uow:
         assert injury_history(uow.session, someone.id_number, employer_id=other.employer_id) == []
+
+
+def test_the_review_desk_numbers_an_approved_injury_and_records_a_rejection(desk):
+    """Through importer.review (what the web, API and CLI call), not the hooks alone."""
+    from importer.kinds.base import Decision
+    from importer.review import ReviewError
+    from importer.review import decide as desk_decide
+    from importer.review import withdraw as desk_withdraw
+
+    a, b, c = person(0), person(1), person(2)
+    enrol(desk, a, b, c)
+    batch_id, _ = report(desk, [report_row(a), report_row(b), report_row(c)])
+    rows = desk.declarations(batch_id)
+    with pytest.raises(ReviewError) as refused:
+        desk_decide(desk.uow(), rows[3].id, Decision(True, "reviewer01"))  # no outcome
+    assert "认定工伤" in refused.value.message
+    approved = desk_decide(desk.uow(), rows[3].id, Decision(True, "reviewer01", outcome="认定工伤"))
+    assert approved["injury_no"] == "GS202600001"
+    desk_decide(desk.uow(), rows[4].id, Decision(False, "reviewer01", reason="非因工受伤"))
+    desk_withdraw(desk.uow(), rows[5].id, desk.employer_id, "clerk")
+    states = {i.person_id: (i.state, i.outcome) for i in injuries(desk)}
+    assert states == {a.id_number: ("approved", "认定工伤"), b.id_number: ("rejected", "不予认定")}
+    batch = desk.batch(batch_id)
+    assert (batch.applied, batch.rejected, batch.pending_review) == (1, 1, 0)
+    assert "非因工受伤" in " ".join(i.message for i in desk.issues(batch_id) if i.excel_row == 4)
