@@ -165,6 +165,8 @@ def explain(
         )
     elif code.startswith("month_too"):
         out.update(_month_window_fields(code, value, ctx))
+    elif code == "declare_year_window":
+        out.update(this_year=ctx.today.year, next_year=ctx.today.year + 1)
     elif code == "duplicate_in_sheet":
         same = extras.duplicates.get(value, [idx])
         out.update(count=len(same), rows="、".join(str(r) for r in same))

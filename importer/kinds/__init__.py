@@ -13,7 +13,7 @@ from importlib import import_module
 from importer.kinds.base import Kind
 from validators.specs import KindSpec
 
-_MODULES = ("person_add", "person_remove")
+_MODULES = ("person_add", "person_remove", "base_declare")
 
 
 def _load() -> dict[str, Kind]:
