@@ -38,7 +38,7 @@ TEMPLATES: dict[str, str] = {
     "duplicate_in_sheet": "证件号码 {value} 在本表中出现了 {count} 次(第 {rows} 行)。同一人只能申报一行, 请删除多余的行。",
     # --- against the registry ---
     "already_active_here": "此人已在本单位参保(参保年月 {start}), 不能重复增加。如需改变参保信息, 请先办理人员减少。",
-    "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{column}改为「否」。",
+    "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{columns}改为「否」。",
     "overlaps_history": "此人在本单位上一次参保到 {end} 停保, 参保年月须晚于 {end}。请核对参保年月。",
     "name_mismatch": "姓名「{value}」与系统中该证件号码登记的姓名「{expected}」不一致。请核对姓名或证件号码。",
     "not_enrolled_here": "证件号码 {value} 不在本单位的参保人员名册中, 无法办理减少。请核对证件号码, 或在「单位人员名册」中查询。",
