@@ -85,7 +85,7 @@ def test_mixed_sheet_applies_the_valid_rows_from_january(desk, db_url):
     assert desk.warnings(batch_id) == {(4, "上年度工资总额", "D", "base_below_floor")}
     (notice,) = [i for i in desk.issues(batch_id) if i.severity == "warning"]
     assert "月平均工资 4000.00" in notice.message and "4,812.00" in notice.message
-    assert "暂按 2024 年的标准" in notice.message
+    assert "2027 年的标准尚未公布, 暂按 2024 年" in notice.message
     decl = desk.declarations(batch_id)
     assert decl[3].kind == "base_declare" and decl[3].id_number == people[0].id_number
     assert decl[3].natural_key.endswith(f"|base_declare|{people[0].id_number}|2027")

@@ -176,6 +176,7 @@ def test_a_low_average_is_raised_to_the_floor_with_a_notice_naming_it():
     )  # fmt: skip
     assert "月平均工资 3000.00" in notice.message and "2026 年" in notice.message
     assert "5,000.00" in notice.message and "尚未公布" not in notice.message
+    assert notice.message.startswith("月平均工资 3000.00 低于 2026 年缴费基数下限")
 
 
 def test_unpublished_year_uses_the_latest_and_only_clamped_rows_say_so():
@@ -186,7 +187,7 @@ def test_unpublished_year_uses_the_latest_and_only_clamped_rows_say_so():
     assert v.df.at[3, "_base"] == "25000" and v.df.at[4, "_base"] == "8000.00"
     (notice,) = v.issues
     assert notice.row == 3 and notice.code == "base_above_cap"
-    assert "2027 年的上下限尚未公布, 暂按 2026 年的标准" in notice.message
+    assert "2027 年的标准尚未公布, 暂按 2026 年" in notice.message
     assert "25,000.00" in notice.message
 
 
