@@ -15,8 +15,9 @@ looked at. A base once declared is corrected at the agency's counter (基数更�
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,13 +142,24 @@ def add_bases(verdict: Verdictish, ctx: RuleContext) -> None:
 
 @dataclass(frozen=True)
 class BaseState:
-    """The sheet's persons (see `persons.read_persons`) and the bases they hold from
-    January of the sheet's years, at any employer."""
+    """For the sheet's persons: their registered name and, per employer where they hold
+    active enrolments, the earliest and latest start (`persons`); and the bases they hold
+    from January of the sheet's years, at any employer (`bases`)."""
 
     persons: pd.DataFrame
     bases: pd.DataFrame
 
 
+PERSON_COLUMNS = ["person_id", "reg_name", "employer_id", "active_start", "active_latest_start"]
+BASE_STATE_COLUMNS = ["person_id", "employer_id", "effective_month", "declared_wage", "base", "id"]
+# Aggregated in the database: one row per person and employer, not one per enrolment
+# (the yearly declaration covers every employee, each holding four enrolments).
+_ACTIVE = """
+SELECT p.id_number, p.name, e.employer_id, MIN(e.start_month), MAX(e.start_month)
+FROM persons p LEFT JOIN enrolments e ON e.person_id = p.id_number AND e.status = 'active'
+WHERE p.id_number {match}
+GROUP BY p.id_number, p.name, e.employer_id
+"""
 _HELD = """
 SELECT person_id, employer_id, effective_month, declared_wage, base, id
 FROM contribution_bases WHERE person_id {match} AND effective_month IN ({months})
@@ -155,17 +167,35 @@ FROM contribution_bases WHERE person_id {match} AND effective_month IN ({months}
 
 
 def read_state(session: Session, rows: pd.DataFrame) -> BaseState:
-    """Two set-based reads for the whole sheet: persons with enrolments, and bases held."""
-    people = persons.read_persons(session, rows)
+    """Two set-based reads for the whole sheet: persons with where they are active, and
+    the bases held from January of the sheet's years."""
     ids = rows["证件号码"].unique().tolist()
-    years = sorted(y for y in rows["申报年度"].unique() if str(y).isdigit())
-    cols = ["person_id", "employer_id", "effective_month", "declared_wage", "base", "id"]
-    if not ids or not years:
-        return BaseState(people, pd.DataFrame(columns=cols))
+    years = sorted(y for y in rows["申报年度"].unique() if str(y).isdigit() and len(y) == 4)
+    if not ids:
+        return BaseState(
+            pd.DataFrame(columns=PERSON_COLUMNS), pd.DataFrame(columns=BASE_STATE_COLUMNS)
+        )
     match, params = _in_clause(session, ids)
-    months = ", ".join(f"'{int(y):04d}01'" for y in years)
-    found = session.execute(text(_HELD.format(match=match, months=months)), params).all()
-    return BaseState(people, pd.DataFrame(found, columns=cols))
+    people = session.execute(text(_ACTIVE.format(match=match)), params).all()
+    held: Sequence[Any] = []
+    if years:
+        months = ", ".join(f"'{int(y):04d}01'" for y in years)
+        held = session.execute(text(_HELD.format(match=match, months=months)), params).all()
+    return BaseState(
+        pd.DataFrame(people, columns=PERSON_COLUMNS),
+        pd.DataFrame(held, columns=BASE_STATE_COLUMNS),
+    )
+
+
+def _joined(judgement: Judgement) -> pd.DataFrame:
+    """The candidate rows with the person's registered name, where they are active at
+    this employer (NaN when not), and the base held here for the row's year."""
+    people = judgement.state.persons
+    names = people.drop_duplicates("person_id").set_index("person_id")["reg_name"]
+    here = people[people["employer_id"] == judgement.employer_id].set_index("person_id")
+    rows = judgement.rows.join(names, on="证件号码")
+    rows = rows.join(here[["active_start", "active_latest_start"]], on="证件号码")
+    return rows.join(_held(judgement))
 
 
 def _held(judgement: Judgement) -> pd.DataFrame:
@@ -191,9 +221,8 @@ def judge(judgement: Judgement, v: RegistryVerdict) -> None:
     person must be active here under the registered name, enrolled before the year began
     (a new hire's first year is priced by the wage of 人员增加), and a base held for the
     year with other figures is an error naming it."""
-    people = dataclasses.replace(judgement, state=judgement.state.persons)
-    j = persons.joined(people).join(_held(judgement))
-    v.registered = persons.registered(people)
+    j = _joined(judgement)
+    v.registered = frozenset(judgement.state.persons["person_id"])
     letters = judgement.letters
     held = j["held_base"].notna()
     same = (

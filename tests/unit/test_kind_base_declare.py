@@ -13,9 +13,17 @@ from hypothesis import strategies as st
 
 from importer.kinds import base_declare
 from importer.kinds.base import Judgement, RegistryVerdict
-from importer.kinds.base_declare import RULES, SPEC, BaseState, average_fen, fen_text, to_fen
+from importer.kinds.base_declare import (
+    BASE_STATE_COLUMNS,
+    PERSON_COLUMNS,
+    RULES,
+    SPEC,
+    BaseState,
+    average_fen,
+    fen_text,
+    to_fen,
+)
 from importer.normalise import normalise
-from registry.state import STATE_COLUMNS
 from validators import idcard
 from validators.context import RuleContext
 from validators.sheet import validate_sheet
@@ -199,19 +207,17 @@ def test_without_published_limits_the_average_is_the_base():
 # ------------------------------------------------------------------ against the registry
 
 
-def _state(*enrolments: tuple, bases: tuple = ()) -> BaseState:
-    people = pd.DataFrame(list(enrolments), columns=STATE_COLUMNS)
-    held = pd.DataFrame(
-        list(bases),
-        columns=["person_id", "employer_id", "effective_month", "declared_wage", "base", "id"],
-    )
-    return BaseState(people, held)
+def _state(*people: tuple, bases: tuple = ()) -> BaseState:
+    held = pd.DataFrame(list(bases), columns=BASE_STATE_COLUMNS)
+    return BaseState(pd.DataFrame(list(people), columns=PERSON_COLUMNS), held)
 
 
-def _enrolled(pid: str, employer: int, status: str = "active", name: str = "张伟") -> tuple:
-    end = None if status == "active" else "202610"
-    return (pid, name, "男", "1990-03-15", "工人", employer, "某单位", "110", "202001", end,
-            status, None if status == "active" else "辞职")  # fmt: skip
+def _enrolled(pid: str, employer: int, status: str = "active", name: str = "张伟",
+              start: str = "202001") -> tuple:  # fmt: skip
+    """A person and where they are active (nowhere once stopped)."""
+    if status != "active":
+        return (pid, name, None, None, None)
+    return (pid, name, employer, start, start)
 
 
 def judged(state: BaseState, *rows: dict[str, str]) -> RegistryVerdict:
@@ -276,7 +282,7 @@ def test_plan_sets_the_base_from_january():
 
 
 def test_a_person_hired_during_the_year_declares_from_the_next_one():
-    hired = _enrolled(ID_A, 1)[:8] + ("202603",) + _enrolled(ID_A, 1)[9:]
+    hired = _enrolled(ID_A, 1, start="202603")
     v = judged(
         _state(hired),
         row(申报年度="2026"),
