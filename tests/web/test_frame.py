@@ -11,7 +11,7 @@ from web.menu import DECLARE_ITEMS, QUERY_ITEMS
 
 pytestmark = pytest.mark.integration
 
-BUILT = {"人员增加", "人员减少", "申报及结果查询", "单位人员名册"}
+BUILT = {"人员增加", "人员减少", "年度缴费基数申报", "申报及结果查询", "单位人员名册"}
 
 
 def _menu(html: str) -> str:
