@@ -2,12 +2,20 @@
 
     python -m bench.bench_import --rows 100000 --db sqlite
     python -m bench.bench_import --rows 10000 100000 300000 --db sqlite postgres
+    python -m bench.bench_import --rows 100000 --db postgres --sheets base_declare --worst
 
-Sheets are generated first, each in a process of its own; then each (size, database)
-runs in a fresh subprocess so peak RSS is that run's own. Phases: read (calamine),
-locate, validate (normalise + pandera + bases), registry (set-based checks), apply (bulk
-writes in chunks), record (declarations + issues), then the corrections workbook and the
-error report as the worker builds them. Not a test: it prints figures for the README.
+Sheets are generated first, each in a process of its own; then each (sheet, size,
+database) runs in a fresh subprocess so peak RSS is that run's own. Phases: read
+(calamine), locate, validate (normalise + pandera + bases), registry (set-based checks),
+apply (bulk writes in chunks), record (declarations + issues), then the corrections
+workbook and the error report as the worker builds them. Not a test: it prints figures
+for the README.
+
+Sheets (`--sheets`): `person_add`, the 人员增加 sheet with 1% defective rows;
+`base_declare`, the 年度缴费基数申报 of the same persons (they are enrolled first, by
+importing the 人员增加 sheet, untimed); with `--worst` also `elsewhere`, the 人员增加
+sheet imported a second time for another employer (every row insured elsewhere), and
+`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel.
 """
 
 from __future__ import annotations
@@ -44,55 +52,52 @@ def _database(kind: str, workdir: Path) -> tuple[str, callable]:
     ) + f"/{name}", drop
 
 
-def run_one(rows: int, db: str, sheet_path: str, spoiled: int) -> dict:
-    """One measured import of `sheet_path` (call in a fresh process).
+def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: int) -> dict:
+    """One measured import of the scenario's sheet (call in a fresh process).
 
     Measured the way the worker runs a batch: the import, then both workbooks built from
     the sheet the import read (corrections first), so `end to end` is the time from the
-    start of the import until the clerk can download both."""
-    import datetime as dt
-
-    from importer.batches import create_batch
-    from importer.pipeline import run_batch
+    start of the import until the clerk can download both. What the scenario needs in
+    the registry first (the persons enrolled) is imported before, untimed."""
     from importer.report import error_report, prepare_reports
-    from registry.accounts import create_employer
     from registry.db import upgrade_schema
     from registry.policy import seed_defaults
     from registry.uow import UnitOfWork
 
     workdir = Path(tempfile.mkdtemp(prefix="shebao-bench-"))
-    sheet = Path(sheet_path)
     url, drop = _database(db, workdir)
     try:
         upgrade_schema(url)
         uow = UnitOfWork.for_url(url)
         with uow:
             seed_defaults(uow.session)
-            employer, _ = create_employer(uow.session, "12345678", "基准测试单位", "Bench1234!")
             uow.commit()
-        batch_id = create_batch(uow, employer.id, sheet.name, sheet.read_bytes())
+        first = _employer(uow, "12345678")
+        measured = sheets["person_add"]
+        if scenario == "base_declare":
+            _import(uow, first, sheets["person_add"], keep_table=False)
+            measured = sheets["base_declare"]
+        elif scenario == "elsewhere":
+            _import(uow, first, sheets["person_add"], keep_table=False)
+            first = _employer(uow, "87654321")
+        elif scenario == "excel_ids":
+            measured = sheets["excel_ids"]
         start = time.perf_counter()
-        outcome = run_batch(
-            batch_id,
-            uow,
-            chunk_rows=None,  # the product's default (SHEBAO_CHUNK_ROWS)
-            max_rows=10**6,
-            today=dt.date(2026, 11, 29),
-            keep_table=True,
-        )
+        batch_id, outcome = _import(uow, first, measured, keep_table=True)
         imported = time.perf_counter() - start
         rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         built = prepare_reports(uow, batch_id, outcome.table)
         end_to_end = time.perf_counter() - start
         report = error_report(uow, batch_id)
-        counts = {
-            s: list(outcome.status.values()).count(s) for s in ("applied", "rejected", "unchanged")
-        }
+        statuses = list(outcome.status.values())
+        counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged")}
         return {
+            "sheet": scenario,
             "rows": rows,
             "db": db,
             "spoiled": spoiled,
             "counts": counts,
+            "errors": sum(1 for e in outcome.issues if e.severity == "error"),
             "phases": {k: round(v, 3) for k, v in outcome.timings.items()},
             "import_s": round(imported, 3),
             "report_s": round(built["report"], 3),
@@ -106,26 +111,68 @@ def run_one(rows: int, db: str, sheet_path: str, spoiled: int) -> dict:
         drop()
 
 
-def make_sheets(sizes: list[int], workdir: Path) -> dict[int, tuple[str, int]]:
-    """Size → (path, spoiled rows) of a generated sheet, each written in its own process
-    so the generator's memory never counts in a measured run."""
-    sheets = {}
+def _employer(uow, code: str) -> int:
+    from registry.accounts import create_employer
+
+    with uow:
+        employer, _ = create_employer(uow.session, code, f"基准测试单位{code}", "Bench1234!")
+        uow.commit()
+        return employer.id
+
+
+def _import(uow, employer_id: int, path: str, keep_table: bool):
+    """(batch id, outcome) of importing `path` for the employer, as the worker does."""
+    import datetime as dt
+
+    from importer.batches import create_batch
+    from importer.pipeline import run_batch
+
+    sheet = Path(path)
+    batch_id = create_batch(uow, employer_id, sheet.name, sheet.read_bytes())
+    outcome = run_batch(
+        batch_id,
+        uow,
+        chunk_rows=None,  # the product's default (SHEBAO_CHUNK_ROWS)
+        max_rows=10**6,
+        today=dt.date(2026, 11, 29),
+        keep_table=keep_table,
+    )
+    return batch_id, outcome
+
+
+# The sheets each scenario reads (its measured one last).
+NEEDS = {
+    "person_add": ["person_add"],
+    "base_declare": ["person_add", "base_declare"],
+    "elsewhere": ["person_add"],
+    "excel_ids": ["excel_ids"],
+}
+
+
+def make_sheets(
+    sizes: list[int], variants: set[str], workdir: Path
+) -> dict[int, dict[str, tuple[str, int]]]:
+    """Size → variant → (path, spoiled rows) of a generated sheet, each written in its own
+    process so the generator's memory never counts in a measured run."""
+    sheets: dict[int, dict[str, tuple[str, int]]] = {}
     for rows in sizes:
-        path = workdir / f"person_add_{rows}.xlsx"
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.make_sheet", str(path), str(rows)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        sheets[rows] = (str(path), int(out.stdout.strip()))
+        for variant in sorted(variants):
+            path = workdir / f"{variant}_{rows}.xlsx"
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.make_sheet", str(path), str(rows), variant],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            sheets.setdefault(rows, {})[variant] = (str(path), int(out.stdout.strip()))
     return sheets
 
 
 def _print(result: dict) -> None:
     rows = result["rows"]
     print(
-        f"\n== {rows:,} rows on {result['db']} ({result['spoiled']} spoiled) → {result['counts']}"
+        f"\n== {result['sheet']}: {rows:,} rows on {result['db']} ({result['spoiled']} spoiled, "
+        f"{result['errors']:,} errors) → {result['counts']}"
     )
     for phase, secs in {
         **result["phases"],
@@ -143,59 +190,70 @@ def _print(result: dict) -> None:
 
 
 def markdown_table(results: list[dict]) -> str:
-    """The README's table of `results` (one line per size × database)."""
+    """The README's table of `results` (one line per sheet × size × database)."""
     head = (
-        "| rows | db | read | validate | registry | apply | import total | rows/s "
-        "| corrections | error report | end to end | peak RSS |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| sheet | rows | db | errors | read | validate | registry | apply | record "
+        "| import total | corrections | error report | end to end | peak RSS |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
     names = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
     lines = [head]
     for r in results:
         p = r["phases"]
         lines.append(
-            f"| {r['rows']:,} | {names[r['db']]} | {p['read']:.2f} s | {p['validate']:.2f} s "
-            f"| {p['registry']:.2f} s | {p['apply']:.2f} s | {r['import_s']:.2f} s "
-            f"| {r['rows'] / r['import_s']:,.0f} | {r['corrections_s']:.2f} s "
-            f"| {r['report_s']:.2f} s | {r['end_to_end_s']:.2f} s | {r['peak_rss_mb']:,} MB |"
+            f"| {r['sheet']} | {r['rows']:,} | {names[r['db']]} | {r['errors']:,} "
+            f"| {p['read']:.2f} s | {p['validate']:.2f} s | {p.get('registry', 0):.2f} s "
+            f"| {p.get('apply', 0):.2f} s | {p.get('record', 0):.2f} s | {r['import_s']:.2f} s "
+            f"| {r['corrections_s']:.2f} s | {r['report_s']:.2f} s | {r['end_to_end_s']:.2f} s "
+            f"| {r['peak_rss_mb']:,} MB |"
         )
     return "\n".join(lines)
 
 
-def _measure(rows: int, db: str, path: str, spoiled: int) -> dict:
+def _measure(scenario: str, rows: int, db: str, sheets: dict[str, tuple[str, int]]) -> dict:
+    paths = {variant: path for variant, (path, _) in sheets.items()}
+    spoiled = sheets[NEEDS[scenario][-1]][1]
     out = subprocess.run(
-        [sys.executable, "-m", "bench.bench_import", "--one", str(rows), db, path, str(spoiled)],
+        [sys.executable, "-m", "bench.bench_import", "--one", scenario, str(rows), db,
+         json.dumps(paths), str(spoiled)],
         check=True,
         capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    """Run each size × database in its own process and print the figures."""
+    """Run each sheet × size × database in its own process and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--db", nargs="+", default=["sqlite"], choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--sheets", nargs="+", default=["person_add"], choices=["person_add", "base_declare"]
+    )
+    parser.add_argument("--worst", action="store_true", help="add the worst-case sheets")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
     out.add_argument("--markdown", action="store_true", help="print the README's table")
-    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        rows, db, path, spoiled = args.one
-        print(json.dumps(run_one(int(rows), db, path, int(spoiled))))
+        scenario, rows, db, paths, spoiled = args.one
+        print(json.dumps(run_one(scenario, int(rows), db, json.loads(paths), int(spoiled))))
         return
-    sheets = make_sheets(args.rows, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
+    scenarios = list(args.sheets) + (["elsewhere", "excel_ids"] if args.worst else [])
+    variants = {v for s in scenarios for v in NEEDS[s]}
+    sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
     results = []
     for db in args.db:
         for rows in args.rows:
-            result = _measure(rows, db, *sheets[rows])
-            results.append(result)
-            if args.json:
-                print(json.dumps(result), flush=True)
-            elif not args.markdown:
-                _print(result)
+            for scenario in scenarios:
+                result = _measure(scenario, rows, db, sheets[rows])
+                results.append(result)
+                if args.json:
+                    print(json.dumps(result), flush=True)
+                elif not args.markdown:
+                    _print(result)
     if args.markdown:
         print(markdown_table(results))
 

@@ -1,6 +1,11 @@
-"""Generate a large 人员增加 sheet for benchmarks: valid rows with about 1% defects of the
-kinds real sheets have (IDs turned into numbers, bad check digits, missing names, bad
-months, wrong codes, duplicates)."""
+"""Generate large sheets for benchmarks: a 人员增加 sheet of valid rows with about 1%
+defects of the kinds real sheets have (IDs turned into numbers, bad check digits, missing
+names, bad months, wrong codes), the same sheet with every ID turned into a number by
+Excel (the worst case of one column wrong on every row), and the 年度缴费基数申报 sheet of
+the same persons.
+
+    python -m bench.make_sheet FILE ROWS [person_add|excel_ids|base_declare]
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ import random
 
 import xlsxwriter
 
-from importer.kinds.person_add import SPEC as PERSON_ADD
+from importer.kinds import spec_of
 from validators.idcard import check_char
+
+PERSON_ADD = spec_of("person_add")
+BASE_DECLARE = spec_of("base_declare")
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂"
@@ -55,8 +63,23 @@ def spoil(row: list[str], rng: random.Random) -> list[object]:
     return out
 
 
+def base_row(n: int, year: str = "2027") -> list[object]:
+    """The 年度缴费基数申报 row of person `n` (as enrolled by `good_row`): last year's
+    total mostly giving an average inside the limits, a few below the floor or above the cap."""
+    pid, _, _ = person_id(n)
+    name = good_row(n, "202611")[0]
+    months = 12 if n % 10 else 1 + n % 12
+    total = (5000 + (n * 37) % 15000) * months if n % 50 else 3000 + n % 300000
+    return [name, pid, year, f"{total}.{n % 100:02d}", str(months), ""]
+
+
 def write_sheet(
-    path: str, rows: int, month: str = "202611", bad_ratio: float = 0.01, seed: int = 7
+    path: str,
+    rows: int,
+    month: str = "202611",
+    bad_ratio: float = 0.01,
+    seed: int = 7,
+    variant: str = "person_add",
 ) -> int:
     """Write the sheet; returns the number of spoiled rows.
 
@@ -66,27 +89,41 @@ def write_sheet(
     """
     rng = random.Random(seed)
     spoiled = 0
+    spec = BASE_DECLARE if variant == "base_declare" else PERSON_ADD
     with xlsxwriter.Workbook(path) as book:
-        sheet = book.add_worksheet(PERSON_ADD.title)
-        sheet.write_row(0, 0, ["人员增加申报表"])
-        sheet.write_row(1, 0, PERSON_ADD.headers)
+        sheet = book.add_worksheet(spec.title)
+        sheet.write_row(0, 0, [f"{spec.title}申报表"])
+        sheet.write_row(1, 0, spec.headers)
         for n in range(rows):
-            row: list[object] = good_row(n, month)
-            if rng.random() < bad_ratio:
-                row, spoiled = spoil(row, rng), spoiled + 1  # type: ignore[assignment]
+            row = _row(n, month, variant)
+            if variant == "person_add" and rng.random() < bad_ratio:
+                row, spoiled = spoil(row, rng), spoiled + 1
+            elif variant == "excel_ids":
+                spoiled += 1
             for c, value in enumerate(row):
                 if isinstance(value, float):
                     sheet.write_number(n + 2, c, value)
                 else:
-                    sheet.write_string(n + 2, c, value)
+                    sheet.write_string(n + 2, c, str(value))
         meta = book.add_worksheet("_shebao")
-        meta.write_row(0, 0, ["kind", "person_add"])
-        meta.write_row(1, 0, ["version", PERSON_ADD.version])
+        meta.write_row(0, 0, ["kind", spec.kind])
+        meta.write_row(1, 0, ["version", spec.version])
         meta.hide()
     return spoiled
+
+
+def _row(n: int, month: str, variant: str) -> list[object]:
+    if variant == "base_declare":
+        return base_row(n)
+    row: list[object] = list(good_row(n, month))
+    if variant == "excel_ids":
+        # What Excel keeps of an 18-digit ID typed into a General cell: 15 digits.
+        row[2] = float(str(row[2])[:15] + "000")
+    return row
 
 
 if __name__ == "__main__":
     import sys
 
-    print(write_sheet(sys.argv[1], int(sys.argv[2])))
+    kind = sys.argv[3] if len(sys.argv) > 3 else "person_add"
+    print(write_sheet(sys.argv[1], int(sys.argv[2]), variant=kind))

@@ -71,6 +71,8 @@ def normalise(
             out[col.name] = normalise_money(series)
         elif col.type == "ref":
             out[col.name] = series.str.replace(r"\s+", "", regex=True).str.upper()
+        elif col.type in ("year", "months"):
+            out[col.name] = normalise_whole(series)
         elif col.type == "phone":
             out[col.name] = (
                 series.str.replace(r"^\+?86[- ]?", "", regex=True)
@@ -127,6 +129,19 @@ def normalise_money(series: pd.Series) -> pd.Series:
     text = series.str.replace(r"[¥￥]|元$", "", regex=True).str.strip().str.replace("，", ",")
     grouped = text.str.fullmatch(THOUSANDS)
     return text.mask(grouped, text.str.replace(",", "", regex=False))
+
+
+def normalise_whole(series: pd.Series) -> pd.Series:
+    """Whole numbers as Excel stores them or people write them: `2027.0` → `2027`,
+    `2027年` → `2027`, `12个月` → `12`. Anything else is left for the check to report."""
+    return _rewrite_others(series, r"[1-9]\d*", _spell_whole)
+
+
+def _spell_whole(series: pd.Series) -> pd.Series:
+    parts = series.str.extract(r"^(\d+)(?:\.0+|\s*(?:年度?|个月|月))?$")[0]
+    # `06` months is 6; a lone `0` stays, for the check to report.
+    parts = parts.str.replace(r"^0+(?=\d)", "", regex=True)
+    return series.mask(parts.notna(), parts)
 
 
 def _warning(

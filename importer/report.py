@@ -17,7 +17,9 @@ import io
 import re
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 from sqlalchemy import select
@@ -34,6 +36,23 @@ from templates_xlsx.fast_sheet import PlainTextWorksheet
 from validators.specs import ERROR_NOTE_COLUMN
 
 SEVERITY_LABEL = {"error": "错误", "warning": "提示"}
+ISSUE_FIELDS = (
+    BatchIssue.excel_row,
+    BatchIssue.column,
+    BatchIssue.letter,
+    BatchIssue.value,
+    BatchIssue.code,
+    BatchIssue.message,
+    BatchIssue.severity,
+)
+# Cell comments on the first rows with issues only: beyond that a comment per row costs
+# more than the rest of the workbook (Excel's VML shapes) and helps nobody: the cells
+# are still filled red or yellow and the row's 错误说明 holds every message.
+COMMENTED_ROWS = 1000
+
+
+# One issue as read for the reports: a row of ISSUE_FIELDS (attributes named like them).
+Issue = Any
 
 
 class ReportUnavailable(Exception):
@@ -46,7 +65,7 @@ class _Source:
 
     batch_id: int
     table: SheetTable
-    issues: list[BatchIssue]
+    issues: Sequence[Issue]
     rejected: set[int]
 
 
@@ -58,13 +77,12 @@ def _load(uow: UnitOfWork, batch_id: int, table: SheetTable | None = None) -> _S
         table = locate_table(
             read_workbook(batch.file_bytes, batch.file_name), batch.kind, max_rows=10**7
         )
-    issues = list(
-        uow.session.scalars(
-            select(BatchIssue)
-            .where(BatchIssue.batch_id == batch_id)
-            .order_by(BatchIssue.excel_row, BatchIssue.id)
-        )
-    )
+    # Plain rows, not ORM objects: a sheet wrong on every row has 100,000 issues or more.
+    issues = uow.session.execute(
+        select(*ISSUE_FIELDS)
+        .where(BatchIssue.batch_id == batch_id)
+        .order_by(BatchIssue.excel_row, BatchIssue.id)
+    ).all()
     rejected = set(
         uow.session.scalars(
             select(Declaration.excel_row).where(
@@ -128,14 +146,14 @@ def prepare_reports(
     return timings
 
 
-def _label(issue: BatchIssue) -> str:
+def _label(issue: Issue) -> str:
     where = f"【{issue.letter} {issue.column}】" if issue.column else ""
     return f"{where}{issue.message}"
 
 
 def build_error_report(source: _Source) -> bytes:
     """The error report workbook of `source`."""
-    by_row: dict[int | None, list[BatchIssue]] = defaultdict(list)
+    by_row: dict[int | None, list[Issue]] = defaultdict(list)
     for issue in source.issues:
         by_row[issue.excel_row].append(issue)
     buf = io.BytesIO()
@@ -143,7 +161,8 @@ def build_error_report(source: _Source) -> bytes:
         fmt = _formats(book)
         sheet = book.add_worksheet("错误报告", worksheet_class=PlainTextWorksheet)
         _write_annotated(sheet, fmt, source.table, by_row)
-        _write_issue_list(book.add_worksheet("问题清单"), fmt, source.issues)
+        listed = book.add_worksheet("问题清单", worksheet_class=PlainTextWorksheet)
+        _write_issue_list(listed, fmt, source.issues)
     return buf.getvalue()
 
 
@@ -205,10 +224,15 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     # back at their row numbers (constant-memory writing needs rows in order).
     repeated = [(r, table.raw_header) for r in table.repeated_headers]
     rows = heapq.merge(zip(table.excel_rows, table.rows, strict=True), repeated)
+    marked = 0
     for excel_row, cells in rows:
         issues = by_row.get(excel_row)
         if issues:
-            _write_marked_row(sheet, fmt, excel_row - 1, cells, issues, positions, width, cell)
+            marked += 1
+            comment = marked <= COMMENTED_ROWS
+            _write_marked_row(
+                sheet, fmt, excel_row - 1, cells, issues, positions, width, cell, comment
+            )
             continue
         for c, value in enumerate(cells):
             if value:
@@ -231,7 +255,7 @@ class _CellWriter:
 
 def _write_marked_row(
     sheet, fmt, r: int, cells: list[str], issues: list, positions: dict, width: int,
-    cell: _CellWriter,
+    cell: _CellWriter, comment: bool,
 ) -> None:  # fmt: skip
     marks: dict[int, list] = defaultdict(list)
     for issue in issues:
@@ -249,14 +273,15 @@ def _write_marked_row(
             continue
         worst = "error" if any(i.severity == "error" for i in found) else "warning"
         sheet.write_string(r, c, excel_safe(value), fmt[worst])
-        sheet.write_comment(
-            r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
-        )
+        if comment:
+            sheet.write_comment(
+                r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
+            )
     note = fmt["note_warning"] if only_warnings else fmt["note"]
     sheet.write_string(r, width, "\n".join(_label(i) for i in issues), note)
 
 
-def _write_issue_list(sheet, fmt: dict, issues: list[BatchIssue]) -> None:
+def _write_issue_list(sheet, fmt: dict, issues: Sequence[Issue]) -> None:
     sheet.write_row(0, 0, ["行号", "列", "填写内容", "问题与修改方法", "类型"], fmt["head"])
     for col, width in enumerate((8, 16, 24, 90, 8)):
         sheet.set_column(col, col, width)
@@ -273,7 +298,7 @@ def build_corrections(source: _Source) -> bytes:
     table = source.table
     spec = spec_of(table.kind)
     positions = table.positions()
-    by_row: dict[int, list[BatchIssue]] = defaultdict(list)
+    by_row: dict[int, list[Issue]] = defaultdict(list)
     for issue in source.issues:
         if issue.excel_row in source.rejected and issue.severity == "error":
             by_row[issue.excel_row].append(issue)
@@ -287,8 +312,9 @@ def build_corrections(source: _Source) -> bytes:
     ]
     notes = [f"原表第 {r} 行: " + "\n".join(_label(i) for i in by_row[r]) for r, _ in picked]
     col_index = {h: i for i, h in enumerate(spec.headers)}
+    # An empty message: the cell is filled red without a comment (see COMMENTED_ROWS).
     bad = {
-        (n, col_index[i.column]): i.message
+        (n, col_index[i.column]): i.message if n < COMMENTED_ROWS else ""
         for n, (r, _) in enumerate(picked)
         for i in by_row[r]
         if i.column in col_index

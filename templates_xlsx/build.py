@@ -29,6 +29,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from templates_xlsx import instructions
 from templates_xlsx.cells import excel_safe
+from templates_xlsx.fast_sheet import PlainTextWorksheet
 from templates_xlsx.styles import Formats
 from validators.specs import ERROR_NOTE_COLUMN, KindSpec
 
@@ -85,7 +86,8 @@ def write_rows_workbook(
     """Write `rows` (cell text as typed) in template layout to `target`; returns the row count.
 
     `notes` (one per row) adds a 错误说明 column; `bad_cells` maps (row index in `rows`,
-    column index) to a message shown as a comment on a light red cell; `sheet_note` goes
+    column index) to a message shown as a comment on a light red cell (no comment when the
+    message is empty); `sheet_note` goes
     in row 1 right of the title. Rows longer than the template raise ValueError (the file
     left at `target` is then incomplete: write to a temporary place and move it on success).
     """
@@ -93,7 +95,7 @@ def write_rows_workbook(
     with Workbook(target, {"constant_memory": True}) as workbook:
         workbook.set_properties(_properties(spec))
         formats = Formats(workbook, spec)
-        sheet = workbook.add_worksheet(spec.title)
+        sheet = workbook.add_worksheet(spec.title, worksheet_class=PlainTextWorksheet)
         sheet.set_comments_author("社保批量申报")
         _write_title_and_headers(sheet, spec, formats, notes is not None, sheet_note)
         count = _write_data_rows(sheet, spec, formats, rows, notes, bad_cells or {})
@@ -153,7 +155,7 @@ def _write_data_rows(
     notes: Iterable[str] | None,
     bad_cells: BadCells,
 ) -> int:
-    width, cell_formats = len(spec.columns), formats.cells
+    width = len(spec.columns)
     bad_by_row = _bad_cells_by_row(bad_cells)
     note_iter = iter(notes) if notes is not None else None
     write_string, count = sheet.write_string, 0
@@ -165,7 +167,9 @@ def _write_data_rows(
             if value.__class__ is not str:  # the contract is str; be safe with None / NaN
                 value = _cell_text(value)
             if value:
-                write_string(row, col, excel_safe(value), cell_formats[col])
+                # The column's own format applies (set_column): no per-cell format, so
+                # plain text takes the fast path of PlainTextWorksheet.
+                write_string(row, col, excel_safe(value))
         if index in bad_by_row:
             _mark_bad_cells(sheet, formats, row, values, bad_by_row[index])
         note = next(note_iter, "") if note_iter is not None else ""
@@ -192,7 +196,8 @@ def _mark_bad_cells(
             sheet.write_string(row, col, excel_safe(value), formats.bad_cells[col])
         else:  # an empty required cell still needs the red fill to be found
             sheet.write_blank(row, col, None, formats.bad_cells[col])
-        sheet.write_comment(row, col, message, _ERROR_BOX)
+        if message:  # an empty message: the red fill only (see write_rows_workbook)
+            sheet.write_comment(row, col, message, _ERROR_BOX)
 
 
 def _write_instructions(sheet: Worksheet, spec: KindSpec, formats: Formats) -> None:

@@ -23,6 +23,8 @@ _TYPE_TEXT = {
     "money": "金额",
     "phone": "电话号码",
     "yesno": "填“是”或“否”",
+    "year": "年度, 4 位数字 YYYY",
+    "months": "月数, 1-12 的整数",
 }
 
 

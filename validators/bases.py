@@ -18,9 +18,17 @@ from validators.errors import RowError
 
 
 def clamp_bases(
-    wages: pd.Series, months: pd.Series, ctx: RuleContext, column: str, letter: str | None
+    wages: pd.Series,
+    months: pd.Series,
+    ctx: RuleContext,
+    column: str,
+    letter: str | None,
+    label: str | None = None,
 ) -> tuple[pd.Series, pd.Series, list[RowError]]:
-    """(base per row as decimal text, whether clamped, warnings) for valid wage/month rows."""
+    """(base per row as decimal text, whether clamped, warnings) for valid wage/month rows.
+
+    Warnings are reported on `column`; `label` names the amount in their text when it is
+    not the column's own value (e.g. 月平均工资 computed from a yearly total)."""
     bases = wages.copy()
     clamped = pd.Series(False, index=wages.index)
     warnings: list[RowError] = []
@@ -35,7 +43,7 @@ def clamp_bases(
         low, high = amounts < float(floor), amounts > float(cap)
         bases[idx] = wages[idx].where(~low, str(floor)).where(~high, str(cap))
         clamped[idx] = low | high
-        fields = {"column": column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap)}
+        fields = {"column": label or column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap)}
         if used != int(year):
             fields["year"] = f"{year} 年的标准尚未公布, 暂按 {used}"
         for row in amounts.index[low | high]:

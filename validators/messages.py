@@ -39,7 +39,7 @@ TEMPLATES: dict[str, str] = {
     "duplicate_in_sheet": "证件号码 {value} 在本表中出现了 {count} 次(第 {rows} 行)。同一人只能申报一行, 请删除多余的行。",
     # --- against the registry ---
     "already_active_here": "此人已在本单位参保(参保年月 {start}), 不能重复增加。如需改变参保信息, 请先办理人员减少。",
-    "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{column}改为「否」。",
+    "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{columns}改为「否」。",
     "overlaps_history": "此人在本单位上一次参保到 {end} 停保, 参保年月须晚于 {end}。请核对参保年月。",
     "name_mismatch": "姓名「{value}」与系统中该证件号码登记的姓名「{expected}」不一致。请核对姓名或证件号码。",
     "not_enrolled_here": "证件号码 {value} 不在本单位的参保人员名册中, 无法办理。请核对证件号码, 或在「单位人员名册」中查询; 新招用的职工请先办理人员增加。",
@@ -94,6 +94,11 @@ TEMPLATES: dict[str, str] = {
     "credit_code_taken": "统一社会信用代码 {value} 已被其他单位登记使用。请核对本单位营业执照上的代码; 确属本单位的, 请到社保经办窗口办理。",
     # --- review desk ---
     "review_rejected": "社保经办机构审核未通过, 审核意见: {reason}。请按审核意见修改本行后重新上传, 修改后的申报会重新送审。",
+    # --- 年度缴费基数申报 (base_declare) ---
+    "declare_year_window": "申报年度 {value} 不能申报: 只能申报今年({this_year})或明年({next_year})的缴费基数。请改为 {this_year} 或 {next_year}。",
+    "base_not_active_here": "此人不是本单位正在参保的职工, 不能为其申报缴费基数。请核对证件号码; 新招用的职工请先办理人员增加。",
+    "base_new_hire": "此人 {start} 起在本单位参保, {value} 年度的缴费基数已按参保时申报的月缴费工资核定, 不需要再申报 {value} 年度。请删除本行, 或改为申报下一年度。",
+    "base_already_declared": "此人 {year} 年度的缴费基数已核定为 {held} 元(月平均工资 {held_average} 元), 本行算得的月平均工资为 {average} 元, 与之不同。同一年度只能申报一次: 重复上传的请删除本行; 确需更正已核定的基数, 请到社保经办窗口办理基数更正。",
     # --- warnings (the row is applied) ---
     "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 30 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",

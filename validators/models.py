@@ -23,6 +23,7 @@ _TYPE_CHECKS: dict[str, dict] = {
     "money": {"money_format": ()},
     "phone": {"phone_format": ()},
     "year": {"year_format": ()},
+    "months": {"months_format": ()},
     "count": {"count_format": ()},
 }
 

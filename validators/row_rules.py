@@ -186,7 +186,9 @@ def insurance_before_retirement(df: pd.DataFrame, ctx: RuleContext, column: str)
 def unique_ids(df: pd.DataFrame) -> pd.Series:
     """No ID number appears on two rows of the sheet."""
     col = df["证件号码"]
-    return fields.blank(col) | ~col.duplicated(keep=False)
+    # A number Excel made of an ID is its own error; its lost digits make many alike.
+    mangled = ~fields.id_not_excel_number(col)
+    return fields.blank(col) | mangled | ~col.duplicated(keep=False)
 
 
 def unique_per_insurance(df: pd.DataFrame) -> pd.Series:

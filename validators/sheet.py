@@ -3,11 +3,14 @@ failure case into a `RowError` at once (pandera's exceptions never leave this mo
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pa
 
 from validators import creditcode, idcard, messages
 from validators.checks import rule_context
@@ -19,6 +22,7 @@ from validators.specs import ColumnSpec, KindSpec
 _MAX_LISTED_CHOICES = 12
 # Checks whose message names the person's birth date and age limits.
 _AGE_CODES = ("too_young", "pension_past_retirement", "unemployment_past_retirement")
+_MAX_LISTED_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,59 @@ class SheetRules:
 def validate_sheet(
     rules: SheetRules, df: pd.DataFrame, ctx: RuleContext, letters: dict[str, str]
 ) -> list[RowError]:
-    """Every error of every cell and row of `df` (index = Excel row numbers)."""
+    """Every error of every cell and row of `df` (index = Excel row numbers).
+
+    The model's cell checks run through pandera; its row-level (dataframe) checks are
+    called one by one here and their failing rows taken straight from the boolean
+    result: pandera reshapes every failing row of a dataframe check into one failure
+    case per cell (a sheet whose every ID Excel turned into a number made that 2
+    million cases and most of the import's time), and we only need the row numbers."""
+    cells, frame_checks = _split_schema(rules.model)
     with rule_context(ctx):
+        found = _row_failures(frame_checks, df)
         try:
-            rules.model.validate(df, lazy=True)
-            return []
+            cells.validate(df, lazy=True)
+            cases = None
         except pa_errors.SchemaErrors as exc:
             cases = exc.failure_cases
-    return _to_row_errors(rules, df, cases, ctx, letters)
+    if cases is None and found.empty:
+        return []
+    if cases is not None:
+        found = pd.concat([cases[list(_CASE_COLUMNS)], found], ignore_index=True)
+    return _to_row_errors(rules, df, found, ctx, letters)
+
+
+_CASE_COLUMNS = ("check", "index", "column", "failure_case")
+
+
+@functools.cache
+def _split_schema(model: type[SheetModel]) -> tuple[pa.DataFrameSchema, list[pa.Check]]:
+    """The model's schema without its dataframe checks, and those checks."""
+    schema = model.to_schema()
+    frame_checks = list(schema.checks)
+    cells = copy.copy(schema)
+    cells.checks = []
+    return cells, frame_checks
+
+
+def _row_failures(checks: list[pa.Check], df: pd.DataFrame) -> pd.DataFrame:
+    """(check, index, column) of every row failing a dataframe check (column None)."""
+    parts = []
+    for check in checks:
+        try:
+            passed = check(df).check_output
+        except Exception as exc:  # a bug of ours: never a reason to let rows pass unjudged
+            raise ValidationSetupError(f"check {check.name} raised: {exc!r}") from exc
+        failing = df.index[~passed.fillna(False).astype(bool).to_numpy()]
+        if len(failing):
+            parts.append(
+                pd.DataFrame(
+                    {"check": check.name, "index": failing, "column": None, "failure_case": None}
+                )
+            )
+    if not parts:
+        return pd.DataFrame(columns=list(_CASE_COLUMNS))
+    return pd.concat(parts, ignore_index=True)
 
 
 _CODE_OF_CHECK = {"cell_required": "required"}
@@ -165,14 +214,23 @@ def explain(
         )
     elif code.startswith("month_too"):
         out.update(_month_window_fields(code, value, ctx))
+    elif code == "declare_year_window":
+        out.update(this_year=ctx.today.year, next_year=ctx.today.year + 1)
     elif code == "duplicate_in_sheet":
         same = extras.duplicates.get(value, [idx])
-        out.update(count=len(same), rows="、".join(str(r) for r in same))
+        # Every row of a large group listing all the others would make messages quadratic.
+        out.update(_listed_rows(same))
     elif code == "duplicate_insurance_in_sheet":
         pair = f"{extras.cell(idx, '证件号码')}|{value}"
-        same = extras.duplicates.get(pair, [idx])
-        out.update(count=len(same), rows="、".join(str(r) for r in same))
+        out.update(_listed_rows(extras.duplicates.get(pair, [idx])))
     return out
+
+
+def _listed_rows(same: list[int]) -> dict[str, object]:
+    """count and rows of a duplicate group, the rows listed up to ten."""
+    listed = "、".join(str(r) for r in same[:_MAX_LISTED_ROWS])
+    more = " 等" if len(same) > _MAX_LISTED_ROWS else ""
+    return {"count": len(same), "rows": listed + more}
 
 
 _COLUMN_LIMIT_CODES = {"not_in_list", "too_long", "too_short", "money_too_large"}

@@ -24,6 +24,7 @@ from registry.models import Batch, BatchIssue
 from templates_xlsx.build import build_template
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
+from web.api_params import refuse_unknown_query_parameters
 from web.db import uow as unit_of_work
 from web.exports import xlsx_response
 from web.main import text_arg
@@ -32,6 +33,7 @@ from web.openapi import MAX_BATCHES_PAGE, MAX_OFFSET, openapi_spec
 from web.uploads import clean_file_name, estimated_rows
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(refuse_unknown_query_parameters)
 register_error_handlers(bp)
 
 SEVERITIES = ("error", "warning")
@@ -173,14 +175,15 @@ def download_template(kind: str) -> Response:
     if kind not in SPECS:
         raise _unknown_kind(kind, status=404)
     spec = SPECS[kind]
-    if not _bool_arg("prefill"):
+    if not _query_flag("prefill"):
         return xlsx_response(build_template(spec), f"{spec.title}.xlsx", f"{kind}.xlsx")
     user = current_user()
     if user.is_reviewer or user.employer_id is None:
         raise ApiError(403, "forbidden", "审核人员帐号没有本单位人员, 不能下载预填模板。")
     if not prefillable(kind):
+        # No such workbook exists for this kind: 404, like an unknown kind's template.
         raise ApiError(
-            400,
+            404,
             "no_prefill",
             f"「{SPECS[kind].title}」没有预填模板, 只有针对本单位已参保人员的申报才有。",
         )
@@ -189,9 +192,12 @@ def download_template(kind: str) -> Response:
     return xlsx_response(data, prefilled_file_name(spec), f"{kind}_prefilled.xlsx")
 
 
-def _bool_arg(name: str) -> bool:
-    raw = (request.args.get(name) or "").strip().lower()
-    if raw in _TRUE or raw in _FALSE:
+def _query_flag(name: str) -> bool:
+    """A yes/no query parameter: absent is no; given, it must say 1/true or 0/false."""
+    if name not in request.args:
+        return False
+    raw = request.args[name].strip().lower()
+    if raw and (raw in _TRUE or raw in _FALSE):
         return raw in _TRUE
     raise ApiError(400, "bad_option", f"{name} 只能是 1/true 或 0/false。")
 

@@ -4,6 +4,8 @@ sees its own employer; a reviewer's names one with `employer=CODE`."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, request
 from sqlalchemy import select
 
@@ -44,6 +46,14 @@ def _int_arg(name: str, default: int, highest: int) -> int:
     return int(raw)
 
 
+def _months_or_400() -> None:
+    """from / to, when given, are YYYYMM (the page forgives other spellings; the API says
+    so instead, as its document does)."""
+    for name in ("from", "to"):
+        if name in request.args and not re.fullmatch(r"[0-9]{6}", request.args[name]):
+            raise ApiError(400, "bad_option", f"{name} 应为 6 位年月 YYYYMM, 例如 202611。")
+
+
 @bp.get("/queries/<name>")
 @token_required
 def query_list(name: str) -> Response:
@@ -54,6 +64,7 @@ def query_list(name: str) -> Response:
         raise ApiError(404, "unknown_query", f"没有名为 {name} 的查询。可选: {known}。")
     page_no = _int_arg("page", 1, 10**6)
     per_page = _int_arg("per_page", 50, MAX_PER_PAGE)
+    _months_or_400()
     params = list_params(query, request.args, page_no, per_page)
     with uow() as work:
         employer_id = _employer_id(work.session)

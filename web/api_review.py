@@ -23,9 +23,11 @@ from registry.review_queries import (
 )
 from web.api_auth import ApiUser, current_user, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers
+from web.api_params import refuse_unknown_query_parameters
 from web.db import uow as unit_of_work
 
 bp = Blueprint("api_review", __name__, url_prefix="/api/v1")
+bp.before_request(refuse_unknown_query_parameters)
 register_error_handlers(bp)
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100

@@ -178,7 +178,11 @@ def _query_paths() -> dict[str, Any]:
             "description": "截止年月 YYYYMM",
         },
         {"name": "sort", "in": "query", "schema": text, "description": "排序列的 key"},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        },
         {
             "name": "per_page",
             "in": "query",

@@ -65,7 +65,7 @@ def _list_params(states: tuple[str, ...]) -> list[dict[str, Any]]:
         _query("employer", {"type": "string"}, "单位编码(仅审核人员)"),
         _query("date_from", {"type": "string", "format": "date"}, "提交日期从"),
         _query("date_to", {"type": "string", "format": "date"}, "提交日期到(含)"),
-        _query("offset", {"type": "integer", "minimum": 0}, "跳过的条数"),
+        _query("offset", {"type": "integer", "minimum": 0, "maximum": 10**9}, "跳过的条数"),
         _query(
             "limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "本页最多条数, 默认 100"
         ),

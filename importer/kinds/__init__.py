@@ -18,6 +18,7 @@ _MODULES = (
     "person_remove",
     "insurance_add",
     "insurance_remove",
+    "base_declare",
     "injury_report",
     "injury_appraisal",
     "employer_change",

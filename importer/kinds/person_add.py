@@ -6,6 +6,7 @@ The base is the wage clamped to the year's floor and cap (a warning when clamped
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -217,15 +218,48 @@ def judge(judgement: Judgement, v: RegistryVerdict) -> None:
 
 
 def _active_elsewhere(j: pd.DataFrame, v: RegistryVerdict, letters: dict[str, str]) -> None:
-    for column, ins in INSURANCE_COLUMNS.items():
-        clash = j[column].eq("是") & j[f"away_{ins}"].notna()
-        for row in j.index[clash]:
-            v.errors.append(
-                persons.error(
-                    row, column, letters, "active_elsewhere", value="是",
-                    insurance=INSURANCES[ins], employer=j.at[row, f"away_{ins}"],
-                )
-            )  # fmt: skip
+    """One error per row insured elsewhere, naming every insurance concerned and where:
+    the contradiction is the person's, not one per column (a sheet sent again for
+    another employer would otherwise carry four errors on every row)."""
+    clash = pd.DataFrame(
+        {c: j[c].eq("是") & j[f"away_{ins}"].notna() for c, ins in INSURANCE_COLUMNS.items()}
+    )
+    clash = clash[clash.any(axis=1)]
+    if clash.empty:
+        return
+    rows = clash.index
+    employers = pd.DataFrame(
+        {c: j.loc[rows, f"away_{ins}"].where(clash[c], "") for c, ins in INSURANCE_COLUMNS.items()}
+    )
+    names = _joined(clash, {c: INSURANCES[ins] for c, ins in INSURANCE_COLUMNS.items()})
+    columns_ = _joined(clash, {c: c for c in INSURANCE_COLUMNS})
+    first = clash.idxmax(axis=1)
+    cells = employers.to_numpy(dtype=object)
+    where = cells[np.arange(len(rows)), clash.to_numpy().argmax(axis=1)]
+    # Rare: the insurances are held at different employers; each is then named with its own.
+    mixed = ((cells != "") & (cells != where[:, None])).any(axis=1)
+    shown = where.copy()
+    for m in np.flatnonzero(mixed):
+        shown[m] = "; ".join(
+            f"{c}在{e}" for c, e in zip(employers.columns, cells[m], strict=True) if e
+        )
+    for n, row in enumerate(rows):
+        v.errors.append(
+            persons.error(
+                row, first.iat[n], letters, "active_elsewhere", value="是",
+                insurance=names.iat[n], employer=shown[n], columns=columns_.iat[n],
+            )
+        )  # fmt: skip
+
+
+def _joined(flags: pd.DataFrame, labels: dict[str, str]) -> pd.Series:
+    """Per row, the labels of the flagged columns joined by 、 (column-wise, no row loop)."""
+    out = pd.Series("", index=flags.index)
+    for column, label in labels.items():
+        hit = flags[column]
+        sep = (out.ne("") & hit).map({True: "、", False: ""})
+        out = out + sep + hit.map({True: label, False: ""})
+    return out
 
 
 def still_current(judgement: Judgement) -> pd.Series:

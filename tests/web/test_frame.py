@@ -12,7 +12,8 @@ from web.menu import DECLARE_ITEMS, QUERY_ITEMS
 pytestmark = pytest.mark.integration
 
 BUILT = {
-    "人员增加", "人员减少", "人员险种增加", "人员险种减少", "单位基本信息变更", "工伤事故申报",
+    "人员增加", "人员减少", "人员险种增加", "人员险种减少", "年度缴费基数申报",
+    "单位基本信息变更", "工伤事故申报",
     "工伤鉴定", "申报及结果查询", *QUERY_ITEMS,
 }  # fmt: skip
 

@@ -111,7 +111,7 @@ def test_api_prefilled_template(clerk, client):
     empty = client.get("/api/v1/templates/person_remove.xlsx?prefill=0", headers=auth)
     assert load_workbook(io.BytesIO(empty.data)).worksheets[0].cell(3, 2).value is None
     no_prefill = client.get("/api/v1/templates/person_add.xlsx?prefill=1", headers=auth)
-    assert no_prefill.status_code == 400 and no_prefill.get_json()["error"]["code"] == "no_prefill"
+    assert no_prefill.status_code == 404 and no_prefill.get_json()["error"]["code"] == "no_prefill"
     bad = client.get("/api/v1/templates/person_remove.xlsx?prefill=maybe", headers=auth)
     assert bad.status_code == 400
 
