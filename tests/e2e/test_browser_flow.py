@@ -569,3 +569,84 @@ def test_employer_change_approved_then_one_rejected_and_resubmitted(
     expect(page.locator("table.data")).to_contain_text(reason)
     assert recorder.external() == [], recorder.external()
     assert recorder.failed == [], recorder.failed
+
+
+INJURY_ROWS = [  # two of the demo people (enrolled from 202611 with 工伤保险)
+    ("王建国", "33068219850312003"),
+    ("李秀英", "33068219900715002"),
+]
+
+
+def fill_injury_template(template: bytes) -> bytes:
+    """The downloaded 工伤事故申报 template with one accident for each of INJURY_ROWS."""
+    from importer.kinds import spec_of
+    from validators.idcard import check_char
+
+    spec = spec_of("injury_report")
+    book = load_workbook(io.BytesIO(template))
+    sheet = book[spec.title]
+    for n, (name, first17) in enumerate(INJURY_ROWS):
+        row = {
+            "姓名": name, "证件号码": first17 + check_char(first17), "事故发生日期": "2026-11-20",
+            "事故发生地点": "本单位二号车间", "事故类别": "工作时间工作场所事故",
+            "受伤部位": "左手食指", "事故经过": "在二号车间更换冲床模具时, 左手食指被模具夹伤, 当即送医。",
+            "就诊医疗机构": "上虞区人民医院", "联系电话": "13812345678", "备注": "",
+        }  # fmt: skip
+        for col, header in enumerate(spec.headers, start=1):
+            sheet.cell(row=FIRST_DATA_ROW + n, column=col, value=row.get(header) or None)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_injury_approved_with_a_number_and_one_rejected_and_resubmitted(
+    server, page, browser, recorder, tmp_path
+):
+    from playwright.sync_api import expect
+
+    log_in(page, server)
+    menu(page, "工伤事故申报")
+    _, template = downloaded(page, "下载模板")
+    upload = tmp_path / "工伤事故申报.xlsx"
+    upload.write_bytes(fill_injury_template(template))
+    page.get_by_label("选择填好的表格").set_input_files(str(upload))
+    page.get_by_role("button", name="上传", exact=True).click()
+    batch = wait_until_done(page)
+    assert figures(page)["待审核"] == 2
+
+    reviewer = reviewer_page(browser, recorder, server)
+    menu(reviewer, "审核队列")
+    reviewer.locator("table.data tbody tr").first.get_by_role("link").first.click()
+    reviewer.get_by_label("批准").check()
+    reviewer.get_by_label("认定结论").select_option("认定工伤")
+    reviewer.get_by_role("button", name="提交审核决定").click()
+    expect(reviewer.locator(".message-box.success")).to_contain_text("GS2026")
+    reason = "事故经过请写明受伤时正在进行的工作和受伤经过, 并附就诊记录"
+    decide_first(reviewer, "退回(不予通过)", reason)
+
+    page.goto(f"{server}/batches/{batch}")
+    assert figures(page)["未通过"] == 1
+    expect(page.locator("table.issues")).to_contain_text(reason)
+    _, corrections = downloaded(page, "下载待修改数据")
+    book = load_workbook(io.BytesIO(corrections))
+    sheet = book.worksheets[0]
+    sheet.cell(
+        FIRST_DATA_ROW, 7
+    ).value = "在二号车间按班组长安排更换冲床模具, 取模具时左手食指被夹伤, 当即送上虞区人民医院。"
+    fixed = tmp_path / "工伤事故申报_修改.xlsx"
+    book.save(fixed)
+    resubmit = page.locator("#resubmit")
+    resubmit.get_by_label("选择填好的表格").set_input_files(str(fixed))
+    resubmit.get_by_role("button", name="上传修改后的表格").click()
+    wait_until_done(page)
+    assert figures(page)["待审核"] == 1
+    menu(reviewer, "审核队列")
+    reviewer.locator("table.data tbody tr").first.get_by_role("link").first.click()
+    reviewer.get_by_label("批准").check()
+    reviewer.get_by_label("认定结论").select_option("视同工伤")
+    reviewer.get_by_role("button", name="提交审核决定").click()
+    expect(reviewer.locator(".message-box.success")).to_contain_text("GS2026")
+    menu(page, "申报及结果查询")
+    expect(page.locator("table.data")).to_contain_text(reason)
+    assert recorder.external() == [], recorder.external()
+    assert recorder.failed == [], recorder.failed
