@@ -189,6 +189,20 @@ def _query_paths() -> dict[str, Any]:
             "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
         },
     ]
+    # Each list's own filters (its page's filter boxes), by the list that has them.
+    filters: dict[str, list[str]] = {}
+    for name, query in sorted(LISTS.items()):
+        for f in query.filters:
+            filters.setdefault(f.key, []).append(name)
+    params += [
+        {
+            "name": key,
+            "in": "query",
+            "schema": text,
+            "description": "筛选, 用于: " + "、".join(lists),
+        }
+        for key, lists in sorted(filters.items())
+    ]
     op = {
         "summary": "查询列表(与页面同列、同筛选), 分页",
         "responses": {"200": _json(_ref("QueryList"), "一页数据")},
