@@ -187,6 +187,7 @@ class _BatchRun:
             verdict.issues.extend(record.held_back(pending, verdict.letters))
             self.status.update({r: "rejected" for r in pending})
         else:
+            _progress_made(batch)  # committed with the phase
             record.set_phase(uow, batch, "applying", done=len(self.status) - len(pending))
             self.clock.run("apply", self._apply_chunks, pending, judged.registered, review)
         self.outcome.status, self.outcome.issues = self.status, verdict.issues
@@ -240,6 +241,7 @@ class _BatchRun:
             late = again.rows_in_error() | again.unchanged | again.mine
             write_all(uow.session, plan([r for r in chunk if r not in late], again.registered))
         batch.progress_done += len(chunk)
+        _progress_made(batch)
         uow.commit()
         self.seen = sequence
         # Only after the commit: a rolled-back attempt must leave no trace in memory either.
@@ -253,6 +255,15 @@ class _BatchRun:
                 if r in again.unchanged
                 else plan.status_of(r)
             )
+
+
+def _progress_made(batch: Batch) -> None:
+    """This run got past validation, or committed rows: the runs of this batch that died
+    before (a worker killed by an operator, a deploy, the OOM killer for another reason)
+    are not the batch's fault. The worker fails a batch only after runs that died without
+    any progress between them (see worker.tasks, `attempts`): a poison batch dies at the
+    same place every time."""
+    batch.attempts = min(batch.attempts or 0, 1)
 
 
 def _in_key_order(verdict: SheetVerdict, rows: list[int]) -> list[int]:

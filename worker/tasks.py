@@ -26,7 +26,9 @@ Deaths: a batch whose processing kills the worker process (the system's out-of-m
 killer, a library's abort) would be redelivered and recovered onto the next worker, and
 kill it too. So each run counts itself on the batch row before starting (`attempts`,
 committed) and counts itself off when it ends in any way Python sees; only runs that
-died stay counted. A batch found with `MAX_DEATHS` dead runs is failed with a message
+died stay counted, and a run that gets past validation or commits rows forgives the
+deaths before it (they were not the batch's doing: a deploy, an operator's kill). A batch
+found with `MAX_DEATHS` dead runs without progress between them is failed with a message
 saying so, and, being failed, is never queued again.
 
 Retries: database and broker outages (connection refused, server gone, SQLite busy) are
