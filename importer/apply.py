@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from registry.bulk import insert_rows, update_rows, upsert_rows
+from registry.bulk import delete_rows, insert_rows, update_rows, upsert_rows
 
 
 def lock_employer(session: Session, employer_id: int) -> int:
@@ -82,7 +82,21 @@ class Update:
         update_rows(session, self.sql_sqlite, self.sql_pg, self.rows)
 
 
-Write = Insert | Upsert | Update
+@dataclass(frozen=True)
+class Delete:
+    """Rows of one table deleted by the values of `key` columns, one tuple per row (undo
+    takes back what a batch inserted this way, e.g. its enrolments by person and batch)."""
+
+    table: str
+    key: Sequence[str]
+    rows: list[tuple]
+
+    def run(self, session: Session) -> None:
+        """Delete the rows inside the session's transaction."""
+        delete_rows(session, self.table, self.key, self.rows)
+
+
+Write = Insert | Upsert | Update | Delete
 
 
 def write_all(session: Session, writes: Sequence[Write]) -> None:

@@ -70,7 +70,11 @@ def check_against_registry(
     judgement = Judgement(rows, read.state, job.employer_id, job.ctx, job.letters)
     job.kind.judge(_without(judgement, verdict.mine), verdict)
     elsewhere = owner.notna() & (owner != job.batch_id)
-    same = elsewhere & _same_substance(job, rows, keys, read.applied)
+    same = pd.Series(False, index=rows.index)
+    if elsewhere.any():
+        # Only rows another batch applied are compared: a new sheet costs nothing here.
+        again = elsewhere[elsewhere].index
+        same.loc[again] = _same_substance(job, rows.loc[again], keys[again], read.applied)
     _already_applied(job.kind, judgement, same, verdict)
     return verdict
 

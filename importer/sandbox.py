@@ -52,8 +52,16 @@ class ReaderLimits:
         return 2 * self.cpu_seconds + 30
 
 
+class ReaderDied(FileRejected):
+    """The child died instead of answering; `out_of_memory` when not for lack of time."""
+
+    def __init__(self, rejection: FileRejected, out_of_memory: bool):
+        super().__init__(rejection.code, rejection.message)
+        self.out_of_memory = out_of_memory
+
+
 def run_isolated(request: tuple, limits: ReaderLimits) -> tuple:
-    """Send `request` to a fresh child, return its answer; FileRejected when it died."""
+    """Send `request` to a fresh child, return its answer; ReaderDied when it died."""
     payload = pickle.dumps((request, limits.memory_mb, limits.cpu_seconds), protocol=5)
     child = subprocess.Popen(
         [sys.executable, "-m", "importer.sandbox"],
@@ -74,11 +82,21 @@ def run_isolated(request: tuple, limits: ReaderLimits) -> tuple:
     )
     if child.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         raise _too_slow(limits)
-    raise too_complex(f"读取这个文件所需的内存超过了 {limits.memory_mb:,} MB 的上限")
+    memory = too_complex(f"读取这个文件所需的内存超过了 {limits.memory_mb:,} MB 的上限")
+    raise ReaderDied(memory, out_of_memory=True)
 
 
-def _too_slow(limits: ReaderLimits) -> FileRejected:
-    return too_complex(f"读取这个文件所需的时间超过了 {limits.cpu_seconds} 秒的上限")
+def _too_slow(limits: ReaderLimits) -> ReaderDied:
+    slow = too_complex(f"读取这个文件所需的时间超过了 {limits.cpu_seconds} 秒的上限")
+    return ReaderDied(slow, out_of_memory=False)
+
+
+def answer_now(answer: tuple) -> None:
+    """From any thread of the child: send `answer` and end the child at once (the budget
+    thread refusing a file stops calamine mid-parse this way; see `importer.reader`)."""
+    sys.stdout.buffer.write(pickle.dumps(answer, protocol=5))
+    sys.stdout.flush()
+    os._exit(0)
 
 
 class _DataOnly(pickle.Unpickler):

@@ -100,6 +100,19 @@ def update_rows(session: Session, sql_sqlite: str, sql_pg: str, rows: Sequence[R
     raw.executemany(sql_sqlite, rows)
 
 
+def delete_rows(session: Session, table: str, key: Sequence[str], rows: Sequence[Row]) -> None:
+    """Delete the rows of `table` whose `key` columns equal each tuple of `rows`."""
+    if not rows:
+        return
+    where = " AND ".join(f'"{c}" = ?' for c in key)
+    update_rows(
+        session,
+        f"DELETE FROM {table} WHERE {where}",
+        f"DELETE FROM {table} WHERE {where.replace('?', '%s')}",
+        rows,
+    )
+
+
 def db_now() -> str:
     """Now (UTC) in the text form SQLAlchemy itself stores DateTime columns in."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -187,6 +187,12 @@ class Batch(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # 撤销本批次 (importer.undo): None, "running" (resumed by the worker after a crash) or
+    # "done"; by whom, when, and {"reverted": N, "kept": [{"row", "reason"}]}.
+    undo_status: Mapped[str | None] = mapped_column(String(10))
+    undone_by: Mapped[str | None] = mapped_column(String(40))
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # Declarations that hold their natural key: a rejected or withdrawn one releases it.
@@ -215,6 +221,12 @@ class Declaration(Base):
     errors: Mapped[list[Any] | None] = mapped_column(JSON)
     warnings: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Preview and undo (issue 11): add | change | unchanged | rejected; the values the row
+    # changes, as [column, old, new] in the sheet's own terms; and what the registry held
+    # for the row before it was applied (the kind's `current` row; None for a new subject).
+    action: Mapped[str | None] = mapped_column(String(10))
+    changes: Mapped[list[Any] | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (
         Index("ix_declarations_batch", "batch_id", "excel_row"),
         Index(

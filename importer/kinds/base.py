@@ -16,6 +16,11 @@ A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.
 - `declare(rows, target)`: what a row going to review writes beside its pending
   declaration (e.g. a pending injury), and `reject` / `withdraw`: what a rejection or
   the employer's withdrawal of a pending declaration changes (the desk calls them).
+- Preview and undo (预览 / 撤销本批次): `current(judgement)` is what the registry holds
+  now for the rows, in the sheet's own terms, for the kind's `compared_columns`: the
+  preview shows old → new from it, and the apply records its row as the declaration's
+  before-image. `revert(rows, target)` plans the writes that put a row's before-image
+  back (undo); see `Current` and `Reverter` below.
 
 The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
 and accident-keyed kinds differ only in these parts.
@@ -131,6 +136,20 @@ Rejecter = Callable[[Session, PendingDeclaration, Decision], dict[str, Any]]
 Withdrawer = Callable[[Session, PendingDeclaration], None]
 
 
+# Preview and undo. `current(judgement)`: a frame indexed by the rows of `judgement.rows`
+# whose subject the registry already holds (a row missing from it is new: 新增), with one
+# column per `compared_columns` header holding the registry's value now, written as the
+# sheet writes it (codes as their Chinese labels, months as 202611, money as 6500.00, ""
+# for nothing held). The preview compares each valid row's cells with it (a differing
+# cell is a change old → new); the apply stores its row as the declaration's `before`.
+Current = Callable[[Judgement], pd.DataFrame]
+# `revert(rows, target)`: the writes that undo applied rows of one batch. `rows` is indexed
+# by Excel row and holds the declarations' payload columns plus `_before` (the stored
+# before-image: a dict of `compared_columns`, or None when the row created its subject);
+# `target.batch_id` is the batch being undone. No database access, like `plan`.
+Reverter = Callable[[pd.DataFrame, Target], list[Write]]
+
+
 def never_reviewed(judgement: Judgement) -> pd.Series:
     """No row of the kind needs a reviewer."""
     return pd.Series(False, index=judgement.rows.index)
@@ -182,6 +201,13 @@ class Kind:
     # touched: it is skipped, not declared, and one sheet-level 提示 counts those rows.
     # A row with some but not all of them filled is judged as usual ("required" errors).
     prefilled_columns: tuple[str, ...] = ()
+    # Preview and undo (see `Current` and `Reverter`): the sheet columns whose registry
+    # value a row can change, what the registry holds for them now, and how an applied
+    # row is put back. A kind whose every row goes to review needs no `revert`: undoing
+    # its batch withdraws the pending declarations and keeps the decided ones.
+    compared_columns: tuple[str, ...] = ()
+    current: Current | None = None
+    revert: Reverter | None = None
 
     @property
     def name(self) -> str:
