@@ -26,6 +26,7 @@ from importer.kinds import get_kind
 from importer.kinds.base import Judgement
 from importer.layout import SheetTable, locate_table
 from importer.prefetch import RegistryPrefetch
+from importer.preview import RowLooks, looks_of
 from importer.reader import read_workbook
 from importer.registry_checks import (
     RegistryRead,
@@ -157,6 +158,8 @@ class _BatchRun:
     status: dict[int, str] = field(default_factory=dict)
     # The employer's write sequence as this batch last knew it.
     seen: int = 0
+    # What each row going ahead changes, and its before-image (importer.preview).
+    looks: RowLooks = field(default_factory=RowLooks)
 
     @property
     def job(self) -> SheetJob:
@@ -179,6 +182,7 @@ class _BatchRun:
         verdict.issues.extend(judged.errors + judged.warnings)
         self.status = _initial_status(verdict, judged)
         pending = _in_key_order(verdict, [r for r, s in self.status.items() if s == "pending"])
+        self.looks = self.clock.run("registry", self._looks_of, pending, read.state)
         review = _review_rows(job, pending + sorted(judged.mine), read, self.ctx)
         self.status.update({r: "pending_review" for r in judged.mine & review})
         if opts.get("dry_run"):
@@ -191,7 +195,15 @@ class _BatchRun:
             record.set_phase(uow, batch, "applying", done=len(self.status) - len(pending))
             self.clock.run("apply", self._apply_chunks, pending, judged.registered, review)
         self.outcome.status, self.outcome.issues = self.status, verdict.issues
-        self.clock.run("record", record.finish, uow, batch, verdict, self.status)
+        self.clock.run("record", record.finish, uow, batch, verdict, self.status, self.looks)
+
+    def _looks_of(self, rows: Sequence[int], state) -> RowLooks:
+        """What `rows` change, judged on `state` (what the registry checks read)."""
+        v, kind = self.verdict, get_kind(self.verdict.kind)
+        judgement = Judgement(
+            v.df.loc[list(rows)], state, self.batch.employer_id, self.ctx, v.letters
+        )
+        return looks_of(kind, judgement)
 
     def _apply_chunks(self, rows: list[int], registered: frozenset[str], review: set[int]) -> None:
         size = self.chunk_rows
@@ -199,7 +211,7 @@ class _BatchRun:
         if not chunks:
             return
         ref = record.BatchRef(self.batch.id, self.batch.employer_id)
-        plan = _Planner(self.verdict, ref, registered, review)
+        plan = _Planner(self.verdict, ref, registered, review, self.looks)
         # Plan chunk n + 1 on a second thread while chunk n is written: the database works
         # on one core while Python builds the next rows on the other (the GIL is free while
         # this thread waits for the server).
@@ -237,9 +249,12 @@ class _BatchRun:
             write_all(uow.session, planned)
             again = RegistryVerdict()
         else:
-            # The registry moved since the plan was made: plan again from what it holds now.
+            # The registry moved since the plan was made: plan again from what it holds now,
+            # with the before-images read now (what undo must put back is what we change).
             late = again.rows_in_error() | again.unchanged | again.mine
-            write_all(uow.session, plan([r for r in chunk if r not in late], again.registered))
+            going = [r for r in chunk if r not in late]
+            self.looks.update(self._looks_of(going, again.state))
+            write_all(uow.session, plan(going, again.registered))
         batch.progress_done += len(chunk)
         _progress_made(batch)
         uow.commit()
@@ -307,9 +322,10 @@ class _Planner:
         batch: record.BatchRef,
         registered: frozenset[str],
         review: set[int],
+        looks: RowLooks,
     ):
         self.verdict, self.batch, self.registered = verdict, batch, registered
-        self.review = review
+        self.review, self.looks = review, looks
         self.kind = get_kind(verdict.kind)
         # The messages of rows that get applied are final before applying starts: a
         # late re-check only ever rejects rows, and rejected rows are not planned here.
@@ -331,11 +347,15 @@ class _Planner:
         if applied:
             writes.extend(self.kind.plan(verdict.df.loc[applied], target))
             writes.append(
-                record.plan_declarations(batch, verdict, applied, "applied", self.messages)
+                record.plan_declarations(
+                    batch, verdict, applied, "applied", self.messages, self.looks
+                )
             )
         if reviewed:
             writes.append(
-                record.plan_declarations(batch, verdict, reviewed, "pending_review", self.messages)
+                record.plan_declarations(
+                    batch, verdict, reviewed, "pending_review", self.messages, self.looks
+                )
             )
             # After the declarations: what the kind writes beside them may point to them.
             writes.extend(self.kind.declare(verdict.df.loc[reviewed], target))

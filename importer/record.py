@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from importer.apply import Insert, columns
 from importer.kinds import get_kind
+from importer.preview import REJECTED, UNCHANGED, RowLooks
 from registry.bulk import as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
@@ -16,8 +17,10 @@ from validators.errors import RowError
 
 DECLARATION_COLUMNS = [
     "batch_id", "employer_id", "excel_row", "kind", "id_number", "natural_key", "payload",
-    "status", "errors", "warnings", "created_at",
+    "status", "errors", "warnings", "created_at", "action", "changes", "before",
 ]  # fmt: skip
+# The action of rows whose status says it (the others' comes from `importer.preview`).
+ACTION_OF_STATUS = {"rejected": REJECTED, "unchanged": UNCHANGED}
 ISSUE_COLUMNS = [
     "batch_id",
     "excel_row",
@@ -100,11 +103,21 @@ def messages_by_row(verdict) -> tuple[dict, dict]:
 
 
 def plan_declarations(
-    batch: BatchRef, verdict, rows: Sequence[int], status: str, messages: tuple[dict, dict]
+    batch: BatchRef,
+    verdict,
+    rows: Sequence[int],
+    status: str,
+    messages: tuple[dict, dict],
+    looks: RowLooks | None = None,
 ) -> Insert:
-    """One declaration per row of `rows`, with its payload, status and messages (no
-    database access: the pipeline plans on another thread while it writes)."""
+    """One declaration per row of `rows`, with its payload, status, messages and what it
+    changes (`looks`: action, changes, before-image; see importer.preview), with no
+    database access: the pipeline plans on another thread while it writes."""
     errors, warnings = messages
+    looks = looks or RowLooks()
+    fixed_action = ACTION_OF_STATUS.get(status)
+    # Only an applied row's before-image is kept: it is what undo puts back.
+    befores = looks.before if status == "applied" else {}
     frame = verdict.df.loc[list(rows)]
     names = list(frame.columns)
     payloads = [
@@ -120,17 +133,23 @@ def plan_declarations(
          (payload[id_column] or None) if id_column else None,
          key, as_json(_plain(payload)), status,
          as_json(errors[row]) if row in errors else None,
-         as_json(warnings[row]) if row in warnings else None, now)
+         as_json(warnings[row]) if row in warnings else None, now,
+         fixed_action or looks.action.get(row),
+         as_json(looks.changes[row]) if row in looks.changes and not fixed_action else None,
+         as_json(befores[row]) if row in befores else None)
         for row, payload, key in zip(rows, payloads, keys, strict=True)
     ]  # fmt: skip
     return Insert("declarations", DECLARATION_COLUMNS, records)
 
 
-def insert_declarations(session, batch: Batch, verdict, rows: list[int], status: str) -> None:
+def insert_declarations(
+    session, batch: Batch, verdict, rows: list[int], status: str, looks: RowLooks | None = None
+) -> None:
     """One declaration per row of `rows`, written now."""
     if rows:
         ref = BatchRef(batch.id, batch.employer_id)
-        plan_declarations(ref, verdict, rows, status, messages_by_row(verdict)).run(session)
+        messages = messages_by_row(verdict)
+        plan_declarations(ref, verdict, rows, status, messages, looks).run(session)
 
 
 def _plain(payload: dict) -> dict:
@@ -138,14 +157,21 @@ def _plain(payload: dict) -> dict:
     return {k: (bool(v) if k == "_clamped" else v) for k, v in payload.items()}
 
 
-def finish(uow: UnitOfWork, batch: Batch, verdict, status: dict[int, str]) -> None:
-    """Declarations of the rows not applied, the issue list, counts; status done."""
+def finish(
+    uow: UnitOfWork,
+    batch: Batch,
+    verdict,
+    status: dict[int, str],
+    looks: RowLooks | None = None,
+) -> None:
+    """Declarations of the rows not applied (a preview's `valid` rows with what they would
+    change), the issue list, counts; status done."""
     session = uow.session
     by_status = defaultdict(list)
     for row, s in status.items():
         by_status[s].append(row)
     for s in ("rejected", "unchanged", "valid"):
-        insert_declarations(session, batch, verdict, by_status[s], s)
+        insert_declarations(session, batch, verdict, by_status[s], s, looks)
     insert_rows(session, "batch_issues", ISSUE_COLUMNS, [
         (batch.id, e.row, e.column, e.letter, e.value, e.code, e.message, e.severity)
         for e in sorted(verdict.issues, key=lambda e: (e.row or 0, e.letter or ""))

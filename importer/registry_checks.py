@@ -66,7 +66,7 @@ def check_against_registry(
     if read is None:
         read = read_registry(session, job.kind, rows, keys.tolist())
     owner = keys.map(lambda k: read.applied[k][0] if k in read.applied else None)
-    verdict = RegistryVerdict(mine=set(owner.index[owner == job.batch_id]))
+    verdict = RegistryVerdict(mine=set(owner.index[owner == job.batch_id]), state=read.state)
     judgement = Judgement(rows, read.state, job.employer_id, job.ctx, job.letters)
     job.kind.judge(_without(judgement, verdict.mine), verdict)
     elsewhere = owner.notna() & (owner != job.batch_id)

@@ -50,6 +50,28 @@ def person_state(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STATE_COLUMNS)
 
 
+_PERSON_DETAILS = """
+SELECT id_number, id_type, gender, birth_date, ethnicity, hukou, identity, phone,
+       work_start_date, updated_at
+FROM persons WHERE id_number {match}
+"""
+PERSON_DETAIL_COLUMNS = [
+    "person_id", "reg_id_type", "reg_gender_full", "reg_birth_full", "reg_ethnicity",
+    "reg_hukou", "reg_identity_full", "reg_phone", "reg_work_start", "reg_updated_at",
+]  # fmt: skip
+
+
+def person_details(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
+    """Every column of the known persons among `id_numbers`, one row each, as text (what a
+    preview shows as old values and undo puts back)."""
+    if not id_numbers:
+        return pd.DataFrame(columns=PERSON_DETAIL_COLUMNS)
+    match, params = _in_clause(session, id_numbers)
+    rows = session.execute(text(_PERSON_DETAILS.format(match=match)), params).all()
+    frame = pd.DataFrame(rows, columns=PERSON_DETAIL_COLUMNS, dtype=object)
+    return frame.map(lambda v: "" if v is None else str(v))
+
+
 def applied_keys(session: Session, keys: Sequence[str]) -> dict[str, tuple[int, dict]]:
     """Natural key → (id of the batch that applied it, the declared row's cells), for the
     keys already applied (or pending review)."""

@@ -56,6 +56,8 @@ class RegistryVerdict:
     # Subjects of the candidates the registry already knows (for a person kind: the ID
     # numbers registered as persons; their rows are updated, the others inserted).
     registered: frozenset[str] = frozenset()
+    # The kind's state the verdict was reached on (what its `read_state` read).
+    state: Any = None
 
     def rows_in_error(self) -> set[int]:
         """Excel rows this verdict rejects."""
@@ -142,6 +144,8 @@ Withdrawer = Callable[[Session, PendingDeclaration], None]
 # sheet writes it (codes as their Chinese labels, months as 202611, money as 6500.00, ""
 # for nothing held). The preview compares each valid row's cells with it (a differing
 # cell is a change old → new); the apply stores its row as the declaration's `before`.
+# Columns named with a leading `_` (e.g. `_updated_at`) are kept in the before-image for
+# `revert` but never compared or shown.
 Current = Callable[[Judgement], pd.DataFrame]
 # `revert(rows, target)`: the writes that undo applied rows of one batch. `rows` is indexed
 # by Excel row and holds the declarations' payload columns plus `_before` (the stored

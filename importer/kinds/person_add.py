@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+from sqlalchemy.orm import Session
 
 import validators.checks
-from importer.apply import Insert, Target, Upsert, Write, columns, none_if_blank
+from importer.apply import Delete, Insert, Target, Update, Upsert, Write, columns, none_if_blank
 from importer.kinds import persons
 from importer.kinds.base import Judgement, Kind, RegistryVerdict, Verdictish
 from registry.bulk import db_now
+from registry.state import person_details
 from validators import codes, fields, row_rules
 from validators.bases import clamp_bases
 from validators.codes import INSURANCE_COLUMNS, INSURANCES
@@ -269,6 +271,45 @@ def still_current(judgement: Judgement) -> pd.Series:
     return j["active_start"].notna() & (j["active_start"] == j["参保年月"])
 
 
+def read_state(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
+    """The persons' registry state (`persons.read_persons`), with every column of the known
+    persons in `attrs["details"]` (what the preview shows as old and undo restores)."""
+    state = persons.read_persons(session, rows)
+    state.attrs["details"] = person_details(session, state["person_id"].unique().tolist())
+    return state
+
+
+# The person's own cells: header → (its column in `person_details`, in `persons`).
+PERSON_CELLS = {
+    "证件类型": ("reg_id_type", "id_type"), "性别": ("reg_gender_full", "gender"),
+    "出生日期": ("reg_birth_full", "birth_date"), "民族": ("reg_ethnicity", "ethnicity"),
+    "户口性质": ("reg_hukou", "hukou"), "个人身份": ("reg_identity_full", "identity"),
+    "参加工作日期": ("reg_work_start", "work_start_date"), "联系电话": ("reg_phone", "phone"),
+}  # fmt: skip
+COMPARED_COLUMNS = (*PERSON_CELLS, "参保年月", "月缴费工资", *INSURANCE_COLUMNS)
+
+
+def current(judgement: Judgement) -> pd.DataFrame:
+    """For rows of persons the registry knows: their registered cells, and here the start
+    month of an active enrolment (none: a row going ahead starts one) and 是/否 per
+    insurance active here. The base of a new enrolment has no old value."""
+    details = judgement.state.attrs.get("details")
+    if details is None or details.empty:
+        return pd.DataFrame(columns=[*COMPARED_COLUMNS, "_updated_at"])
+    j = persons.joined(judgement)
+    known = j[j["证件号码"].isin(details["person_id"])]
+    cells = details.set_index("person_id").reindex(known["证件号码"])
+    out = pd.DataFrame(index=known.index)
+    for header, (column, _) in PERSON_CELLS.items():
+        out[header] = cells[column].to_numpy()
+    out["参保年月"] = known["active_start"].fillna("").astype(str)
+    out["月缴费工资"] = ""
+    for column, ins in INSURANCE_COLUMNS.items():
+        out[column] = np.where(known[f"held_{ins}"].eq(True), "是", "否")
+    out["_updated_at"] = cells["reg_updated_at"].to_numpy()
+    return out
+
+
 PERSON_COLUMNS = [
     "id_number", "id_type", "name", "gender", "birth_date", "ethnicity", "hukou",
     "identity", "phone", "work_start_date", "updated_at",
@@ -321,12 +362,51 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     ]
 
 
+RESTORED_COLUMNS = [*(db for _, db in PERSON_CELLS.values()), "updated_at"]
+_RESTORE = "UPDATE persons SET {sets} WHERE id_number = {mark}"
+
+
+def revert(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Take back what `plan` wrote for `rows`: the batch's enrolments and bases of each
+    person; a person the batch registered is removed, a known one gets back the cells it
+    had (from the before-image)."""
+    batch_id = target.batch_id
+    ids = rows["证件号码"].tolist()
+    created = [(pid,) for pid, before in zip(ids, rows["_before"], strict=True) if not before]
+    restored = [
+        (*_restored_cells(before), pid)
+        for pid, before in zip(ids, rows["_before"], strict=True)
+        if before
+    ]
+    sets = ", ".join(f'"{c}" = {{mark}}' for c in RESTORED_COLUMNS)
+    return [
+        Delete("enrolments", ("person_id", "batch_id"), [(pid, batch_id) for pid in ids]),
+        Delete("contribution_bases", ("person_id", "batch_id"), [(pid, batch_id) for pid in ids]),
+        Delete("person_name_keys", ("person_id",), created),
+        Delete("persons", ("id_number",), created),
+        Update(
+            _RESTORE.format(sets=sets.format(mark="?"), mark="?"),
+            _RESTORE.format(sets=sets.format(mark="%s"), mark="%s"),
+            restored,
+        ),
+    ]
+
+
+def _restored_cells(before: dict) -> tuple:
+    """A person's cells as the before-image holds them, in RESTORED_COLUMNS order (a blank
+    optional cell back to NULL)."""
+    return tuple(none_if_blank(before.get(h, "")) for h in (*PERSON_CELLS, "_updated_at"))
+
+
 KIND = Kind(
     rules=RULES,
     key_columns=("证件号码", "参保年月"),
-    read_state=persons.read_persons,
+    read_state=read_state,
     judge=judge,
     plan=plan,
     derive=add_bases,
     still_current=still_current,
+    compared_columns=COMPARED_COLUMNS,
+    current=current,
+    revert=revert,
 )

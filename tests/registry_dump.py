@@ -1,0 +1,37 @@
+"""A dump of every registry table (not the batch bookkeeping), to compare the registry
+before a batch with the registry after the batch was undone."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from registry.uow import UnitOfWork
+
+# Bookkeeping of batches and their processing, not registry data: undo leaves its trace here.
+NOT_REGISTRY = {
+    "alembic_version", "batches", "batch_issues", "batch_reports", "declarations",
+    "declaration_reviews", "audit_log", "login_attempts", "users", "header_mappings",
+}  # fmt: skip
+# Columns that are counters of writers, not data (undo bumps the employer's like any writer).
+NOT_DATA = {("employers", "apply_seq")}
+
+
+def registry_dump(url: str) -> dict[str, list[tuple]]:
+    """Table → its rows (every column but the generated id, as text), sorted."""
+    uow = UnitOfWork.for_url(url)
+    with uow:
+        session = uow.session
+        inspector = inspect(session.get_bind())
+        dump: dict[str, list[tuple]] = {}
+        for table in sorted(inspector.get_table_names()):
+            if table in NOT_REGISTRY:
+                continue
+            names = [
+                c["name"]
+                for c in inspector.get_columns(table)
+                if c["name"] != "id" and (table, c["name"]) not in NOT_DATA
+            ]
+            cols = ", ".join(f'"{n}"' for n in names)
+            rows = session.execute(text(f"SELECT {cols} FROM {table}")).all()
+            dump[table] = sorted(tuple("" if v is None else str(v) for v in r) for r in rows)
+        return dump
