@@ -219,7 +219,6 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     sheet.freeze_panes(table.header_row, 0)
     positions = table.positions()
     cell = _CellWriter(sheet, money)
-    write = cell.write
     # Rows that repeated the header were not data, but they were in the upload: they go
     # back at their row numbers (constant-memory writing needs rows in order).
     repeated = [(r, table.raw_header) for r in table.repeated_headers]
@@ -227,58 +226,98 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     marked = 0
     for excel_row, cells in rows:
         issues = by_row.get(excel_row)
-        if issues:
-            marked += 1
-            comment = marked <= COMMENTED_ROWS
-            _write_marked_row(
-                sheet, fmt, excel_row - 1, cells, issues, positions, width, cell, comment
-            )
+        if not issues:
+            sheet.write_cells(excel_row - 1, cell.plain(cells))
             continue
-        for c, value in enumerate(cells):
-            if value:
-                write(excel_row - 1, c, excel_safe(value))
+        marked += 1
+        marks = _marks(issues, positions)
+        _set_note_height(sheet, excel_row - 1, issues)
+        if marked <= COMMENTED_ROWS:
+            _write_commented_row(sheet, fmt, excel_row - 1, cells, marks, cell)
+            sheet.write_string(excel_row - 1, width, *_note(fmt, issues))
+        else:
+            marked_cells = _marked_cells(fmt, cells, marks, cell)
+            sheet.write_cells(excel_row - 1, [*marked_cells, (width, *_note(fmt, issues))])
 
 
 class _CellWriter:
-    """Writes an unmarked cell: amounts in money columns as numbers, the rest as text."""
+    """Unmarked cells of a data row: amounts in money columns as numbers, the rest as text."""
 
     def __init__(self, sheet, money: set[int]):
         self.sheet, self.money = sheet, money
 
-    def write(self, r: int, c: int, value: str) -> None:
-        """One cell of a data row."""
+    def value(self, c: int, value: str) -> str | float:
+        """What an unmarked cell holds in the report."""
         if c in self.money and _AMOUNT.match(value):
-            self.sheet.write_number(r, c, float(value))
+            return float(value)
+        return excel_safe(value)
+
+    def plain(self, cells: list[str]) -> list[tuple]:
+        """The cells of an unmarked row, for `write_cells`."""
+        return [(c, self.value(c, v), None) for c, v in enumerate(cells) if v]
+
+    def write(self, r: int, c: int, value: str) -> None:
+        """One unmarked cell, written on its own."""
+        shown = self.value(c, value)
+        if isinstance(shown, float):
+            self.sheet.write_number(r, c, shown)
         else:
-            self.sheet.write_string(r, c, excel_safe(value))
+            self.sheet.write_string(r, c, shown)
 
 
-def _write_marked_row(
-    sheet, fmt, r: int, cells: list[str], issues: list, positions: dict, width: int,
-    cell: _CellWriter, comment: bool,
-) -> None:  # fmt: skip
+def _marks(issues: list, positions: dict) -> dict[int, list]:
+    """Column index → the issues of a row on that column."""
     marks: dict[int, list] = defaultdict(list)
     for issue in issues:
         if issue.column in positions:
             marks[positions[issue.column]].append(issue)
-    only_warnings = all(i.severity == "warning" for i in issues)
+    return marks
+
+
+def _set_note_height(sheet, r: int, issues: list) -> None:
+    """Constant-memory writing: the row's height goes before its cells."""
     lines = sum(1 + len(i.message) // 45 for i in issues)
-    # Constant-memory writing: the row's height goes before its cells.
     sheet.set_row(r, NOTE_LINE_HEIGHT * min(max(lines, 1), MAX_NOTE_LINES))
+
+
+def _worst(found: list) -> str:
+    return "error" if any(i.severity == "error" for i in found) else "warning"
+
+
+def _marked_cells(fmt, cells: list[str], marks: dict[int, list], cell: _CellWriter) -> list[tuple]:
+    """The cells of a marked row without comments, for `write_cells` (the note apart)."""
+    out: list[tuple] = []
+    for c, value in enumerate(cells):
+        found = marks.get(c)
+        if found:
+            out.append((c, excel_safe(value), fmt[_worst(found)]))
+        elif value:
+            out.append((c, cell.value(c, value), None))
+    return out
+
+
+def _write_commented_row(
+    sheet, fmt, r: int, cells: list[str], marks: dict[int, list], cell: _CellWriter
+) -> None:
+    """A marked row among the first COMMENTED_ROWS: each marked cell carries its messages
+    as a comment (written cell by cell: a comment follows its cell)."""
     for c, value in enumerate(cells):
         found = marks.get(c)
         if not found:
             if value:
                 cell.write(r, c, value)
             continue
-        worst = "error" if any(i.severity == "error" for i in found) else "warning"
-        sheet.write_string(r, c, excel_safe(value), fmt[worst])
-        if comment:
-            sheet.write_comment(
-                r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
-            )
+        sheet.write_string(r, c, excel_safe(value), fmt[_worst(found)])
+        sheet.write_comment(
+            r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
+        )
+
+
+def _note(fmt, issues: list) -> tuple[str, object]:
+    """The text and format of a marked row's 错误说明 cell, right of its data."""
+    only_warnings = all(i.severity == "warning" for i in issues)
     note = fmt["note_warning"] if only_warnings else fmt["note"]
-    sheet.write_string(r, width, "\n".join(_label(i) for i in issues), note)
+    return "\n".join(_label(i) for i in issues), note
 
 
 def _write_issue_list(sheet, fmt: dict, issues: Sequence[Issue]) -> None:
@@ -286,11 +325,15 @@ def _write_issue_list(sheet, fmt: dict, issues: Sequence[Issue]) -> None:
     for col, width in enumerate((8, 16, 24, 90, 8)):
         sheet.set_column(col, col, width)
     for r, issue in enumerate(issues, start=1):
-        sheet.write_string(r, 0, str(issue.excel_row or "全表"))
-        sheet.write_string(r, 1, f"{issue.letter or ''} {issue.column or ''}".strip())
-        sheet.write_string(r, 2, excel_safe(issue.value or ""))
-        sheet.write_string(r, 3, issue.message)
-        sheet.write_string(r, 4, SEVERITY_LABEL.get(issue.severity, issue.severity))
+        texts = (
+            str(issue.excel_row or "全表"),
+            f"{issue.letter or ''} {issue.column or ''}".strip(),
+            excel_safe(issue.value or ""),
+            issue.message,
+            SEVERITY_LABEL.get(issue.severity, issue.severity),
+        )
+        # An empty cell is left out: it shows the same as an empty text.
+        sheet.write_cells(r, [(c, t, None) for c, t in enumerate(texts) if t])
 
 
 def build_corrections(source: _Source) -> bytes:

@@ -158,25 +158,47 @@ def _write_data_rows(
     width = len(spec.columns)
     bad_by_row = _bad_cells_by_row(bad_cells)
     note_iter = iter(notes) if notes is not None else None
-    write_string, count = sheet.write_string, 0
+    count = 0
     for index, values in enumerate(rows):
         if len(values) > width:
             raise ValueError(f"row {index} has {len(values)} cells; {spec.kind} has {width}")
         row = FIRST_DATA_ROW + index
+        # The column's own format applies (set_column): no per-cell format for plain text.
+        cells: dict[int, tuple] = {}
         for col, value in enumerate(values):
             if value.__class__ is not str:  # the contract is str; be safe with None / NaN
                 value = _cell_text(value)
             if value:
-                # The column's own format applies (set_column): no per-cell format, so
-                # plain text takes the fast path of PlainTextWorksheet.
-                write_string(row, col, excel_safe(value))
-        if index in bad_by_row:
-            _mark_bad_cells(sheet, formats, row, values, bad_by_row[index])
+                cells[col] = (col, excel_safe(value), None)
+        bad = bad_by_row.get(index, {})
+        for col in bad:
+            # An empty required cell is still written, blank, so its red fill shows.
+            value = _cell_text(values[col]) if col < len(values) else ""
+            cells[col] = (col, excel_safe(value) if value else "", formats.bad_cells[col])
         note = next(note_iter, "") if note_iter is not None else ""
         if note:
-            write_string(row, width, excel_safe(note), formats.note)
+            cells[width] = (width, excel_safe(note), formats.note)
+        ordered = [cells[c] for c in sorted(cells)]
+        comments = [(col, message) for col, message in sorted(bad.items()) if message]
+        if comments:
+            _write_commented_row(sheet, row, ordered, comments)
+        elif ordered:
+            sheet.write_cells(row, ordered)
         count = index + 1
     return count
+
+
+def _write_commented_row(
+    sheet: Worksheet, row: int, cells: list[tuple], comments: list[tuple[int, str]]
+) -> None:
+    """A row with comments on its cells: cell by cell (a comment follows its cell)."""
+    for col, value, fmt in cells:
+        if value:
+            sheet.write_string(row, col, value, fmt)
+        else:
+            sheet.write_blank(row, col, None, fmt)
+    for col, message in comments:
+        sheet.write_comment(row, col, message, _ERROR_BOX)
 
 
 def _cell_text(value: object) -> str:
@@ -185,19 +207,6 @@ def _cell_text(value: object) -> str:
         return ""
     text = str(value)
     return "" if text in ("<NA>", "NaT") and not isinstance(value, str) else text
-
-
-def _mark_bad_cells(
-    sheet: Worksheet, formats: Formats, row: int, values: Sequence, bad: dict[int, str]
-) -> None:
-    for col, message in sorted(bad.items()):
-        value = _cell_text(values[col]) if col < len(values) else ""
-        if value:
-            sheet.write_string(row, col, excel_safe(value), formats.bad_cells[col])
-        else:  # an empty required cell still needs the red fill to be found
-            sheet.write_blank(row, col, None, formats.bad_cells[col])
-        if message:  # an empty message: the red fill only (see write_rows_workbook)
-            sheet.write_comment(row, col, message, _ERROR_BOX)
 
 
 def _write_instructions(sheet: Worksheet, spec: KindSpec, formats: Formats) -> None:

@@ -7,16 +7,31 @@ no control characters, no surrounding spaces), and for those the XML is one fixe
 pattern. `PlainTextWorksheet` writes that pattern directly and hands every other cell to
 xlsxwriter unchanged; a test checks both produce byte-identical sheets.
 
+`write_cells` goes one step further for whole rows: the cells of a row that is complete
+when written (no cell, format or comment added to it later) go straight to the sheet's
+XML, without xlsxwriter's per-cell bookkeeping, which is most of what a cell costs once
+its XML is fast. Any row it cannot write exactly as xlsxwriter would is handed to the
+ordinary `write_*` calls, cell by cell.
+
 It overrides `_write_cell`, an internal of xlsxwriter reached through the public
-`worksheet_class` hook of `add_worksheet`; pyproject pins xlsxwriter below 4 for that.
+`worksheet_class` hook of `add_worksheet`, and uses the constant-memory writer's state
+(`previous_row`, `row_info`, `comments`, `col_info`); pyproject pins xlsxwriter below 4.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellStringTuple, Worksheet
+
+# (column, value, format): text, a number, or "" with a format for a blank formatted cell.
+Cell = tuple[int, str | float, Format | None]
+# xlsxwriter truncates longer text (and warns); such rows take its own path.
+_SHORT_ENOUGH = 16_000
 
 # Anything xlsxwriter would escape or mark: XML markup, control characters (tab and line
 # break included), its own _xHHHH_ escapes, non-characters, leading or trailing space, and
@@ -37,6 +52,79 @@ class PlainTextWorksheet(Worksheet):
             style = f' s="{column.column_format._get_xf_index()}"'
         ref = xl_rowcol_to_cell_fast(row, col)
         self.fh.write(f'<c r="{ref}"{style} t="inlineStr"><is><t>{cell.string}</t></is></c>')
+
+    def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
+        """Write a complete row's `cells` (in column order), exactly as `write_string`,
+        `write_number` and `write_blank` on each would; nothing may be added to the row
+        afterwards (no cell, no comment)."""
+        if not self._direct_possible(row, cells):
+            self._write_one_by_one(row, cells)
+            return
+        # As the first write_* to this row would: the row before goes out, dimensions grow.
+        self._check_dimensions(row, cells[0][0])
+        self._check_dimensions(row, cells[-1][0])
+        if row > self.previous_row:
+            self._write_single_row(row)
+        info = self.row_info.get(row)
+        self._write_row(row, None, info)
+        parts: list[str] = []
+        for col, value, fmt in cells:
+            if type(value) is str and NEEDS_XLSXWRITER.search(value):
+                # Text xlsxwriter escapes or marks: its own cell writer, in sequence.
+                self.fh.write("".join(parts))
+                parts.clear()
+                self._write_cell(row, col, CellStringTuple(value, fmt))
+            else:
+                parts.append(self._cell_xml(row, col, value, fmt))
+        parts.append("</row>")
+        self.fh.write("".join(parts))
+        # Written: the constant-memory writer must not write the row again (as an empty
+        # row with its height) when it moves on to the next one.
+        self.row_info.pop(row, None)
+
+    def _direct_possible(self, row: int, cells: Sequence[Cell]) -> bool:
+        if not cells or not self.constant_memory or row <= self.previous_row:
+            return False
+        if row in self.comments or (row in self.row_info and self.row_info[row].row_format):
+            return False
+        if row >= self.xls_rowmax or cells[-1][0] >= self.xls_colmax:
+            return False
+        for _, value, fmt in cells:
+            if type(value) is str:
+                if (not value and fmt is None) or len(value) > _SHORT_ENOUGH:
+                    return False
+            elif isinstance(value, bool) or not isinstance(value, float | int):
+                return False
+            elif not math.isfinite(value):
+                return False
+        return True
+
+    def _write_one_by_one(self, row: int, cells: Sequence[Cell]) -> None:
+        for col, value, fmt in cells:
+            if type(value) is str:
+                if value:
+                    self.write_string(row, col, value, fmt)
+                else:
+                    self.write_blank(row, col, None, fmt)
+            else:
+                self.write_number(row, col, value, fmt)
+
+    def _cell_xml(self, row: int, col: int, value: str | float, fmt: Format | None) -> str:
+        if fmt is not None:
+            style = f' s="{fmt._get_xf_index()}"'
+        else:
+            column = self.col_info.get(col)
+            style = (
+                f' s="{column.column_format._get_xf_index()}"'
+                if column is not None and column.column_format is not None
+                else ""
+            )
+        ref = xl_rowcol_to_cell_fast(row, col)
+        if type(value) is not str:
+            return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+        if not value:
+            return f'<c r="{ref}"{style}/>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
 
     def _is_plain_text(self, row: int, cell) -> bool:
         """A text cell with neither its own nor a row format, needing no escape."""
