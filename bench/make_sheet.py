@@ -126,4 +126,6 @@ if __name__ == "__main__":
     import sys
 
     kind = sys.argv[3] if len(sys.argv) > 3 else "person_add"
-    print(write_sheet(sys.argv[1], int(sys.argv[2]), variant=kind))
+    # Last month's sheet sent again with the next month typed in: the same persons.
+    month = "202612" if kind == "next_month" else "202611"
+    print(write_sheet(sys.argv[1], int(sys.argv[2]), month=month, variant=kind))

@@ -245,11 +245,19 @@ def _active_elsewhere(j: pd.DataFrame, v: RegistryVerdict, letters: dict[str, st
         shown[m] = "; ".join(
             f"{c}在{e}" for c, e in zip(employers.columns, cells[m], strict=True) if e
         )
-    for n, row in enumerate(rows):
+    # Plain lists: one `.iat` per row and column costs more than the messages themselves.
+    for row, column, insurance, employer, cols in zip(
+        rows.tolist(),
+        first.tolist(),
+        names.tolist(),
+        shown.tolist(),
+        columns_.tolist(),
+        strict=True,
+    ):
         v.errors.append(
             persons.error(
-                row, first.iat[n], letters, "active_elsewhere", value="是",
-                insurance=names.iat[n], employer=shown[n], columns=columns_.iat[n],
+                row, column, letters, "active_elsewhere", value="是",
+                insurance=insurance, employer=employer, columns=cols,
             )
         )  # fmt: skip
 
