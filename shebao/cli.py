@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from shebao.masking import install_log_masking
 from shebao.settings import settings
 
 
@@ -31,6 +32,7 @@ def main() -> None:
     # One invocation is one process's life: read the environment afresh for it (an
     # in-process runner, as the tests use, invokes the command many times).
     settings.cache_clear()
+    install_log_masking()  # what the commands log never carries an ID number in full
 
 
 @main.command("init-db")

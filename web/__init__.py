@@ -22,8 +22,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from registry.batch_queries import MAX_ID
+from shebao.masking import install_log_masking
 from shebao.settings import settings as current_settings
-from web.masking import install_log_masking
 
 csrf = CSRFProtect()
 

@@ -21,6 +21,7 @@ from importer.reader import sniff_upload
 from importer.report import corrections_workbook, error_report
 from registry.batch_queries import MAX_ID, batches_slice, issues_slice, visible_batch
 from registry.models import Batch, BatchIssue
+from shebao.masking import mask_ids
 from templates_xlsx.build import build_template
 from web.api_auth import current_user, login, token_required
 from web.api_errors import ApiError, json_response, register_error_handlers, size_limit_message
@@ -28,7 +29,6 @@ from web.api_params import refuse_unknown_query_parameters
 from web.db import uow as unit_of_work
 from web.exports import xlsx_response
 from web.main import text_arg
-from web.masking import mask_ids
 from web.openapi import MAX_BATCHES_PAGE, MAX_OFFSET, openapi_spec
 from web.uploads import clean_file_name, estimated_rows
 

@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask
 
 from importer.kinds import SPECS
+from shebao.masking import mask_ids
 from validators.context import month_label
-from web.masking import mask_ids
 
 # Timestamps are stored as naive UTC; China keeps one offset all year (no DST).
 CHINA = dt.timezone(dt.timedelta(hours=8))

@@ -34,6 +34,7 @@ from celery import Celery
 from celery.schedules import crontab
 from kombu import Exchange, Queue
 
+from shebao.masking import install_log_masking
 from shebao.settings import Settings, env_int
 from shebao.settings import settings as current_settings
 
@@ -155,6 +156,9 @@ def make_celery(
     settings: Settings | None = None, tuning: WorkerTuning | None = None
 ) -> ShebaoCelery:
     """A Celery app for `settings` (default: the environment, read when first needed)."""
+    # No log line of a worker carries an ID number in full (a failing row's message, a
+    # traceback quoting a cell), as in the web process.
+    install_log_masking()
     app = ShebaoCelery(settings, tuning)
     import worker.tasks  # noqa: F401  (registers the shared tasks and worker signals)
     from worker.recovery import BrokerReturn

@@ -9,9 +9,9 @@ import logging
 import openpyxl
 import pytest
 
+from shebao.masking import mask_ids
 from tests.web.conftest import batch_id_of, make_id, person_add_row, person_add_sheet, upload
 from tests.web.test_api import bearer, token_for
-from web.masking import mask_ids
 
 pytestmark = pytest.mark.integration
 
