@@ -23,6 +23,7 @@ from registry.models import (
     Employer,
     Enrolment,
 )
+from registry.queries.listing import mask_id
 
 # What a reviewer decides on, and what became of it.
 REVIEW_STATES = ("pending_review", "approved", "rejected", "withdrawn")
@@ -200,16 +201,22 @@ def _stamp(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
-def declaration_json(row: DeclarationRow) -> dict[str, Any]:
-    """The command line's and the API's shape of a declaration (a contract)."""
+def declaration_json(row: DeclarationRow, masked: bool = False) -> dict[str, Any]:
+    """The command line's and the API's shape of a declaration (a contract). `masked` for
+    lists: the ID number (and the sheet's 证件号码) shows its first 6 and last 4 only; one
+    declaration asked for by its id shows it in full."""
     d, review = row.declaration, row.review
     payload = d.payload or {}
+    id_number = d.id_number
+    if masked and id_number:
+        id_number = mask_id(id_number)
+        payload = {k: mask_id(v) if k == "证件号码" and v else v for k, v in payload.items()}
     out: dict[str, Any] = {
         "id": d.id,
         "kind": d.kind,
         "employer": row.employer_code,
         "employer_name": row.employer_name,
-        "id_number": d.id_number,
+        "id_number": id_number,
         "name": payload.get("姓名") or payload.get("单位名称") or row.employer_name,
         "state": d.status,
         "submitted_at": _stamp(d.created_at),

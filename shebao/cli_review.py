@@ -136,7 +136,9 @@ def _listed(code: str | None, kind: str | None, state: str | None, reviewed: boo
         kind=kind, employer_id=employer_id, state=state, reviewed_only=reviewed
     )
     with _uow() as uow:
-        return [declaration_json(r) for r in all_declarations(uow.session, None, filters)]
+        return [
+            declaration_json(r, masked=True) for r in all_declarations(uow.session, None, filters)
+        ]
 
 
 @click.group()

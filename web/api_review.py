@@ -83,7 +83,7 @@ def _listing(reviewed: bool, default_state: str | None) -> Response:
     with unit_of_work() as uow:
         f = _filter(uow.session, user, reviewed, default_state)
         rows, total = declarations_slice(uow.session, scope, f, offset, limit)
-        items = [declaration_json(r) for r in rows]
+        items = [declaration_json(r, masked=True) for r in rows]
     return json_response({"declarations": items, "total": total, "offset": offset, "limit": limit})
 
 
@@ -108,6 +108,15 @@ def _not_found() -> ApiError:
 
 def _failed(exc: ReviewError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message)
+
+
+@bp.get("/declarations/<int:declaration_id>")
+@token_required
+def show_declaration(declaration_id: int) -> Response:
+    """One declaration of the token's employer (any employer's for reviewers), its ID
+    number in full (lists show it masked)."""
+    user = current_user()
+    return json_response(_shown(declaration_id, None if user.is_reviewer else user.employer_id))
 
 
 @bp.post("/declarations/<int:declaration_id>/withdraw")

@@ -91,6 +91,9 @@ def review_paths() -> dict[str, Any]:
         f"{PREFIX}/declarations": {"get": _secured(
             {"summary": "申报及结果查询(审核人员可看全部单位)", "parameters": _list_params(DECLARATION_STATES),
              "responses": {"200": listing}}, 400)},
+        f"{PREFIX}/declarations/{{declaration_id}}": {"parameters": by_id, "get": _secured(
+            {"summary": "一条申报(证件号码完整显示; 列表中只显示前 6 位和后 4 位)",
+             "responses": dict(one)}, 404)},
         f"{PREFIX}/declarations/{{declaration_id}}/withdraw": {"parameters": by_id, "post": _secured(
             {"summary": "撤回一条待审核的申报(仅提交单位)", "responses": dict(one)}, 403, 404, 409)},
         f"{PREFIX}/review": {"get": _secured(

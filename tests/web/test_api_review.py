@@ -130,3 +130,18 @@ def test_declarations_are_paged_and_filtered(client, reviewer_token):
     )
     everyone = client.get("/api/v1/declarations?employer=12345678", headers=bearer(reviewer_token))
     assert everyone.get_json()["total"] == 3
+
+
+def test_lists_mask_the_id_number_and_one_declaration_shows_it(client, reviewer_token):
+    """The rows of an upload are listed with the ID masked (in id_number and in the
+    sheet's 证件号码), and shown in full when one declaration is asked for by its id."""
+    clerk = token_for(client)
+    assert uploaded_batch(client, clerk)
+    listed = client.get("/api/v1/declarations", headers=bearer(clerk)).get_json()
+    people = [d for d in listed["declarations"] if d["id_number"]]
+    assert people, listed
+    for d in people:
+        assert "*" * 8 in d["id_number"] and "*" * 8 in d["data"]["证件号码"]
+    one = client.get(f"/api/v1/declarations/{people[0]['id']}", headers=bearer(clerk)).get_json()
+    assert "*" not in one["id_number"] and one["id_number"] == one["data"]["证件号码"]
+    assert one["id_number"].endswith(people[0]["id_number"][-4:])
