@@ -12,23 +12,29 @@ attempt took a slot meanwhile (the count is still the one it took): a right pass
 sent among many wrong ones in parallel does not lift the lock they earn.
 
 Names are counted whether an account has them or not, so unknown names lock exactly
-like known ones. A name that is too long or holds control characters (it can belong to
-no account) is counted under a digest of itself, so nothing odd is ever stored.
+like known ones. A row whose count has lapsed (no attempt for a lock period, no lock in
+force) says nothing the next attempt would not restart anyway: about one attempt in
+PURGE_EVERY deletes such rows, so a spray of made-up names cannot fill the table.
+
+A name that is too long or holds control characters (it can belong to no account) is
+counted under a digest of itself, so nothing odd is ever stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import re
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, case, delete, or_, update
 from sqlalchemy.orm import Session
 
 from registry.models import LoginAttempt
 
 MAX_NAME = 80
 ODD = re.compile(r"[\x00-\x1f\x7f]")
+PURGE_EVERY = 200
 
 
 def attempt_key(username: str) -> str:
@@ -78,8 +84,20 @@ def reserve(
         .returning(t.failures, t.locked_until)
     )
     taken, locked_until = session.execute(stmt).one()
+    if random.randrange(PURGE_EVERY) == 0:
+        purge_lapsed(session, now, lock_minutes)
     session.commit()
     return taken, locked_until
+
+
+def purge_lapsed(session: Session, now: dt.datetime, lock_minutes: int) -> int:
+    """Delete the counts that have lapsed (see the module docstring); how many went."""
+    t = LoginAttempt
+    period = dt.timedelta(minutes=lock_minutes)
+    lapsed = and_(
+        t.last_attempt_at < now - period, or_(t.locked_until.is_(None), t.locked_until <= now)
+    )
+    return session.execute(delete(t).where(lapsed)).rowcount or 0
 
 
 def release(session: Session, key: str, taken: int) -> None:

@@ -130,3 +130,32 @@ def test_a_lock_ends_after_its_time(app, client, db_url):
         uow.session.execute(update(LoginAttempt).values(locked_until=utcnow()))
         uow.commit()
     assert login(client).status_code == 302
+
+
+def test_lapsed_counts_are_purged_and_live_ones_kept(app, client, db_url, monkeypatch):
+    """A spray of made-up names leaves no rows once their counts lapse; a name locked
+    now, or failing within the lock period, keeps its row (and its lock)."""
+    import datetime as dt
+
+    from sqlalchemy import func, select, update
+
+    import registry.lockout as lockout
+    from registry.models import LoginAttempt, utcnow
+    from registry.uow import UnitOfWork
+
+    for n in range(30):
+        login(client, username=f"3306829{n:07d}", password="wrong")
+    for i in range(5):
+        login(client, password=f"w{i}")  # the clerk's name: locked now
+    long_ago = utcnow() - dt.timedelta(hours=3)
+    with UnitOfWork.for_url(db_url) as uow:
+        sprayed = LoginAttempt.name.like("3306829%")
+        uow.session.execute(update(LoginAttempt).where(sprayed).values(last_attempt_at=long_ago))
+        uow.commit()
+    monkeypatch.setattr(lockout.random, "randrange", lambda n: 0)  # this attempt purges
+    login(client, username=UNKNOWN_LOGIN, password="wrong")
+    with UnitOfWork.for_url(db_url) as uow:
+        names = set(uow.session.scalars(select(LoginAttempt.name)))
+        assert uow.session.scalar(select(func.count()).select_from(LoginAttempt)) == 2
+    assert names == {CLERK_LOGIN, UNKNOWN_LOGIN}
+    assert login(client).status_code == 423  # the clerk's lock survived the purge
