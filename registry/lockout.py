@@ -97,7 +97,8 @@ def purge_lapsed(session: Session, now: dt.datetime, lock_minutes: int) -> int:
     lapsed = and_(
         t.last_attempt_at < now - period, or_(t.locked_until.is_(None), t.locked_until <= now)
     )
-    return session.execute(delete(t).where(lapsed)).rowcount or 0
+    result = session.execute(delete(t).where(lapsed))
+    return getattr(result, "rowcount", 0) or 0  # a CursorResult for a DELETE
 
 
 def release(session: Session, key: str, taken: int) -> None:
