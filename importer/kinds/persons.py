@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from importer.kinds.base import Judgement, Prefill, RegistryVerdict
+from importer.apply import Update
+from importer.kinds.base import Deriver, Judgement, Prefill, RegistryVerdict, Verdictish
 from registry.state import active_persons, person_state
 from validators import messages
-from validators.codes import INSURANCES
+from validators.codes import INSURANCE_COLUMNS, INSURANCES
 from validators.context import RuleContext, month_label
 from validators.errors import RowError
 from validators.specs import KindSpec
@@ -154,3 +156,124 @@ def not_active_here(j: pd.DataFrame, v: RegistryVerdict, letters: dict[str, str]
             )
         )
     return j[active]
+
+
+# --- preview and undo (预览 / 撤销本批次) -------------------------------------------------
+# The four insurance columns of 人员增加 (养老保险 ...) are how the sheets write which
+# insurances a person holds here; the kinds that start or stop one derive them (see
+# `insurances_become`) so that the preview can say 养老保险 否 → 是 and the before-image
+# records exactly which enrolments a row touched.
+INSURANCE_HEADERS: tuple[str, ...] = tuple(INSURANCE_COLUMNS)
+
+
+def insurances_become(value: str, *, own_only: bool) -> Deriver:
+    """A `Kind.derive` writing the four insurance columns as a row leaves them: `value`
+    (是 / 否) in every one (`own_only=False`, 人员减少 stops them all) or only in the row's
+    own 险种, the others blank (人员险种增加 / 减少 touch one)."""
+
+    def derive(verdict: Verdictish, ctx: RuleContext) -> None:
+        df = verdict.df
+        for column in INSURANCE_HEADERS:
+            if own_only:
+                cells = df["险种"].eq(column).to_numpy(dtype=bool, na_value=False)
+                df[column] = pd.Series(np.where(cells, value, ""), index=df.index, dtype="str")
+            else:
+                df[column] = pd.Series(value, index=df.index, dtype="str")
+
+    return derive
+
+
+def known(judgement: Judgement) -> pd.DataFrame:
+    """The candidate rows whose person the registry holds, with their summary beside
+    them (what a person kind's `current` is indexed by)."""
+    j = joined(judgement)
+    return j[j["证件号码"].isin(judgement.state["person_id"])]
+
+
+def held_here(j: pd.DataFrame) -> pd.DataFrame:
+    """Per joined row, 是 / 否 per insurance column: whether the person holds that
+    insurance active at the employer now."""
+    return pd.DataFrame(
+        {
+            column: np.where(j[f"held_{ins}"].eq(True).to_numpy(), "是", "否")
+            for column, ins in INSURANCE_COLUMNS.items()
+        },
+        index=j.index,
+        dtype="str",
+    )
+
+
+def own_insurance_only(flags: pd.DataFrame, insurance: pd.Series) -> pd.DataFrame:
+    """`flags` with every insurance column but the row's own 险种 blank (how
+    `insurances_become(..., own_only=True)` writes the row itself)."""
+    out = flags.copy()
+    for column in INSURANCE_HEADERS:
+        out[column] = out[column].where(insurance.eq(column), "")
+    return out
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """Registry values as sheet text: nothing held (None / NaN) is ""."""
+    return values.astype(object).where(values.notna(), "").astype("str")
+
+
+def stops_here(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
+    """The stopped enrolments of the state at the employer (person_id, insurance,
+    end_month, stop_reason), in end-month order."""
+    here = state[(state["employer_id"] == employer_id) & (state["status"] == "stopped")]
+    columns = ["person_id", "insurance", "end_month", "stop_reason"]
+    return here[columns].sort_values(["person_id", "end_month"], kind="stable")
+
+
+def last_stop_of_insurance(
+    state: pd.DataFrame, employer_id: int, id_numbers: pd.Series, insurance: pd.Series
+) -> pd.DataFrame:
+    """Per row (ID number, insurance code): that insurance's latest stop here, as sheet
+    text (end_month, stop_reason; "" when it never stopped here)."""
+    last = stops_here(state, employer_id).drop_duplicates(["person_id", "insurance"], keep="last")
+    wanted = pd.MultiIndex.from_arrays([id_numbers.to_numpy(), insurance.to_numpy()])
+    found = last.set_index(["person_id", "insurance"]).reindex(wanted)
+    found.index = id_numbers.index
+    return pd.DataFrame(
+        {"end_month": blank(found["end_month"]), "stop_reason": blank(found["stop_reason"])}
+    )
+
+
+def last_stop_of_person(
+    state: pd.DataFrame, employer_id: int, id_numbers: pd.Series, reasons: pd.Series
+) -> pd.DataFrame:
+    """Per row: the person's latest stop month here and its reason, as sheet text ("" when
+    never stopped here). Insurances stopped in that month for different reasons (one by
+    人员险种减少, the rest by 人员减少) give the row's own reason when it is among them,
+    so a row the registry holds compares equal."""
+    stops = stops_here(state, employer_id)
+    latest = stops.groupby("person_id")["end_month"].max()
+    at_end = stops[stops["end_month"].to_numpy() == stops["person_id"].map(latest).to_numpy()]
+    pairs = pd.MultiIndex.from_arrays([at_end["person_id"], at_end["stop_reason"].fillna("")])
+    mine = pd.MultiIndex.from_arrays([id_numbers.to_numpy(), reasons.to_numpy()]).isin(pairs)
+    first = at_end.sort_values(["person_id", "stop_reason"]).groupby("person_id")["stop_reason"]
+    reason = blank(id_numbers.map(first.first()))
+    return pd.DataFrame(
+        {
+            "end_month": blank(id_numbers.map(latest)),
+            "stop_reason": reason.where(~mine, reasons),
+        }
+    )
+
+
+# Undo of a stop: the enrolments a row stopped (this person, employer and insurance,
+# stopped in the row's month for the row's reason) get their before-image back.
+_RESTART_SQLITE = (
+    "UPDATE enrolments SET end_month = ?, status = 'active', stop_reason = ? "
+    "WHERE person_id = ? AND employer_id = ? AND insurance = ? AND status = 'stopped' "
+    "AND end_month = ? AND stop_reason = ?"
+)
+_RESTART_PG = _RESTART_SQLITE.replace("?", "%s")
+
+
+def restart(params: list[tuple]) -> Update:
+    """The write putting stopped enrolments back to active, one tuple per enrolment:
+    (end month before, stop reason before, ID number, employer id, insurance code, end
+    month the row set, reason the row set); the before values are None when nothing was
+    held, as for every active enrolment."""
+    return Update(_RESTART_SQLITE, _RESTART_PG, params)
