@@ -161,11 +161,12 @@ def current(judgement: Judgement) -> pd.DataFrame:
     """For rows of known persons: 是 / 否 for the row's insurance held here (the other
     insurance columns blank, as the row has them) and its start month here ("" unless
     active)."""
-    j = persons.known(judgement)
-    ins = _insurance_codes(j)
-    held = persons.for_insurance(j, "held", ins).eq(True)
-    out = persons.own_insurance_only(persons.held_here(j), j["险种"])
-    out["开始年月"] = persons.blank(persons.for_insurance(j, "start", ins).where(held))
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids = rows["证件号码"]
+    ins = _insurance_codes(rows)
+    out = here.own_column(ids, rows["险种"], here.held(ids, ins))
+    out["开始年月"] = here.start(ids, ins)
     return out[list(COMPARED)]
 
 

@@ -142,13 +142,12 @@ def current(judgement: Judgement) -> pd.DataFrame:
     """For rows of known persons: 是 / 否 for the row's insurance held here (the other
     insurance columns blank, as the row has them), and its latest stop month and reason
     here ("" while active or when it never stopped)."""
-    j = persons.known(judgement)
-    ins = j["险种"].map(INSURANCE_COLUMNS)
-    held = persons.for_insurance(j, "held", ins).eq(True)
-    stop = persons.last_stop_of_insurance(
-        judgement.state, judgement.employer_id, j["证件号码"], ins
-    )
-    out = persons.own_insurance_only(persons.held_here(j), j["险种"])
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids, ins = rows["证件号码"], rows["险种"].map(INSURANCE_COLUMNS)
+    held = here.held(ids, ins)
+    stop = here.last_stop(ids, ins)
+    out = here.own_column(ids, rows["险种"], held)
     out["停止年月"] = stop["end_month"].where(~held, "")
     out["减少原因"] = stop["stop_reason"].where(~held, "")
     return out[list(COMPARED)]

@@ -225,14 +225,14 @@ COMPARED = ("停保年月", "减少原因", *persons.INSURANCE_HEADERS)
 def current(judgement: Judgement) -> pd.DataFrame:
     """For rows of known persons: the stop month and reason here ("" while the person
     is still insured here, else their latest stop) and 是 / 否 per insurance held here."""
-    j = persons.known(judgement)
-    stop = persons.last_stop_of_person(
-        judgement.state, judgement.employer_id, j["证件号码"], j["减少原因"]
-    )
-    active = j["active_latest_start"].notna()
-    out = persons.held_here(j)
-    out["停保年月"] = stop["end_month"].where(~active, "")
-    out["减少原因"] = stop["stop_reason"].where(~active, "")
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids = rows["证件号码"]
+    stop = here.last_stop_of_person(ids, rows["减少原因"])
+    insured = here.insured(ids)
+    out = here.held_columns(ids)
+    out["停保年月"] = stop["end_month"].where(~insured, "")
+    out["减少原因"] = stop["stop_reason"].where(~insured, "")
     return out[list(COMPARED)]
 
 
