@@ -11,6 +11,9 @@ registry holds. There is no wage column: the person's current base stays their b
 The template can be downloaded pre-filled with the employer's active persons (姓名,
 证件号码); rows whose 险种 and 开始年月 are both left blank are skipped (see
 `Kind.prefilled_columns`).
+
+Preview and undo: the row's insurance column is derived as 是 (the preview says
+失业保险 否 → 是, 开始年月 "" → 202611); undo deletes the enrolment the batch inserted.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 import validators.checks
-from importer.apply import Insert, Target, Write, columns
+from importer.apply import Delete, Insert, Target, Write, columns
 from importer.kinds import persons
 from importer.kinds.base import Judgement, Kind, RegistryVerdict
 from validators import codes, row_rules
@@ -149,6 +152,33 @@ def still_current(judgement: Judgement) -> pd.Series:
     return held & (persons.for_insurance(j, "start", ins) == j["开始年月"])
 
 
+# What a row can change, in the sheet's terms: its insurance column (derived 是 in the
+# row's 险种, see `persons.insurances_become`) and that insurance's start month.
+COMPARED = (*persons.INSURANCE_HEADERS, "开始年月")
+
+
+def current(judgement: Judgement) -> pd.DataFrame:
+    """For rows of known persons: 是 / 否 for the row's insurance held here (the other
+    insurance columns blank, as the row has them) and its start month here ("" unless
+    active)."""
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids = rows["证件号码"]
+    ins = _insurance_codes(rows)
+    out = here.own_column(ids, rows["险种"], here.held(ids, ins))
+    out["开始年月"] = here.start(ids, ins)
+    return out[list(COMPARED)]
+
+
+def revert(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Delete the enrolment each row inserted (this batch's, for the row's insurance)."""
+    keys = [
+        (pid, target.employer_id, INSURANCE_COLUMNS[name], target.batch_id)
+        for pid, name in zip(*columns(rows, "证件号码", "险种"), strict=True)
+    ]
+    return [Delete("enrolments", ("person_id", "employer_id", "insurance", "batch_id"), keys)]
+
+
 ENROLMENT_COLUMNS = [
     "person_id", "employer_id", "insurance", "start_month", "status", "start_reason",
     "batch_id",
@@ -172,7 +202,11 @@ KIND = Kind(
     read_state=persons.read_persons,
     judge=judge,
     plan=plan,
+    derive=persons.insurances_become("是", own_only=True),
     still_current=still_current,
     prefill=persons.prefill_with(SPEC),
     prefilled_columns=("姓名", "证件号码"),
+    compared_columns=COMPARED,
+    current=current,
+    revert=revert,
 )

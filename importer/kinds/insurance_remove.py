@@ -12,6 +12,9 @@ The template can be downloaded pre-filled with the employer's active persons (�
 证件号码). A pre-filled row whose action columns (险种, 停止年月, 减少原因) are all
 still blank is a row nobody touched: it is skipped, not declared, and one sheet-level
 提示 counts those rows; a row with some of them filled is judged as usual.
+
+Preview and undo: the row's insurance column is derived as 否 (the preview says
+失业保险 是 → 否, 停止年月 "" → 202611); undo restarts the enrolment it stopped.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 import validators.checks
-from importer.apply import Target, Update, Write, columns
+from importer.apply import Target, Update, Write, columns, none_if_blank
 from importer.kinds import persons
 from importer.kinds.base import Judgement, Kind, RegistryVerdict
 from validators import codes, row_rules
@@ -130,6 +133,40 @@ def still_current(judgement: Judgement) -> pd.Series:
     return ~held & (persons.for_insurance(j, "end", ins) == j["停止年月"])
 
 
+# What a row can change, in the sheet's terms: its insurance column (derived 否 in the
+# row's 险种, see `persons.insurances_become`) and that insurance's stop month and reason.
+COMPARED = (*persons.INSURANCE_HEADERS, "停止年月", "减少原因")
+
+
+def current(judgement: Judgement) -> pd.DataFrame:
+    """For rows of known persons: 是 / 否 for the row's insurance held here (the other
+    insurance columns blank, as the row has them), and its latest stop month and reason
+    here ("" while active or when it never stopped)."""
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids, ins = rows["证件号码"], rows["险种"].map(INSURANCE_COLUMNS)
+    held = here.held(ids, ins)
+    stop = here.last_stop(ids, ins)
+    out = here.own_column(ids, rows["险种"], held)
+    out["停止年月"] = stop["end_month"].where(~held, "")
+    out["减少原因"] = stop["stop_reason"].where(~held, "")
+    return out[list(COMPARED)]
+
+
+def revert(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Restart the enrolment each row stopped (its insurance, stopped in the row's month
+    for its reason), back to the before-image (active, no end)."""
+    params: list[tuple] = []
+    for pid, name, month, reason, before in zip(
+        *columns(rows, "证件号码", "险种", "停止年月", "减少原因", "_before"), strict=True
+    ):
+        if not isinstance(before, dict) or before.get(name) != "是":
+            continue  # the insurance was not active here: the row stopped nothing
+        end, why = none_if_blank(before["停止年月"]), none_if_blank(before["减少原因"])
+        params.append((end, why, pid, target.employer_id, INSURANCE_COLUMNS[name], month, reason))
+    return [persons.restart(params)]
+
+
 STOP_SQLITE = (
     "UPDATE enrolments SET end_month = ?, status = 'stopped', stop_reason = ? "
     "WHERE person_id = ? AND employer_id = ? AND insurance = ? AND status = 'active'"
@@ -154,7 +191,11 @@ KIND = Kind(
     read_state=persons.read_persons,
     judge=judge,
     plan=plan,
+    derive=persons.insurances_become("否", own_only=True),
     still_current=still_current,
     prefill=persons.prefill_with(SPEC),
     prefilled_columns=("姓名", "证件号码"),
+    compared_columns=COMPARED,
+    current=current,
+    revert=revert,
 )

@@ -12,6 +12,11 @@ The template can be downloaded pre-filled with the employer's active persons (�
 证件号码). A pre-filled row whose 减少原因 and 停保年月 are both still blank is a row
 nobody touched: it is skipped, not declared, and one sheet-level 提示 counts those rows;
 a row with only one of them filled is judged as usual (the other is "required").
+
+Preview and undo: a row changes the stop month and reason and ends every insurance held
+here (its four insurance columns are derived as 否, so the preview says 养老保险 是 → 否);
+undo restarts exactly the enrolments the before-image held. Rows of 弹性提前退休 are
+applied by the review desk's approval, not by the batch, and are not reverted.
 """
 
 from __future__ import annotations
@@ -26,7 +31,15 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import validators.checks
-from importer.apply import Target, Update, Write, columns, lock_employer, write_all
+from importer.apply import (
+    Target,
+    Update,
+    Write,
+    columns,
+    lock_employer,
+    none_if_blank,
+    write_all,
+)
 from importer.kinds import persons
 from importer.kinds.base import (
     Decision,
@@ -37,6 +50,7 @@ from importer.kinds.base import (
     RegistryVerdict,
 )
 from validators import codes, retirement, row_rules
+from validators.codes import INSURANCE_COLUMNS
 from validators.context import RuleContext, month_label
 from validators.models import OnePerPerson, PersonIdChecks, field_for
 from validators.sheet import SheetRules
@@ -203,6 +217,43 @@ STOP_SQLITE = (
 STOP_PG = STOP_SQLITE.replace("?", "%s")
 
 
+# What a row can change, in the sheet's terms: the stop month and reason, and each
+# insurance held here (the row derives all four as 否, see `persons.insurances_become`).
+COMPARED = ("停保年月", "减少原因", *persons.INSURANCE_HEADERS)
+
+
+def current(judgement: Judgement) -> pd.DataFrame:
+    """For rows of known persons: the stop month and reason here ("" while the person
+    is still insured here, else their latest stop) and 是 / 否 per insurance held here."""
+    here = persons.EnrolmentsHere.of(judgement.state, judgement.employer_id)
+    rows = judgement.rows[here.known(judgement.rows["证件号码"])]
+    ids = rows["证件号码"]
+    stop = here.last_stop_of_person(ids, rows["减少原因"])
+    insured = here.insured(ids)
+    out = here.held_columns(ids)
+    out["停保年月"] = stop["end_month"].where(~insured, "")
+    out["减少原因"] = stop["stop_reason"].where(~insured, "")
+    return out[list(COMPARED)]
+
+
+def revert(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Restart the enrolments each row stopped: the insurances its before-image holds
+    (是), stopped in the row's month for its reason, back to what the image says."""
+    params: list[tuple] = []
+    for pid, month, reason, before in zip(
+        *columns(rows, "证件号码", "停保年月", "减少原因", "_before"), strict=True
+    ):
+        if not isinstance(before, dict):  # the person was not here: nothing was stopped
+            continue
+        end, why = none_if_blank(before["停保年月"]), none_if_blank(before["减少原因"])
+        params.extend(
+            (end, why, pid, target.employer_id, ins, month, reason)
+            for column, ins in INSURANCE_COLUMNS.items()
+            if before.get(column) == "是"
+        )
+    return [persons.restart(params)]
+
+
 def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     """Stop every active enrolment of the persons of `rows` at this employer."""
     params = [
@@ -222,6 +273,10 @@ KIND = Kind(
     plan=plan,
     review=review,
     approve=approve,
+    derive=persons.insurances_become("否", own_only=False),
     prefill=persons.prefill_with(SPEC),
     prefilled_columns=("姓名", "证件号码"),
+    compared_columns=COMPARED,
+    current=current,
+    revert=revert,
 )
