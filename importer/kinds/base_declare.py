@@ -141,8 +141,12 @@ def add_bases(verdict: Verdictish, ctx: RuleContext) -> None:
     df.loc[ok, "_clamped"] = clamped
     df.loc[ok, EFFECTIVE] = rows["申报年度"] + "01"
     df.loc[ok, AVERAGE] = average
-    # A clamped base is the limit as published ("5000"): two decimals, like the registry's.
-    df.loc[ok, BASE] = fen_text(to_fen(bases))
+    # A clamped base is the limit as published ("5000"): two decimals, like the registry's;
+    # the others are the average, already so (only the few clamped rows are rewritten).
+    written = average.copy()
+    if clamped.any():
+        written[clamped] = fen_text(to_fen(bases[clamped]))
+    df.loc[ok, BASE] = written
     verdict.issues.extend(warnings)
 
 

@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 from importer.kinds import KIND_BY_TITLE, KINDS, get_kind, spec_of
-from importer.kinds.base import never_reviewed
+from importer.kinds.base import always_reviewed, never_reviewed
 from templates_xlsx.build import build_template, template_path
 from validators import messages, sheet
 from web.menu import DECLARE_ITEMS
@@ -69,3 +69,17 @@ def test_a_kind_that_sends_rows_to_review_can_apply_an_approval(name):
     kind = get_kind(name)
     if kind.review is not never_reviewed:
         assert kind.approve is not None, f"{name} sends rows to review but cannot approve"
+
+
+@ALL
+def test_a_kind_can_be_previewed_and_its_applied_rows_undone(name):
+    kind = get_kind(name)
+    columns = kind.compared_columns
+    assert columns and len(set(columns)) == len(columns), f"{name} compares no columns"
+    assert kind.current is not None, f"{name} cannot say what the registry holds now"
+    module = inspect.getmodule(kind.current)
+    assert module is not None and module.__name__.startswith("importer.kinds.")
+    # A row applied without a reviewer must be revertible; a kind whose every row goes
+    # to review has nothing to revert (undo withdraws the pending declarations).
+    if kind.review is not always_reviewed:
+        assert kind.revert is not None, f"{name} applies rows it cannot revert"
