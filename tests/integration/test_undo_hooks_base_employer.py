@@ -22,7 +22,7 @@ from tests.integration.judged_support import (
     judged,
     revert,
 )
-from tests.integration.test_pipeline_support import Desk, person
+from tests.integration.test_pipeline_support import Desk, person, second_employer
 
 pytestmark = pytest.mark.integration
 
@@ -125,6 +125,9 @@ def test_after_the_apply_current_is_what_each_row_set_and_revert_restores_the_du
     revert(desk, "base_declare", batch_id, rows)
     assert dump(desk) == dumped
     assert as_dicts(current(desk, "base_declare", data)) == as_dicts(before)
+    # Planned again (a worker killed after the commit, before marking the rows): no harm.
+    revert(desk, "base_declare", batch_id, rows)
+    assert dump(desk) == dumped
 
 
 def test_revert_removes_only_the_batchs_own_base_of_a_year(desk):
@@ -183,3 +186,16 @@ def test_employer_current_shows_the_registered_value_of_each_field_a_row_changes
         "联系电话": ("", "0575-82123456"),
         "行业风险类别": ("3", "4"),
     }
+
+
+def test_a_risk_class_reads_as_the_sheet_writes_it(desk, db_url):
+    second_employer(db_url)  # another employer's details do not mix in
+    batch_id, outcome = desk.submit(change_sheet({"行业风险类别": "3"}), file_name="变更.xlsx")
+    assert outcome.status == {3: "pending_review"}
+    decide(desk, desk.declarations(batch_id)[3])
+    again = change_sheet({"行业风险类别": "3", "联系人": "王芳"})
+    found = as_dicts(current(desk, "employer_change", again))
+    assert (found[3]["行业风险类别"], found[3]["联系人"]) == ("3", "")
+    # The class sent once more changes nothing: the same sheet is 无变化, not a change.
+    _, outcome = desk.submit(change_sheet({"行业风险类别": "3"}), file_name="变更.xlsx")
+    assert outcome.status == {3: "unchanged"}
