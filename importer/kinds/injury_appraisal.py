@@ -236,8 +236,14 @@ def current(judgement: Judgement) -> pd.DataFrame:
     one does not stand): that application, the row's own one when it stands already,
     else the latest, with its conclusion ("" while pending). A 复查鉴定 row over a
     concluded 初次鉴定 shows 初次鉴定 → 复查鉴定 and 八级 → (to be concluded); an injury
-    never appraised is new (absent)."""
+    never appraised is new (absent), and so is a number not approved here for the row's
+    person."""
     rows, found = judgement.rows, judgement.state.appraisals
+    # Only an injury approved here for the row's person: another employer's injury (a
+    # mistyped number) is an error of `judge`, and its appraisals are not this one's to see.
+    mine = judgement.state.injuries
+    mine = mine[mine["employer_id"] == judgement.employer_id].set_index("injury_no")["person_id"]
+    rows = rows[rows["工伤认定编号"].map(mine).eq(rows["证件号码"]).to_numpy(dtype=bool)]
     standing = found[found["state"] != injuries.REJECTED]
     standing = standing.assign(
         _day=pd.to_datetime(standing["applied_date"]).dt.strftime("%Y-%m-%d")

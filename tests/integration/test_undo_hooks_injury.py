@@ -21,7 +21,7 @@ from tests.integration.injury_support import (
     report_row,
 )
 from tests.integration.judged_support import as_dicts, current, judged
-from tests.integration.test_pipeline_support import person
+from tests.integration.test_pipeline_support import Desk, person, second_employer
 
 pytestmark = pytest.mark.integration
 
@@ -71,12 +71,20 @@ def test_an_approved_report_stands_too(desk):
     assert rows.loc[3, list(found[3])].to_dict() == found[3]
 
 
-def test_an_appraisal_shows_the_injurys_standing_application_and_its_grade(desk):
-    a, b, c = person(0), person(1), person(2)
-    enrol(desk, a, b, c)
+def test_an_appraisal_shows_the_injurys_standing_application_and_its_grade(desk, db_url):
+    a, b, c, d, e = person(0), person(1), person(2), person(3), person(4)
+    enrol(desk, a, b, c, e)
+    away = Desk(db_url, second_employer(db_url))
+    enrol(away, d)
+    elsewhere = approved_injury(away, d)
+    _, outcome = apply_for(away, [appraisal_row(d, elsewhere)])
+    assert outcome.status == {3: "pending_review"}
     first = approved_injury(desk, a, 事故发生日期="2026-02-01")
     pending = approved_injury(desk, b, 事故发生日期="2026-02-02")
     never = approved_injury(desk, c, 事故发生日期="2026-02-03")
+    theirs = approved_injury(desk, e, 事故发生日期="2026-02-04")
+    _, outcome = apply_for(desk, [appraisal_row(e, theirs)])
+    assert outcome.status == {3: "pending_review"}
     concluded_batch, outcome = apply_for(desk, [appraisal_row(a, first, 申请日期="2026-03-01")])
     assert outcome.status == {3: "pending_review"}
     conclude(desk, concluded_batch, on="2026-11-15", grade="八级")
@@ -88,9 +96,12 @@ def test_an_appraisal_shows_the_injurys_standing_application_and_its_grade(desk)
             appraisal_row(a, first, 鉴定类别="再次鉴定", 申请日期="2026-11-20"),
             appraisal_row(b, pending),  # the pending application again
             appraisal_row(c, never),
+            appraisal_row(b, theirs),  # another person's injury
+            appraisal_row(d, elsewhere),  # another employer's: not this one's to see
         ],
     )
     judgement = judged(desk, "injury_appraisal", data)
+    assert list(judgement.rows.index) == [3, 4, 5, 6, 7]
     hook = get_kind("injury_appraisal").current
     assert hook is not None
     found = as_dicts(hook(judgement))
