@@ -243,7 +243,8 @@ def current(judgement: Judgement) -> pd.DataFrame:
     # mistyped number) is an error of `judge`, and its appraisals are not this one's to see.
     mine = judgement.state.injuries
     mine = mine[mine["employer_id"] == judgement.employer_id].set_index("injury_no")["person_id"]
-    rows = rows[rows["工伤认定编号"].map(mine).eq(rows["证件号码"]).to_numpy(dtype=bool)]
+    owned = rows["工伤认定编号"].map(mine).eq(rows["证件号码"])
+    rows = rows[owned.to_numpy(dtype=bool, na_value=False)]
     standing = found[found["state"] != injuries.REJECTED]
     standing = standing.assign(
         _day=pd.to_datetime(standing["applied_date"]).dt.strftime("%Y-%m-%d")
