@@ -15,9 +15,7 @@ looked at. A base once declared is corrected at the agency's counter (基数更�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import validators.checks
-from importer.apply import Insert, Target, Write, columns
+from importer.apply import Delete, Insert, Target, Write, columns
 from importer.kinds import persons
 from importer.kinds.base import Judgement, Kind, RegistryVerdict, Verdictish
 from registry.state import _in_clause
@@ -66,6 +64,11 @@ SPEC = KindSpec(
     example=("张伟", "330682199003150018", "2027", "96000", "12", ""),
 )
 AVERAGE = "月平均工资"
+# What the preview compares (see `current`): the base in force from January of the
+# declared year, as the month it took effect, its monthly wage and the base, money with
+# two decimals. A row puts its own there: 202701, 7200.00, 7200.00.
+EFFECTIVE, BASE = "基数起始年月", "缴费基数"
+COMPARED = (EFFECTIVE, AVERAGE, BASE)
 
 
 class BaseDeclareModel(PersonIdChecks, OnePerPerson):
@@ -120,6 +123,8 @@ def add_bases(verdict: Verdictish, ctx: RuleContext) -> None:
     df["_average"] = ""
     df["_base"] = ""
     df["_clamped"] = False
+    for column in COMPARED:
+        df[column] = ""
     if ok.empty:
         return
     rows = df.loc[ok]
@@ -134,24 +139,38 @@ def add_bases(verdict: Verdictish, ctx: RuleContext) -> None:
     df.loc[ok, "_average"] = average
     df.loc[ok, "_base"] = bases
     df.loc[ok, "_clamped"] = clamped
+    df.loc[ok, EFFECTIVE] = rows["申报年度"] + "01"
+    df.loc[ok, AVERAGE] = average
+    # A clamped base is the limit as published ("5000"): two decimals, like the registry's;
+    # the others are the average, already so (only the few clamped rows are rewritten).
+    written = average.copy()
+    if clamped.any():
+        written[clamped] = fen_text(to_fen(bases[clamped]))
+    df.loc[ok, BASE] = written
     verdict.issues.extend(warnings)
 
 
 # ------------------------------------------------------------------ registry
 
 
+PERSON_COLUMNS = ["person_id", "reg_name", "employer_id", "active_start", "active_latest_start"]
+BASE_STATE_COLUMNS = ["person_id", "employer_id", "effective_month", "declared_wage", "base", "id"]
+IN_FORCE_COLUMNS = ["year", *BASE_STATE_COLUMNS]
+
+
 @dataclass(frozen=True)
 class BaseState:
     """For the sheet's persons: their registered name and, per employer where they hold
-    active enrolments, the earliest and latest start (`persons`); and the bases they hold
-    from January of the sheet's years, at any employer (`bases`)."""
+    active enrolments, the earliest and latest start (`persons`); the bases they hold
+    from January of the sheet's years, at any employer (`bases`); and per year of the
+    sheet, person and employer, the base in force in that January (`in_force`, with the
+    year: the latest base effective then or before, as the assessment picks it)."""
 
     persons: pd.DataFrame
     bases: pd.DataFrame
+    in_force: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=IN_FORCE_COLUMNS))
 
 
-PERSON_COLUMNS = ["person_id", "reg_name", "employer_id", "active_start", "active_latest_start"]
-BASE_STATE_COLUMNS = ["person_id", "employer_id", "effective_month", "declared_wage", "base", "id"]
 # Aggregated in the database: one row per person and employer, not one per enrolment
 # (the yearly declaration covers every employee, each holding four enrolments).
 _ACTIVE = """
@@ -160,15 +179,22 @@ FROM persons p LEFT JOIN enrolments e ON e.person_id = p.id_number AND e.status 
 WHERE p.id_number {match}
 GROUP BY p.id_number, p.name, e.employer_id
 """
-_HELD = """
-SELECT person_id, employer_id, effective_month, declared_wage, base, id
-FROM contribution_bases WHERE person_id {match} AND effective_month IN ({months})
+# The base in force in a January per person and employer: the latest effective then or
+# before (the assessment's own choice, registry.assess), one row per pair.
+_IN_FORCE = """
+SELECT person_id, employer_id, effective_month, declared_wage, base, id FROM (
+    SELECT person_id, employer_id, effective_month, declared_wage, base, id,
+           ROW_NUMBER() OVER (PARTITION BY person_id, employer_id
+                              ORDER BY effective_month DESC, id DESC) AS rn
+    FROM contribution_bases WHERE person_id {match} AND effective_month <= :month
+) ranked WHERE rn = 1
 """
 
 
 def read_state(session: Session, rows: pd.DataFrame) -> BaseState:
-    """Two set-based reads for the whole sheet: persons with where they are active, and
-    the bases held from January of the sheet's years."""
+    """Set-based reads for the whole sheet: persons with where they are active, and per
+    year of the sheet (this one or the next: two at most) the bases in force in its
+    January, which include those declared from it."""
     ids = rows["证件号码"].unique().tolist()
     years = sorted(y for y in rows["申报年度"].unique() if str(y).isdigit() and len(y) == 4)
     if not ids:
@@ -177,13 +203,19 @@ def read_state(session: Session, rows: pd.DataFrame) -> BaseState:
         )
     match, params = _in_clause(session, ids)
     people = session.execute(text(_ACTIVE.format(match=match)), params).all()
-    held: Sequence[Any] = []
-    if years:
-        months = ", ".join(f"'{int(y):04d}01'" for y in years)
-        held = session.execute(text(_HELD.format(match=match, months=months)), params).all()
+    found = [
+        (year, *held)
+        for year in years
+        for held in session.execute(
+            text(_IN_FORCE.format(match=match)), {**params, "month": f"{int(year):04d}01"}
+        ).all()
+    ]
+    in_force = pd.DataFrame(found, columns=IN_FORCE_COLUMNS)
+    declared = in_force[in_force["effective_month"] == in_force["year"] + "01"]
     return BaseState(
         pd.DataFrame(people, columns=PERSON_COLUMNS),
-        pd.DataFrame(held, columns=BASE_STATE_COLUMNS),
+        declared[BASE_STATE_COLUMNS].reset_index(drop=True),
+        in_force,
     )
 
 
@@ -287,6 +319,62 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     return [Insert("contribution_bases", BASE_COLUMNS, bases)]
 
 
+def current(judgement: Judgement) -> pd.DataFrame:
+    """Per row whose person holds a base here in force in January of the row's year: that
+    base (the month it took effect, its monthly wage, the base; money with two decimals).
+    A row declaring 7200.00 over last year's 6000.00 shows 6000.00 → 7200.00; a person
+    without any base here is new (absent)."""
+    held = judgement.state.in_force
+    here = held[held["employer_id"] == judgement.employer_id]
+    rows = judgement.rows
+    parts = []
+    # Per year (two at most), a hash lookup of each row's person: a merge on the two
+    # columns costs several times as much for a sheet of 100,000.
+    for year, ids in rows["证件号码"].groupby(rows["申报年度"], sort=False):
+        mine = here[here["year"] == year]
+        at = pd.Index(mine["person_id"]).get_indexer(ids)
+        hit = at >= 0
+        found = mine.iloc[at[hit]]
+        parts.append(
+            pd.DataFrame(
+                {
+                    EFFECTIVE: found["effective_month"].astype(str).to_numpy(),
+                    AVERAGE: money_text(found["declared_wage"]),
+                    BASE: money_text(found["base"]),
+                },
+                index=ids.index[hit],
+                columns=list(COMPARED),
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=list(COMPARED), index=rows.index[:0])
+    return pd.concat(parts).sort_index()
+
+
+def money_text(values: pd.Series) -> list[str]:
+    """Registry amounts (Decimal on PostgreSQL, float or int on SQLite) as yuan text with
+    two decimals, the way `add_bases` writes them."""
+    if values.empty:
+        return []
+    fen = pd.to_numeric(values).astype(float).mul(100).round().astype("int64").to_numpy()
+    return fen_text(fen)
+
+
+def revert(rows: pd.DataFrame, target: Target) -> list[Write]:
+    """Delete the base each row inserted: `plan` only ever inserts (a year already
+    declared here is an error or unchanged, never replaced), so removing this batch's
+    base for the person and year restores the registry; earlier bases were not touched."""
+    keys = [
+        (pid, target.employer_id, f"{year}01", target.batch_id)
+        for pid, year in zip(*columns(rows, "证件号码", "申报年度"), strict=True)
+    ]
+    return [
+        Delete(
+            "contribution_bases", ("person_id", "employer_id", "effective_month", "batch_id"), keys
+        )
+    ]
+
+
 def _coming_year(ctx: RuleContext) -> dict[str, str]:
     return {"申报年度": str(ctx.today.year + 1)}
 
@@ -307,4 +395,7 @@ KIND = Kind(
     still_current=still_current,
     prefill=prefill,
     prefilled_columns=("姓名", "证件号码", "申报年度"),
+    compared_columns=COMPARED,
+    current=current,
+    revert=revert,
 )

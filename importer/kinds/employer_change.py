@@ -178,6 +178,24 @@ def _error(row: int, column: str, letters: dict[str, str], value: str) -> RowErr
     return RowError(row, column, letters.get(column), value, "credit_code_taken", message)
 
 
+def current(judgement: Judgement) -> pd.DataFrame:
+    """The employer's details now, per row and field, for the preview: the registered
+    value where the row changes it (an address old → new), and the row's own cell where
+    it does not: a blank cell means "unchanged", and a cell equal to the registered value
+    once cleaned (a bank account typed with spaces) changes nothing either."""
+    rows, state = judgement.rows, judgement.state
+    if judgement.employer_id not in state.index:
+        return pd.DataFrame(columns=list(FIELDS), index=rows.index[:0])
+    own = state.loc[judgement.employer_id]
+    out = {}
+    for header, attr in FIELDS.items():
+        cells = rows[header].astype(str)
+        cleaned = cells.map(lambda value, h=header: clean_value(h, value))
+        same = cells.eq("") | cleaned.eq(own[attr])
+        out[header] = cells.where(same, own[attr])
+    return pd.DataFrame(out, index=rows.index, columns=list(FIELDS))
+
+
 def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     """Nothing is applied from the sheet: every change waits for a reviewer."""
     return []
@@ -234,6 +252,9 @@ KIND = Kind(
     review=always_reviewed,
     approve=approve,
     id_column=None,
+    # Every row goes to review: no `revert` (undo withdraws it while pending).
+    compared_columns=tuple(FIELDS),
+    current=current,
 )
 
 

@@ -23,11 +23,13 @@ from importer.kinds.base import (
     Judgement,
     Kind,
     RegistryVerdict,
+    Verdictish,
     always_reviewed,
 )
 from registry import injuries
 from registry.bulk import db_now
 from validators import codes, fields
+from validators.context import RuleContext
 from validators.models import PersonIdChecks, field_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
@@ -216,6 +218,58 @@ def _error(rows: pd.DataFrame, row, column: str, letters: dict[str, str], code: 
     return persons.error(row, column, letters, code, **kw)
 
 
+# What the preview compares (see `current`): the injury's appraisal standing, as the
+# category and date of its latest application and that application's conclusion.
+GRADE, SELF_CARE = "伤残等级", "生活自理障碍"
+COMPARED = ("鉴定类别", "申请日期", GRADE, SELF_CARE)
+
+
+def add_conclusion_columns(verdict: Verdictish, ctx: RuleContext) -> None:
+    """A row applies for an appraisal and states no conclusion (the reviewer gives it):
+    its 伤残等级 and 生活自理障碍 are "", beside what the registry holds (see `current`)."""
+    verdict.df[GRADE] = ""
+    verdict.df[SELF_CARE] = ""
+
+
+def current(judgement: Judgement) -> pd.DataFrame:
+    """Per row whose injury has an application standing (pending or concluded; a rejected
+    one does not stand): that application, the row's own one when it stands already,
+    else the latest, with its conclusion ("" while pending). A 复查鉴定 row over a
+    concluded 初次鉴定 shows 初次鉴定 → 复查鉴定 and 八级 → (to be concluded); an injury
+    never appraised is new (absent), and so is a number not approved here for the row's
+    person."""
+    rows, found = judgement.rows, judgement.state.appraisals
+    # Only an injury approved here for the row's person: another employer's injury (a
+    # mistyped number) is an error of `judge`, and its appraisals are not this one's to see.
+    mine = judgement.state.injuries
+    mine = mine[mine["employer_id"] == judgement.employer_id].set_index("injury_no")["person_id"]
+    owned = rows["工伤认定编号"].map(mine).eq(rows["证件号码"])
+    rows = rows[owned.to_numpy(dtype=bool, na_value=False)]
+    standing = found[found["state"] != injuries.REJECTED]
+    standing = standing.assign(
+        _day=pd.to_datetime(standing["applied_date"]).dt.strftime("%Y-%m-%d")
+    ).sort_values(["_day", "id"])
+    key = rows[["工伤认定编号", "鉴定类别", "申请日期"]].astype(str).reset_index(names="_row")
+    by_key = standing.rename(
+        columns={"injury_no": "工伤认定编号", "category": "鉴定类别", "_day": "申请日期"}
+    )
+    own = key.merge(by_key.drop_duplicates(["工伤认定编号", "鉴定类别", "申请日期"], keep="last"))
+    latest = by_key.drop_duplicates("工伤认定编号", keep="last")
+    rest = key[~key["_row"].isin(own["_row"])][["_row", "工伤认定编号"]]
+    j = pd.concat([own, rest.merge(latest, on="工伤认定编号")], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "鉴定类别": j["鉴定类别"].astype(str).to_numpy(),
+            "申请日期": j["申请日期"].astype(str).to_numpy(),
+            GRADE: j["grade"].fillna("").astype(str).to_numpy(),
+            SELF_CARE: j["self_care"].fillna("").astype(str).to_numpy(),
+        },
+        index=pd.Index(j["_row"], name=rows.index.name),
+        columns=list(COMPARED),
+    )
+    return out.sort_index()
+
+
 def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     """Nothing is applied without a reviewer: every valid row goes to review (`review`),
     and what its upload writes is `declare`'s."""
@@ -257,4 +311,8 @@ KIND = Kind(
     declare=declare,
     reject=review.reject_appraisal,
     withdraw=review.withdraw_appraisal,
+    derive=add_conclusion_columns,
+    # Every row goes to review: no `revert` (undo withdraws it while pending).
+    compared_columns=COMPARED,
+    current=current,
 )

@@ -224,6 +224,34 @@ def describe_insurance(enrolments: pd.DataFrame) -> str:
     return "本单位工伤保险: " + "、".join(spans)
 
 
+def current(judgement: Judgement) -> pd.DataFrame:
+    """Per row of an accident this employer reported already (pending or approved; a
+    rejected report does not stand, so reporting it again is new): what the report
+    said, column by column, "" for a phone left out."""
+    rows, found = judgement.rows, judgement.state.injuries
+    live = found[
+        (found["employer_id"] == judgement.employer_id) & (found["state"] != injuries.REJECTED)
+    ]
+    live = live.assign(
+        _date=pd.to_datetime(live["accident_date"]).dt.strftime("%Y-%m-%d")
+    ).sort_values("id")
+    live = live.drop_duplicates(["person_id", "_date"], keep="last")
+    key = pd.DataFrame(
+        {"person_id": rows["证件号码"].astype(str), "_date": rows["事故发生日期"].astype(str)},
+        index=rows.index,
+    )
+    j = key.reset_index(names="_row").merge(live, on=["person_id", "_date"])
+    out = pd.DataFrame(
+        {
+            column: j[stored].fillna("").astype(str).to_numpy()
+            for column, stored in SUBSTANCE.items()
+        },
+        index=pd.Index(j["_row"], name=rows.index.name),
+        columns=list(SUBSTANCE),
+    )
+    return out
+
+
 def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
     """Nothing is applied without a reviewer: every valid row goes to review (`review`),
     and what its upload writes is `declare`'s."""
@@ -270,4 +298,7 @@ KIND = Kind(
     declare=declare,
     reject=review.reject_report,
     withdraw=review.withdraw_report,
+    # Every row goes to review: no `revert` (undo withdraws it while pending).
+    compared_columns=tuple(SUBSTANCE),
+    current=current,
 )

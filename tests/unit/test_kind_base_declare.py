@@ -290,3 +290,41 @@ def test_a_person_hired_during_the_year_declares_from_the_next_one():
     assert codes(v) == {(3, "申报年度", "base_new_hire")}
     assert "2026年3月" in v.errors[0].message
     assert judged(_state(hired), row(申报年度="2027")).errors == []
+
+
+# ------------------------------------------------------------------ preview and undo
+
+
+def _in_force(*held: tuple) -> BaseState:
+    """State holding, per (year, person, employer, month, wage, base, id), a base in force."""
+    frame = pd.DataFrame(list(held), columns=base_declare.IN_FORCE_COLUMNS)
+    return BaseState(pd.DataFrame(columns=PERSON_COLUMNS), frame[BASE_STATE_COLUMNS], frame)
+
+
+def test_current_is_this_employers_base_in_force_for_the_rows_year():
+    state = _in_force(
+        ("2027", ID_A, 1, "202601", Decimal("6000.00"), Decimal("6000.00"), 4),
+        ("2027", ID_B, 2, "202603", Decimal("9000.00"), Decimal("9000.00"), 5),  # elsewhere
+        ("2026", ID_B, 1, "202512", 5500, 5500.5, 6),  # SQLite hands back int and float
+    )
+    rows = derived(row(), row(证件号码=ID_B), row(证件号码=ID_B, 申报年度="2026")).df
+    found = base_declare.current(Judgement(rows, state, 1, CTX, LETTERS))
+    assert found.to_dict("index") == {
+        3: {"基数起始年月": "202601", "月平均工资": "6000.00", "缴费基数": "6000.00"},
+        5: {"基数起始年月": "202512", "月平均工资": "5500.00", "缴费基数": "5500.50"},
+    }
+
+
+def test_current_of_a_sheet_nobody_holds_a_base_for_is_empty():
+    found = base_declare.current(Judgement(derived(row()).df, _in_force(), 1, CTX, LETTERS))
+    assert found.empty and list(found.columns) == list(base_declare.COMPARED)
+
+
+def test_revert_deletes_the_batchs_base_of_each_rows_year_here():
+    from importer.apply import Delete, Target
+
+    rows = derived(row(), row(证件号码=ID_B, 申报年度="2026")).df
+    (write,) = base_declare.revert(rows, Target(1, 42, frozenset()))
+    assert isinstance(write, Delete) and write.table == "contribution_bases"
+    assert tuple(write.key) == ("person_id", "employer_id", "effective_month", "batch_id")
+    assert write.rows == [(ID_A, 1, "202701", 42), (ID_B, 1, "202601", 42)]

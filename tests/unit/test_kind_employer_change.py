@@ -114,3 +114,21 @@ def test_changes_compare_cleaned_values_with_the_registry():
     row = {"统一社会信用代码": GOOD_CODE.lower(), "行业风险类别": "3", "银行账号": "6222 0212 3456"}
     assert changes(row, current) == {"行业风险类别": ("1", "3"), "银行账号": ("", "622202123456")}
     assert clean_value("单位名称", "甲") == "甲"
+
+
+def test_current_shows_the_registered_value_only_where_the_row_changes_it():
+    from importer.kinds.base import Judgement
+    from importer.kinds.employer_change import current
+
+    held = {attr: "" for attr in FIELDS.values()} | {
+        "name": "上虞示例制造有限公司", "address": "示例路 8 号", "bank_account": "12110201090001",
+        "risk_class": "3",
+    }  # fmt: skip
+    state = pd.DataFrame([held], index=pd.Index([1], name="id"))
+    rows = sheet({"单位地址": "新路 18 号", "银行账号": "1211-0201-0900-01", "联系人": "王芳"})
+    found = current(Judgement(rows, state, 1, CTX, LETTERS)).to_dict("index")
+    assert found[3] == {h: "" for h in HEADERS} | {
+        "单位地址": "示例路 8 号", "银行账号": rows.at[3, "银行账号"],
+    }  # fmt: skip
+    # Another employer's sheet against a state without it: nothing held to compare with.
+    assert current(Judgement(rows, state, 2, CTX, LETTERS)).empty

@@ -76,22 +76,6 @@ def test_a_kind_that_sends_rows_to_review_can_apply_an_approval(name):
         assert kind.approve is not None, f"{name} sends rows to review but cannot approve"
 
 
-# Kinds whose preview and undo hooks (issue 11) are built on other branches: strict, so a
-# kind that has them fails here until it is taken off this list.
-HOOKS_ELSEWHERE = {
-    "base_declare", "employer_change", "injury_report", "injury_appraisal",
-}  # fmt: skip
-PREVIEWED = pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="hooks on another branch"))
-        if n in HOOKS_ELSEWHERE
-        else n
-        for n in KINDS
-    ],
-)
-
-
 @dataclass
 class _EmptySheet:
     """A sheet verdict with no rows, for running a kind's `derive`."""
@@ -104,12 +88,18 @@ class _EmptySheet:
         return self.df.index
 
 
-@PREVIEWED
+@ALL
 def test_a_kind_can_be_previewed_and_its_applied_rows_undone(name):
     kind = get_kind(name)
-    assert kind.compared_columns and kind.current is not None, f"{name} cannot be previewed"
+    columns = kind.compared_columns
+    assert columns and len(set(columns)) == len(columns), f"{name} compares no columns"
+    assert kind.current is not None, f"{name} cannot say what the registry holds now"
+    module = inspect.getmodule(kind.current)
+    assert module is not None and module.__name__.startswith("importer.kinds.")
+    # A row applied without a reviewer must be revertible; a kind whose every row goes
+    # to review has nothing to revert (undo withdraws the pending declarations).
     if kind.review is not always_reviewed:
-        assert kind.revert is not None, f"{name} applies rows but cannot undo them"
+        assert kind.revert is not None, f"{name} applies rows it cannot revert"
     # The preview compares each compared column with the row's own cell: every one must
     # be a template column or one the kind derives.
     verdict = _EmptySheet(pd.DataFrame(columns=kind.spec.headers, dtype="str"))
