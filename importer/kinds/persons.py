@@ -40,8 +40,15 @@ def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     here = enrolled[enrolled["employer_id"] == employer_id]
     active = here[here["status"] == "active"]
     persons["here_any"] = persons.index.isin(here["person_id"])
-    persons["active_start"] = active.groupby("person_id")["start_month"].min()
-    persons["active_latest_start"] = active.groupby("person_id")["start_month"].max()
+    # Earliest and latest start by sorting once: a group-by min/max of text falls back to
+    # Python per group (seconds for 100,000 persons), first/last after a sort does not.
+    starts = active.sort_values("start_month", kind="stable")
+    persons["active_start"] = starts.drop_duplicates("person_id").set_index("person_id")[
+        "start_month"
+    ]
+    persons["active_latest_start"] = starts.drop_duplicates("person_id", keep="last").set_index(
+        "person_id"
+    )["start_month"]
     for ins in INSURANCES:
         mine = active[active["insurance"] == ins]
         persons[f"held_{ins}"] = persons.index.isin(mine["person_id"])
