@@ -1,9 +1,12 @@
 """Every registered kind has every part, and its parts agree with each other: a kind
-missing a message, a template, a menu entry or an approval hook fails here."""
+missing a message, a template, a menu entry or an approval hook fails here, and so does a
+kind that borrows another kind's message or gives a known code a second text."""
 
 from __future__ import annotations
 
 import inspect
+import re
+import string
 
 import pytest
 
@@ -11,6 +14,7 @@ from importer.kinds import KIND_BY_TITLE, KINDS, get_kind, spec_of
 from importer.kinds.base import never_reviewed
 from templates_xlsx.build import build_template, template_path
 from validators import messages, sheet
+from validators.errors import ValidationSetupError
 from web.menu import DECLARE_ITEMS
 
 ALL = pytest.mark.parametrize("name", list(KINDS))
@@ -33,15 +37,70 @@ def test_model_fields_are_exactly_the_template_headers(name):
     assert aliases == kind.spec.headers
 
 
+def _own_or_shared(name: str) -> set[str]:
+    """The codes kind `name` may report: its own messages and the shared ones."""
+    return set(get_kind(name).messages) | set(messages.SHARED)
+
+
 @ALL
 def test_every_check_has_a_message_and_a_column(name):
     kind = get_kind(name)
     schema = kind.rules.model.to_schema()
     frame_checks = {sheet._check_code(c.name) for c in schema.checks}
     cell_checks = {sheet._check_code(c.name) for col in schema.columns.values() for c in col.checks}
-    assert not (frame_checks | cell_checks) - set(messages.TEMPLATES)
+    # The kind's messages cover its checks (with the shared ones): none is another kind's.
+    assert not (frame_checks | cell_checks) - _own_or_shared(name)
     for code in frame_checks:
         assert kind.rules.column_of(code) in kind.spec.headers, code
+
+
+@ALL
+def test_a_kinds_messages_are_its_own_registered_templates(name):
+    kind = get_kind(name)
+    assert kind.messages, f"{name} reports no code of its own"
+    # A shared code keeps its one template in validators.messages, not a copy here.
+    assert not set(kind.messages) & set(messages.SHARED)
+    for code, text in kind.messages.items():
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", code), code
+        assert messages.TEMPLATES[code] == text
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        assert all(f.isidentifier() for f in fields), (code, fields)
+
+
+@ALL
+def test_the_kinds_module_reports_only_its_own_or_shared_codes(name):
+    # Every message code quoted in the module (its judge's and derive's codes as well as
+    # its checks') is one it owns or a shared one, so no kind leans on another's list.
+    source = inspect.getsource(inspect.getmodule(get_kind(name).plan))
+    quoted = set(re.findall(r'"([a-z][a-z0-9_]*)"', source)) & set(messages.TEMPLATES)
+    assert not quoted - _own_or_shared(name)
+
+
+def test_every_message_is_shared_or_a_registered_kinds():
+    owned = set(messages.SHARED).union(*(k.messages for k in KINDS.values()))
+    assert set(messages.TEMPLATES) == owned
+    for kind in KINDS.values():
+        for code in kind.messages:
+            assert messages.OWNERS[code] in KINDS
+
+
+def test_a_code_defined_alike_by_two_kinds_is_one_message():
+    report = get_kind("injury_report").messages["decision_not_pending"]
+    assert get_kind("injury_appraisal").messages["decision_not_pending"] == report
+    before = dict(messages.TEMPLATES)
+    messages.register("another_kind", {"decision_not_pending": report})
+    assert messages.TEMPLATES == before
+    assert messages.OWNERS["decision_not_pending"] == "injury_report"
+
+
+@pytest.mark.parametrize(
+    ("code", "owner"), [("already_stopped", "person_remove"), ("required", "validators.messages")]
+)
+def test_a_known_code_given_another_text_is_refused_whole(code, owner):
+    before = dict(messages.TEMPLATES)
+    with pytest.raises(ValidationSetupError, match=rf"{code} \({re.escape(owner)}\)"):
+        messages.register("another_kind", {"another_kinds_code": "某某。", code: "另一种说法。"})
+    assert messages.TEMPLATES == before  # nothing of the refused kind was added
 
 
 @ALL
