@@ -15,6 +15,8 @@ from importer.kinds.base import never_reviewed
 from templates_xlsx.build import build_template, template_path
 from validators import messages, sheet
 from validators.errors import ValidationSetupError
+from validators.models import PersonIdChecks, model_for
+from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, KindSpec
 from web.menu import DECLARE_ITEMS
 
 ALL = pytest.mark.parametrize("name", list(KINDS))
@@ -128,3 +130,27 @@ def test_a_kind_that_sends_rows_to_review_can_apply_an_approval(name):
     kind = get_kind(name)
     if kind.review is not never_reviewed:
         assert kind.approve is not None, f"{name} sends rows to review but cannot approve"
+
+
+def test_models_built_from_specs_keep_shared_check_names_and_header_order():
+    # pandera consumes a check's name= when the first model collects it: two more models
+    # sharing the ID mixin must still report its checks by their codes.
+    specs = [
+        KindSpec("a_kind", "甲", "", 1, (NAME_COLUMN, ID_COLUMN)),
+        KindSpec("b_kind", "乙", "", 1, (ID_COLUMN, NOTE_COLUMN, NAME_COLUMN)),
+    ]
+    for spec in specs:
+
+        @model_for(spec)
+        class Model(PersonIdChecks):
+            """A test model."""
+
+        schema = Model.to_schema()
+        assert list(schema.columns) == spec.headers
+        assert {c.name for c in schema.checks} == {
+            "id_excel_number", "id_format", "id_checksum", "id_birth_date",
+        }  # fmt: skip
+        assert Model.__name__ == "Model" and Model.__doc__ == "A test model."
+        assert {sheet._check_code(c.name) for c in schema.columns["姓名"].checks} == {
+            "too_long", "required", "person_name",
+        }  # fmt: skip
