@@ -1,16 +1,22 @@
 """The machinery every kind's pandera `DataFrameModel` is built from, and the checks
 several kinds share (defined once here, inherited by the kinds' models).
 
-A kind's model lives in its own module under `importer/kinds/`: its fields come from its
-column spec (`field_for`), so its template and its validation cannot drift apart, and the
-rules that look across a row are its `dataframe_check`s, each named by the error code it
-reports and attributed to one column in the kind's `SheetRules.check_columns`.
+A kind's model lives in its own module under `importer/kinds/`: the kind declares only
+its checks (the shared ones by inheriting the mixins below, its own as `dataframe_check`s,
+each named by the error code it reports and attributed to one column in the kind's
+`SheetRules.check_columns`), and `model_for(SPEC)` adds one field per template column
+with the checks `field_for` gives it, so its template and its validation cannot drift
+apart and no header is written twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 import pandas as pd
 import pandera.pandas as pa
+from pandera.typing import Series
 
 import validators.checks  # noqa: F401  (registers the check methods used by field_for)
 from validators import fields, row_rules
@@ -51,6 +57,36 @@ class SheetModel(pa.DataFrameModel):
     class Config:
         strict = False  # extra columns (our 错误说明, users' own notes) are not errors
         coerce = False
+
+
+M = TypeVar("M", bound=SheetModel)
+
+
+def model_for(spec: KindSpec) -> Callable[[type[M]], type[M]]:
+    """A class decorator making a kind's checks class its pandera model: a subclass of
+    the same name with one text field per column of `spec`, in template order (aliased
+    to the header, checked as `field_for` says).
+
+    The subclass is built in one `type()` call, the way a class statement would build
+    it, so pandera sees ordinary annotated fields. Only the subclass's schema is ever
+    built: the checks class lends it its check methods once (pandera consumes a check's
+    `name=` the first time a model collects it, see below)."""
+
+    def build(checks: type[M]) -> type[M]:
+        annotations: dict[str, object] = {}
+        namespace: dict[str, object] = {
+            "__module__": checks.__module__,
+            "__qualname__": checks.__qualname__,
+            "__doc__": checks.__doc__,
+            "__annotations__": annotations,
+        }
+        for n, header in enumerate(spec.headers):
+            # Attribute names are positional: the header is the column's name (its alias).
+            annotations[f"column_{n:02d}"] = Series[str]
+            namespace[f"column_{n:02d}"] = field_for(spec, header)
+        return cast(type[M], type(checks.__name__, (checks,), namespace))
+
+    return build
 
 
 # The shared checks' methods are named exactly like their error codes: pandera (0.2x)

@@ -2,7 +2,9 @@
 
 The pipeline, templates, web, API, CLI and menu look kinds up here and nowhere else.
 Adding a kind = its module (listed in `_MODULES`), its template (`python -m
-templates_xlsx`), its tests, and a migration when it needs tables of its own;
+templates_xlsx`), its tests, and a migration when it needs tables of its own; the
+module brings its own code lists and message templates (`Kind.messages`, merged into
+`validators.messages` here), so no shared list is edited.
 `tests/unit/test_kind_registry.py` fails when a registered kind lacks a part.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from importer.kinds.base import Kind
+from validators import messages
 from validators.specs import KindSpec
 
 _MODULES = (
@@ -30,6 +33,8 @@ def _load() -> dict[str, Kind]:
     for module in _MODULES:
         kind = import_module(f"importer.kinds.{module}").KIND
         assert kind.name == module, f"importer.kinds.{module} defines {kind.name}"
+        # Before any sheet is judged: a kind's checks and rules render these.
+        messages.register(kind.name, kind.messages)
         kinds[kind.name] = kind
     return kinds
 

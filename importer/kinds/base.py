@@ -2,6 +2,9 @@
 
 A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.py`):
 - `rules`: its column spec, pandera model and check columns (pure validation);
+- `messages`: the templates of the codes only this kind reports (its checks, its
+  registry rules, its review decisions), merged into `validators.messages` when the
+  registry loads; codes several kinds share keep their template there;
 - `key_columns`: the sheet columns that, after employer and kind, make its natural key;
 - `read_state(session, rows)`: what it needs from the registry for those rows, read
   set-based (a query for the whole sheet, never one per row);
@@ -28,7 +31,7 @@ and accident-keyed kinds differ only in these parts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -182,6 +185,8 @@ class Kind:
     read_state: StateReader
     judge: Judge
     plan: Planner
+    # Code → message template of the codes this kind alone reports (see the docstring).
+    messages: Mapping[str, str] = field(default_factory=dict)
     subject: Subject = "person"
     review: ReviewRule = never_reviewed
     approve: Approver | None = None

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from importer.kinds.base import Judgement, Kind, RegistryVerdict, Verdictish
 from registry.state import _in_clause
 from validators.bases import clamp_bases
 from validators.context import RuleContext, month_label
-from validators.models import OnePerPerson, PersonIdChecks, field_for
+from validators.models import OnePerPerson, PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec
 
@@ -63,6 +62,16 @@ SPEC = KindSpec(
     ),
     example=("张伟", "330682199003150018", "2027", "96000", "12", ""),
 )
+
+# The messages of the codes only 年度缴费基数申报 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "declare_year_window": "申报年度 {value} 不能申报: 只能申报今年({this_year})或明年({next_year})的缴费基数。请改为 {this_year} 或 {next_year}。",
+    "base_not_active_here": "此人不是本单位正在参保的职工, 不能为其申报缴费基数。请核对证件号码; 新招用的职工请先办理人员增加。",
+    "base_new_hire": "此人 {start} 起在本单位参保, {value} 年度的缴费基数已按参保时申报的月缴费工资核定, 不需要再申报 {value} 年度。请删除本行, 或改为申报下一年度。",
+    "base_already_declared": "此人 {year} 年度的缴费基数已核定为 {held} 元(月平均工资 {held_average} 元), 本行算得的月平均工资为 {average} 元, 与之不同。同一年度只能申报一次: 重复上传的请删除本行; 确需更正已核定的基数, 请到社保经办窗口办理基数更正。",
+}
+
 AVERAGE = "月平均工资"
 # What the preview compares (see `current`): the base in force from January of the
 # declared year, as the month it took effect, its monthly wage and the base, money with
@@ -71,15 +80,9 @@ EFFECTIVE, BASE = "基数起始年月", "缴费基数"
 COMPARED = (EFFECTIVE, AVERAGE, BASE)
 
 
+@model_for(SPEC)
 class BaseDeclareModel(PersonIdChecks, OnePerPerson):
     """年度缴费基数申报."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    year: Series[str] = field_for(SPEC, "申报年度")
-    total: Series[str] = field_for(SPEC, "上年度工资总额")
-    months: Series[str] = field_for(SPEC, "上年度工作月数")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="declare_year_window")
     def _year_window(cls, df: pd.DataFrame) -> pd.Series:
@@ -387,6 +390,7 @@ prefill = persons.prefill_with(SPEC, fixed=_coming_year)
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "申报年度"),
     read_state=read_state,
     judge=judge,

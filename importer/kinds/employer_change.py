@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -34,7 +33,7 @@ from registry.employer_info import EMPLOYER_FIELDS, current_values
 from registry.models import Employer, EmployerHistory
 from validators import creditcode, messages
 from validators.errors import RowError
-from validators.models import SheetModel, field_for
+from validators.models import SheetModel, model_for
 from validators.sheet import SheetRules
 from validators.specs import ColumnSpec, KindSpec, code_column
 
@@ -64,6 +63,19 @@ SPEC = KindSpec(
         "李红", "0575-82123456", "中国工商银行上虞支行", "1211020109000123456", "3",
     ),
 )  # fmt: skip
+
+# The messages of the codes only 单位基本信息变更 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "credit_code_format": "统一社会信用代码「{value}」应为 18 位, 由数字和大写字母组成(不用 I、O、S、V、Z), 现在是 {length} 位。请对照营业执照重新填写。",
+    "credit_code_checksum": "统一社会信用代码「{value}」的最后一位(校验位)不对: 按前 17 位计算应为 {expected}。请对照营业执照逐位核对。",
+    "bank_account_excel_number": "银行账号被 Excel 转成了数字(显示为「{value}」), 后几位已经丢失。请把该列设为文本后重新填写。",
+    "bank_account_format": "银行账号「{value}」应为 8-30 位数字。请对照开户许可证或银行回单重新填写, 不要带字母或其他符号。",
+    "nothing_to_change": "本行没有填写任何要变更的内容。请只填写要变更的项目, 不变的留空; 至少要填一项。",
+    "one_change_per_sheet": "单位基本信息变更每次只申报一行, 本行是多出来的。请把要变更的内容合并到第一行, 删除多余的行。",
+    "credit_code_taken": "统一社会信用代码 {value} 已被其他单位登记使用。请核对本单位营业执照上的代码; 确属本单位的, 请到社保经办窗口办理。",
+}
+
 FIELDS = EMPLOYER_FIELDS
 BANK_ACCOUNT = r"\d{8,30}"
 EXCEL_NUMBER = r"\d(?:\.\d+)?[Ee]\+?\d+"
@@ -78,18 +90,9 @@ def clean_value(header: str, value: str) -> str:
     return value
 
 
+@model_for(SPEC)
 class EmployerChangeModel(SheetModel):
     """单位基本信息变更."""
-
-    name: Series[str] = field_for(SPEC, "单位名称")
-    credit_code: Series[str] = field_for(SPEC, "统一社会信用代码")
-    legal_rep: Series[str] = field_for(SPEC, "法定代表人")
-    address: Series[str] = field_for(SPEC, "单位地址")
-    contact: Series[str] = field_for(SPEC, "联系人")
-    phone: Series[str] = field_for(SPEC, "联系电话")
-    bank: Series[str] = field_for(SPEC, "开户银行")
-    bank_account: Series[str] = field_for(SPEC, "银行账号")
-    risk_class: Series[str] = field_for(SPEC, "行业风险类别")
 
     @pa.dataframe_check(name="credit_code_format")
     def _credit_shape(cls, df: pd.DataFrame) -> pd.Series:
@@ -244,6 +247,7 @@ def _release_earlier_keys(session: Session, declaration: PendingDeclaration) -> 
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=tuple(FIELDS),
     read_state=read_state,
     judge=judge,

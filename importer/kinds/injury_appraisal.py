@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy.orm import Session
 
 from importer.apply import Insert, Target, Update, Write, columns, none_if_blank
@@ -28,13 +27,15 @@ from importer.kinds.base import (
 )
 from registry import injuries
 from registry.bulk import db_now
-from validators import codes, fields
+from validators import fields
 from validators.context import RuleContext
-from validators.models import PersonIdChecks, field_for
+from validators.models import PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
 
-INITIAL, REVIEW, AGAIN = codes.APPRAISAL_CATEGORIES
+# 鉴定类别 (only 工伤鉴定 offers this list).
+APPRAISAL_CATEGORIES = ["初次鉴定", "复查鉴定", "再次鉴定"]
+INITIAL, REVIEW, AGAIN = APPRAISAL_CATEGORIES
 INJURY_NO_PATTERN = r"^GS(19|20)\d{2}\d{5}$"
 # 复查鉴定 from one year after the last conclusion; 再次鉴定 within 15 days of it.
 REVIEW_AFTER = pd.DateOffset(years=1)
@@ -50,7 +51,7 @@ SPEC = KindSpec(
         ID_COLUMN,
         ColumnSpec("工伤认定编号", "ref", True, max_len=30, width=16,
                    hint="工伤认定决定书上的编号, 如 GS202600001"),
-        code_column("鉴定类别", codes.APPRAISAL_CATEGORIES, width=12,
+        code_column("鉴定类别", APPRAISAL_CATEGORIES, width=12,
                     hint="初次鉴定只能申请一次; 复查鉴定须在上次结论作出一年后; 再次鉴定须在结论作出后 15 日内"),
         ColumnSpec("申请日期", "date", True, width=12, hint="如 2026-11-20, 不能晚于今天"),
         NOTE_COLUMN,
@@ -58,16 +59,27 @@ SPEC = KindSpec(
     example=("张伟", "330682199003150018", "GS202600001", "初次鉴定", "2026-11-20", ""),
 )  # fmt: skip
 
+# The messages of the codes only 工伤鉴定 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "injury_no_format": "工伤认定编号「{value}」格式不对: 应为 GS 加 4 位年份和 5 位顺序号, 例如 GS202600001。请对照工伤认定决定书填写。",
+    "duplicate_injury_no": "工伤认定编号 {value} 在本表中出现了不止一次。同一工伤一次只能申请一项鉴定, 请删除多余的行, 待上一项鉴定有结论后再申请下一项。",
+    "injury_unknown": "工伤认定编号 {value} 不是本单位已认定的工伤。请对照工伤认定决定书核对编号; 工伤事故申报尚在审核的, 请等认定后再申请鉴定。",
+    "injury_other_person": "工伤认定编号 {value} 登记的受伤职工不是本行证件号码的这个人。请核对证件号码或工伤认定编号。",
+    "first_appraisal_exists": "此工伤已于 {date} 申请过初次鉴定({state}), 初次鉴定只能申请一次。伤残情况有变化的, 请在结论作出一年后申请复查鉴定; 对结论不服的, 请在 15 日内申请再次鉴定。",
+    "appraisal_pending": "此工伤 {date} 申请的{category}正在审核, 审核结束前不能再申请鉴定。请等有结论后再申请。",
+    "no_conclusion": "此工伤还没有劳动能力鉴定结论, 不能申请{category}。请先申请初次鉴定。",
+    "review_too_early": "此工伤最近一次鉴定结论作出于 {concluded}, 复查鉴定须在结论作出一年后申请, 即 {earliest} 及以后(《工伤保险条例》第二十八条)。申请日期 {value} 太早, 请核对。",
+    "reappraisal_too_late": "此工伤最近一次鉴定结论作出于 {concluded}, 再次鉴定须在 15 日内申请, 即最晚 {latest}(《工伤保险条例》第二十六条)。申请日期 {value} 已超过期限; 伤残情况有变化的, 可在结论作出一年后申请复查鉴定。",
+    "reappraisal_before_conclusion": "申请日期 {value} 早于此工伤最近一次鉴定结论的作出日期 {concluded}。再次鉴定是对已作出的结论申请的, 请核对申请日期。",
+    "reappraisal_final": "此工伤最近一次鉴定是再次鉴定({concluded} 作出), 其结论为最终结论, 不能再申请再次鉴定(《工伤保险条例》第二十六条)。伤残情况有变化的, 可在结论作出一年后申请复查鉴定。",
+    **review.APPRAISAL_MESSAGES,
+}
 
+
+@model_for(SPEC)
 class InjuryAppraisalModel(PersonIdChecks):
     """工伤鉴定 (one application per injury and sheet)."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    injury_no: Series[str] = field_for(SPEC, "工伤认定编号")
-    category: Series[str] = field_for(SPEC, "鉴定类别")
-    applied: Series[str] = field_for(SPEC, "申请日期")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="injury_no_format")
     def _number_shape(cls, df: pd.DataFrame) -> pd.Series:
@@ -301,6 +313,7 @@ def declare(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("工伤认定编号", "鉴定类别", "申请日期"),
     read_state=read_state,
     judge=judge,

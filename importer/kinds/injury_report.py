@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy.orm import Session
 
 from importer.apply import Insert, Target, Update, Write, columns, none_if_blank
@@ -30,16 +29,25 @@ from importer.kinds.base import (
 from registry import injuries
 from registry.bulk import db_now
 from registry.state import person_state
-from validators import codes, fields, messages
+from validators import fields, messages
 from validators.context import RuleContext, month_label
 from validators.errors import RowError
-from validators.models import PersonIdChecks, field_for
+from validators.models import PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
 
 # Days after the accident within which the employer must apply (工伤保险条例 art. 17).
 REPORT_DAYS = 30
 INSURANCE = "410"
+
+# 事故类别 (only 工伤事故申报 offers this list).
+ACCIDENT_CATEGORIES = [
+    "工作时间工作场所事故",
+    "上下班交通事故",
+    "因工外出事故",
+    "职业病",
+    "其他",
+]
 
 SPEC = KindSpec(
     kind="injury_report",
@@ -52,7 +60,7 @@ SPEC = KindSpec(
         ColumnSpec("事故发生日期", "date", True, width=14,
                    hint="如 2026-11-20, 不能晚于今天; 职业病填被诊断、鉴定为职业病的日期。超过 30 天申报的, 逾期期间的工伤待遇等费用由单位负担"),
         ColumnSpec("事故发生地点", "text", True, width=24),
-        code_column("事故类别", codes.ACCIDENT_CATEGORIES, width=20),
+        code_column("事故类别", ACCIDENT_CATEGORIES, width=20),
         ColumnSpec("受伤部位", "text", True, max_len=100, width=14, hint="如 左手食指、腰部"),
         ColumnSpec("事故经过", "text", True, max_len=1000, min_len=20, width=40,
                    hint="至少 20 个字: 何时、何地、在做什么工作、怎样受的伤"),
@@ -68,20 +76,21 @@ SPEC = KindSpec(
     ),
 )  # fmt: skip
 
+# The messages of the codes only 工伤事故申报 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "duplicate_accident": "证件号码 {value} 的同一起事故(事故发生日期相同)在本表中出现了不止一次。每起事故只填一行, 请删除重复的行。",
+    "injury_not_insured": "此人在事故发生的 {month} 没有在本单位参加工伤保险({held})。只有事故发生时在本单位参加工伤保险的职工才能在此申报; 请核对证件号码和事故发生日期, 未参保期间发生的事故请到社保经办窗口咨询。",
+    "injury_already_reported": "此人 {value} 的事故已经申报过, 正在审核, 本行与原申报的内容不同。如需修改, 请先撤回原申报, 再重新申报。",
+    "injury_already_decided": "此人 {value} 的事故已于 {decided} 认定为「{outcome}」(工伤认定编号 {number}), 本行与原申报的内容不同, 不能再次申报。认定信息有误的, 请到社保经办窗口办理更正。",
+    "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 30 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
+    **review.REPORT_MESSAGES,
+}
 
+
+@model_for(SPEC)
 class InjuryReportModel(PersonIdChecks):
     """工伤事故申报 (a person may have several accidents: one row per person and date)."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    accident_date: Series[str] = field_for(SPEC, "事故发生日期")
-    place: Series[str] = field_for(SPEC, "事故发生地点")
-    category: Series[str] = field_for(SPEC, "事故类别")
-    body_part: Series[str] = field_for(SPEC, "受伤部位")
-    description: Series[str] = field_for(SPEC, "事故经过")
-    hospital: Series[str] = field_for(SPEC, "就诊医疗机构")
-    phone: Series[str] = field_for(SPEC, "联系电话")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="duplicate_accident")
     def _one_row_per_accident(cls, df: pd.DataFrame) -> pd.Series:
@@ -287,6 +296,7 @@ def declare(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "事故发生日期"),
     read_state=read_state,
     judge=judge,

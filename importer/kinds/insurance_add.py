@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
 import validators.checks
 from importer.apply import Delete, Insert, Target, Write, columns
@@ -29,7 +28,7 @@ from importer.kinds.base import Judgement, Kind, RegistryVerdict
 from validators import codes, row_rules
 from validators.codes import INSURANCE_COLUMNS, INSURANCES
 from validators.context import month_label
-from validators.models import OnePerPersonAndInsurance, PersonIdChecks, field_for
+from validators.models import OnePerPersonAndInsurance, PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
 
@@ -48,15 +47,20 @@ SPEC = KindSpec(
     example=("张伟", "330682199003150018", "失业保险", "202611", ""),
 )  # fmt: skip
 
+# The messages of the codes only 人员险种增加 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "insurance_already_active": "此人的{insurance}已在本单位参保(开始年月 {start}), 不能重复增加。如需改变开始年月, 请先办理人员险种减少。",
+    "insurance_active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理该险种的减少。",
+    "insurance_overlaps_history": "此人的{insurance}在本单位上一次于 {end} 停止, 开始年月 {month} 须晚于 {end}。请核对开始年月。",
+    "insurance_before_employment": "开始年月 {month} 早于此人在本单位的参保年月 {start}。请填写不早于 {start} 的年月。",
+    "insurance_past_retirement": "此人应于 {retire} 达到法定退休年龄, 开始年月 {month} 已到龄, 不能再参加{insurance}(到龄后可以只参加工伤保险、医疗保险)。请删除本行, 或核对出生日期、个人身份。",
+}
 
+
+@model_for(SPEC)
 class InsuranceAddModel(PersonIdChecks, OnePerPersonAndInsurance):
     """人员险种增加."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    insurance: Series[str] = field_for(SPEC, "险种")
-    start_month: Series[str] = field_for(SPEC, "开始年月")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="month_too_late")
     def _start_late(cls, df: pd.DataFrame) -> pd.Series:
@@ -198,6 +202,7 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "险种", "开始年月"),
     read_state=persons.read_persons,
     judge=judge,

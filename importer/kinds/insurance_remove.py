@@ -23,7 +23,6 @@ from dataclasses import replace
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
 import validators.checks
 from importer.apply import Target, Update, Write, columns, none_if_blank
@@ -32,9 +31,12 @@ from importer.kinds.base import Judgement, Kind, RegistryVerdict
 from validators import codes, row_rules
 from validators.codes import INSURANCE_COLUMNS, INSURANCES
 from validators.context import month_label
-from validators.models import OnePerPersonAndInsurance, PersonIdChecks, field_for
+from validators.models import OnePerPersonAndInsurance, PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
+
+# 减少原因 (only 人员险种减少 offers this list).
+INSURANCE_REMOVE_REASONS = ["达到退休年龄", "重复参保", "转往他处参保", "其他"]
 
 SPEC = KindSpec(
     kind="insurance_remove",
@@ -46,22 +48,25 @@ SPEC = KindSpec(
         ID_COLUMN,
         code_column("险种", codes.INSURANCE_CHOICES, width=12, hint="一行一个险种; 同一人减少两个险种请填两行"),
         ColumnSpec("停止年月", "month", True, width=10, hint="6 位年月, 如 202611; 不能早于该险种的开始年月, 不能晚于下月"),
-        code_column("减少原因", codes.INSURANCE_REMOVE_REASONS, width=14),
+        code_column("减少原因", INSURANCE_REMOVE_REASONS, width=14),
         NOTE_COLUMN,
     ),
     example=("张伟", "330682199003150018", "失业保险", "202611", "达到退休年龄", ""),
 )  # fmt: skip
 
+# The messages of the codes only 人员险种减少 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "insurance_not_held_here": "此人在本单位没有参加{insurance}, 无法减少。请核对险种, 或在「单位人员名册」中查询此人的在保险种。",
+    "insurance_already_stopped": "此人的{insurance}已于 {end} 在本单位停止(原因: {reason}), 无需再次减少。",
+    "insurance_stop_before_start": "停止年月 {month} 早于此人{insurance}的开始年月 {start}。请填写不早于 {start} 的年月。",
+    "insurance_last_one": "停止{insurance}后, 此人在本单位已没有在保的险种, 但仍在单位人员名册中。如此人已离职或退休, 请办理人员减少。",
+}
 
+
+@model_for(SPEC)
 class InsuranceRemoveModel(PersonIdChecks, OnePerPersonAndInsurance):
     """人员险种减少."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    insurance: Series[str] = field_for(SPEC, "险种")
-    stop_month: Series[str] = field_for(SPEC, "停止年月")
-    reason: Series[str] = field_for(SPEC, "减少原因")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="month_too_late")
     def _stop_late(cls, df: pd.DataFrame) -> pd.Series:
@@ -187,6 +192,7 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "险种", "停止年月"),
     read_state=persons.read_persons,
     judge=judge,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy.orm import Session
 
 import validators.checks
@@ -22,7 +21,7 @@ from validators import codes, fields, row_rules
 from validators.bases import clamp_bases
 from validators.codes import INSURANCE_COLUMNS, INSURANCES
 from validators.context import RuleContext, month_label
-from validators.models import OnePerPerson, PersonIdChecks, field_for
+from validators.models import OnePerPerson, PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import (
     ID_COLUMN,
@@ -32,6 +31,20 @@ from validators.specs import (
     KindSpec,
     code_column,
 )
+
+# The code lists only 人员增加 offers (the shared ones are in validators.codes).
+HUKOU = ["城镇", "农村"]
+EMPLOYMENT_FORMS = ["劳动合同制", "劳务派遣", "非全日制", "其他"]
+ADD_REASONS = ["新参保", "续保", "转入", "其他"]
+ETHNICITIES = [
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",
+    "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族",
+    "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族",
+    "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族",
+    "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
+    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族",
+    "珞巴族", "基诺族", "其他", "外国血统",
+]  # fmt: skip
 
 SPEC = KindSpec(
     kind="person_add",
@@ -44,12 +57,12 @@ SPEC = KindSpec(
         ID_COLUMN,
         code_column("性别", codes.GENDERS, width=8),
         ColumnSpec("出生日期", "date", True, width=12, hint="如 1990-01-31, 须与身份证号码一致"),
-        code_column("民族", codes.ETHNICITIES, required=False, width=10),
-        code_column("户口性质", codes.HUKOU, width=10),
+        code_column("民族", ETHNICITIES, required=False, width=10),
+        code_column("户口性质", HUKOU, width=10),
         code_column("个人身份", codes.IDENTITIES, width=10, hint="女职工的退休年龄按工人或干部区分"),
-        code_column("用工形式", codes.EMPLOYMENT_FORMS, width=12),
+        code_column("用工形式", EMPLOYMENT_FORMS, width=12),
         ColumnSpec("参加工作日期", "date", False, width=14),
-        code_column("增加原因", codes.ADD_REASONS, width=10),
+        code_column("增加原因", ADD_REASONS, width=10),
         ColumnSpec("参保年月", "month", True, width=10, hint="6 位年月, 如 202611; 不能晚于下月, 不能早于 12 个月前"),
         ColumnSpec("月缴费工资", "money", True, width=12, hint="元, 最多两位小数; 低于下限或高于上限的按下限或上限核定"),
         code_column("养老保险", codes.YES_NO, width=10),
@@ -66,29 +79,27 @@ SPEC = KindSpec(
     ),
 )  # fmt: skip
 
+# The messages of the codes only 人员增加 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "foreign_id_format": "外国人永久居留身份证号码「{value}」应为 3 个字母加 12 位数字, 或 18 位新版号码。请对照证件重新填写。",
+    "passport_format": "护照号码「{value}」应为 5-20 位字母或数字。请对照护照重新填写。",
+    "gender_mismatch": "性别填的是「{value}」, 但证件号码第 17 位表示「{expected}」。请核对性别或证件号码。",
+    "birth_mismatch": "出生日期 {value} 与证件号码中的出生日期 {expected} 不一致。请核对出生日期或证件号码。",
+    "no_insurance": "养老、医疗、失业、工伤四个险种都是「否」, 至少要参加一个险种。请把要参加的险种改为「是」。",
+    "too_young": "按出生日期 {born}, 此人在 {month} 时不满 {min_age} 周岁, 不能参保。请核对出生日期或参保年月。",
+    "pension_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加企业职工基本养老保险。请把养老保险改为「否」, 或核对出生日期、个人身份。",
+    "unemployment_past_retirement": "此人应于 {retire} 达到法定退休年龄, 参保年月 {month} 已到龄, 不能再参加失业保险。请把失业保险改为「否」(到龄后可以只参加工伤保险、医疗保险), 或核对出生日期、个人身份。",
+    "work_before_birth": "参加工作日期 {value} 早于出生日期。请核对。",
+    "already_active_here": "此人已在本单位参保(参保年月 {start}), 不能重复增加。如需改变参保信息, 请先办理人员减少。",
+    "active_elsewhere": "此人的{insurance}正在其他单位({employer})参保, 同一险种不能在两家单位同时参保。请先由原单位办理减少, 或把{columns}改为「否」。",
+    "overlaps_history": "此人在本单位上一次参保到 {end} 停保, 参保年月须晚于 {end}。请核对参保年月。",
+}
 
+
+@model_for(SPEC)
 class PersonAddModel(PersonIdChecks, OnePerPerson):
     """人员增加."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_type: Series[str] = field_for(SPEC, "证件类型")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    gender: Series[str] = field_for(SPEC, "性别")
-    birth_date: Series[str] = field_for(SPEC, "出生日期")
-    ethnicity: Series[str] = field_for(SPEC, "民族")
-    hukou: Series[str] = field_for(SPEC, "户口性质")
-    identity: Series[str] = field_for(SPEC, "个人身份")
-    employment_form: Series[str] = field_for(SPEC, "用工形式")
-    work_start: Series[str] = field_for(SPEC, "参加工作日期")
-    add_reason: Series[str] = field_for(SPEC, "增加原因")
-    start_month: Series[str] = field_for(SPEC, "参保年月")
-    wage: Series[str] = field_for(SPEC, "月缴费工资")
-    pension: Series[str] = field_for(SPEC, "养老保险")
-    medical: Series[str] = field_for(SPEC, "医疗保险")
-    unemployment: Series[str] = field_for(SPEC, "失业保险")
-    injury: Series[str] = field_for(SPEC, "工伤保险")
-    phone: Series[str] = field_for(SPEC, "联系电话")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @classmethod
     def _resident_ids(cls, df: pd.DataFrame) -> pd.Series | None:
@@ -408,6 +419,7 @@ def _restored_cells(before: dict) -> tuple:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "参保年月"),
     read_state=read_state,
     judge=judge,

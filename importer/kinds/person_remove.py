@@ -26,7 +26,6 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -49,12 +48,25 @@ from importer.kinds.base import (
     PendingDeclaration,
     RegistryVerdict,
 )
-from validators import codes, retirement, row_rules
+from validators import retirement, row_rules
 from validators.codes import INSURANCE_COLUMNS
 from validators.context import RuleContext, month_label
-from validators.models import OnePerPerson, PersonIdChecks, field_for
+from validators.models import OnePerPerson, PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
+
+# 减少原因 (only 人员减少 offers this list).
+REMOVE_REASONS = [
+    "解除劳动合同",
+    "终止劳动合同",
+    "辞职",
+    "退休",
+    "死亡",
+    "转出",
+    "参军",
+    "出国定居",
+    "其他",
+]
 
 SPEC = KindSpec(
     kind="person_remove",
@@ -64,7 +76,7 @@ SPEC = KindSpec(
     columns=(
         NAME_COLUMN,
         ID_COLUMN,
-        code_column("减少原因", codes.REMOVE_REASONS, width=14),
+        code_column("减少原因", REMOVE_REASONS, width=14),
         ColumnSpec(
             "停保年月",
             "month",
@@ -77,15 +89,19 @@ SPEC = KindSpec(
     example=("张伟", "330682199003150018", "辞职", "202611", ""),
 )
 
+# The messages of the codes only 人员减少 reports (the shared ones are in
+# validators.messages); the registry merges them there.
+MESSAGES: dict[str, str] = {
+    "already_stopped": "此人已于 {end} 在本单位停保(原因: {reason}), 无需再次减少。",
+    "stop_before_start": "停保年月 {month} 早于此人的参保年月 {start}。请填写不早于 {start} 的年月。",
+    "retire_too_early": "减少原因为「退休」, 但此人 {month} 时尚未达到原退休年龄(最早可于 {original} 起申请弹性提前退休, 法定退休年龄在 {retire})。请核对减少原因或停保年月。",
+    "flexible_early_retirement": "此人 {month} 已达到原退休年龄({original}), 但法定退休年龄在 {retire}: 按弹性提前退休(人社部发〔2024〕94号)办理, 需社保经办机构审核, 审核通过后才停保。请确认本人已书面申请且缴费年限已满最低年限。",
+}
 
+
+@model_for(SPEC)
 class PersonRemoveModel(PersonIdChecks, OnePerPerson):
     """人员减少."""
-
-    name: Series[str] = field_for(SPEC, "姓名")
-    id_number: Series[str] = field_for(SPEC, "证件号码")
-    reason: Series[str] = field_for(SPEC, "减少原因")
-    stop_month: Series[str] = field_for(SPEC, "停保年月")
-    note: Series[str] = field_for(SPEC, "备注")
 
     @pa.dataframe_check(name="month_too_late")
     def _stop_late(cls, df: pd.DataFrame) -> pd.Series:
@@ -267,6 +283,7 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 KIND = Kind(
     rules=RULES,
+    messages=MESSAGES,
     key_columns=("证件号码", "停保年月"),
     read_state=persons.read_persons,
     judge=judge,
