@@ -15,7 +15,9 @@ Sheets (`--sheets`): `person_add`, the 人员增加 sheet with 1% defective rows
 `base_declare`, the 年度缴费基数申报 of the same persons (they are enrolled first, by
 importing the 人员增加 sheet, untimed); with `--worst` also `elsewhere`, the 人员增加
 sheet imported a second time for another employer (every row insured elsewhere), and
-`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel.
+`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel. With
+`--preview` also `preview`: the 人员增加 sheet as 预览 (measured as the import), then its
+确认申报 (`bench.bench_preview`: the confirmation run and its workbooks).
 """
 
 from __future__ import annotations
@@ -83,15 +85,23 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
         elif scenario == "excel_ids":
             measured = sheets["excel_ids"]
         start = time.perf_counter()
-        batch_id, outcome = _import(uow, first, measured, keep_table=True)
+        preview = scenario == "preview"
+        batch_id, outcome = _import(uow, first, measured, keep_table=True, dry_run=preview)
         imported = time.perf_counter() - start
         rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         built = prepare_reports(uow, batch_id, outcome.table)
         end_to_end = time.perf_counter() - start
         report = error_report(uow, batch_id)
         statuses = list(outcome.status.values())
-        counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged")}
+        counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged", "valid")}
+        confirmed = {}
+        if preview:
+            from bench.bench_preview import measure_confirm
+
+            outcome.table = None  # the preview's sheet goes before the confirmation reads its own
+            confirmed = measure_confirm(uow, batch_id)
         return {
+            **confirmed,
             "sheet": scenario,
             "rows": rows,
             "db": db,
@@ -120,15 +130,16 @@ def _employer(uow, code: str) -> int:
         return employer.id
 
 
-def _import(uow, employer_id: int, path: str, keep_table: bool):
+def _import(uow, employer_id: int, path: str, keep_table: bool, dry_run: bool = False):
     """(batch id, outcome) of importing `path` for the employer, as the worker does."""
     import datetime as dt
 
-    from importer.batches import create_batch
+    from importer.batches import BatchOptions, create_batch
     from importer.pipeline import run_batch
 
     sheet = Path(path)
-    batch_id = create_batch(uow, employer_id, sheet.name, sheet.read_bytes())
+    options = BatchOptions(dry_run=dry_run)
+    batch_id = create_batch(uow, employer_id, sheet.name, sheet.read_bytes(), options)
     outcome = run_batch(
         batch_id,
         uow,
@@ -146,6 +157,7 @@ NEEDS = {
     "base_declare": ["person_add", "base_declare"],
     "elsewhere": ["person_add"],
     "excel_ids": ["excel_ids"],
+    "preview": ["person_add"],
 }
 
 
@@ -183,6 +195,15 @@ def _print(result: dict) -> None:
     }.items():
         rate = f"{rows / secs:>12,.0f} rows/s" if secs else ""
         print(f"  {phase:<22}{secs:>8.2f} s {rate}")
+    if "confirm_s" in result:
+        for phase, secs in {
+            **{f"confirm: {k}": v for k, v in result["confirm_phases"].items()},
+            "confirm (all phases)": result["confirm_s"],
+            "confirm end to end": result["confirm_end_to_end_s"],
+        }.items():
+            rate = f"{rows / secs:>12,.0f} rows/s" if secs else ""
+            print(f"  {phase:<22}{secs:>8.2f} s {rate}")
+        print(f"  confirmed → {result['confirm_counts']}, judged again {result['judged_again']}")
     print(
         f"  peak RSS {result['peak_rss_import_mb']} MB after the import, "
         f"{result['peak_rss_mb']} MB with the reports; report {result['report_mb']} MB"
@@ -207,6 +228,14 @@ def markdown_table(results: list[dict]) -> str:
             f"| {r['corrections_s']:.2f} s | {r['report_s']:.2f} s | {r['end_to_end_s']:.2f} s "
             f"| {r['peak_rss_mb']:,} MB |"
         )
+        if "confirm_s" in r:
+            c = r["confirm_phases"]
+            lines.append(
+                f"| ↳ 确认申报 | {r['rows']:,} | {names[r['db']]} | | {c['read']:.2f} s "
+                f"| {c['validate']:.2f} s | {c.get('registry', 0):.2f} s "
+                f"| {c.get('apply', 0):.2f} s | {c.get('record', 0):.2f} s "
+                f"| {r['confirm_s']:.2f} s | | | {r['confirm_end_to_end_s']:.2f} s | |"
+            )
     return "\n".join(lines)
 
 
@@ -232,6 +261,9 @@ def main() -> None:
         "--sheets", nargs="+", default=["person_add"], choices=["person_add", "base_declare"]
     )
     parser.add_argument("--worst", action="store_true", help="add the worst-case sheets")
+    parser.add_argument(
+        "--preview", action="store_true", help="add 预览 of the 人员增加 sheet and its 确认申报"
+    )
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
     out.add_argument("--markdown", action="store_true", help="print the README's table")
@@ -242,6 +274,7 @@ def main() -> None:
         print(json.dumps(run_one(scenario, int(rows), db, json.loads(paths), int(spoiled))))
         return
     scenarios = list(args.sheets) + (["elsewhere", "excel_ids"] if args.worst else [])
+    scenarios += ["preview"] if args.preview else []
     variants = {v for s in scenarios for v in NEEDS[s]}
     sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
     results = []
