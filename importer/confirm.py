@@ -184,6 +184,8 @@ class Snapshot:
                 Declaration.batch_id == self.batch_id, Declaration.status == PREVIEWED
             )
         )
+        # A preview workbook the worker was still storing when the confirmation came.
+        session.execute(delete(BatchReport).where(BatchReport.batch_id == self.batch_id))
         return issues
 
 

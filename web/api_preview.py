@@ -63,7 +63,7 @@ def change_json(declaration: Declaration) -> dict[str, Any]:
         "row": declaration.excel_row,
         "action": action,
         "label": ACTION_LABELS.get(action or "", ""),
-        "name": (declaration.payload or {}).get("姓名", ""),
+        "name": (declaration.payload or {}).get("姓名") or "",
         "id_number": mask_id(declaration.id_number) if declaration.id_number else None,
         "fields": [
             {"field": c, "old": mask_ids(old), "new": mask_ids(new)}

@@ -244,3 +244,28 @@ def test_only_a_finished_unconfirmed_preview_of_ones_own_can_be_confirmed(desk):
     with pytest.raises(ConfirmRefused, match="已经确认申报过了"):
         request_confirm(desk.uow(), batch_id, desk.employer_id, "test")
     assert desk.batch(batch_id).applied == 2  # 1 变更 + 1 新增
+
+
+def test_an_applied_row_judged_again_carries_the_warning(desk):
+    """The warning reaches the declaration of a row the confirmation applied, too (its
+    declaration is written before the comparison at the end of the run)."""
+    from sqlalchemy import update
+
+    from registry.models import Declaration
+
+    batch_id = _preview(desk, PERSON_ADD)
+    request_confirm(desk.uow(), batch_id, desk.employer_id, "test")
+    # As if the preview had seen another phone on record for row 3.
+    with desk.uow() as uow:
+        uow.session.execute(
+            update(Declaration)
+            .where(Declaration.batch_id == batch_id, Declaration.excel_row == FIRST_ROW)
+            .values(changes=[["联系电话", "13700000000", "13900000002"]])
+        )
+        uow.commit()
+    desk.run(batch_id)
+    row = desk.declarations(batch_id)[FIRST_ROW]
+    assert row.status == "applied"
+    (warning,) = [w for w in row.warnings or [] if w["code"] == "judged_again"]
+    assert "联系电话 13700000000 → 13900000002" in warning["message"]
+    assert {i.excel_row for i in desk.issues(batch_id) if i.code == "judged_again"} == {FIRST_ROW}
