@@ -25,8 +25,7 @@ from web.api import (
 from web.api_auth import current_user, token_required
 from web.api_errors import ApiError, json_response
 from web.db import uow as unit_of_work
-from web.formatting import mask_id
-from web.masking import mask_ids
+from web.formatting import mask_id, mask_ids
 from web.openapi import MAX_OFFSET
 
 DEFAULT_CHANGES_PAGE = 1000
