@@ -154,10 +154,10 @@ def _import(uow, employer_id: int, path: str, keep_table: bool, dry_run: bool = 
 # The sheets each scenario reads (its measured one last).
 NEEDS = {
     "person_add": ["person_add"],
+    "preview": ["person_add"],
     "base_declare": ["person_add", "base_declare"],
     "elsewhere": ["person_add"],
     "excel_ids": ["excel_ids"],
-    "preview": ["person_add"],
 }
 
 
@@ -274,13 +274,13 @@ def main() -> None:
         print(json.dumps(run_one(scenario, int(rows), db, json.loads(paths), int(spoiled))))
         return
     scenarios = list(args.sheets) + (["elsewhere", "excel_ids"] if args.worst else [])
-    scenarios += ["preview"] if args.preview else []
     variants = {v for s in scenarios for v in NEEDS[s]}
     sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
     results = []
     for db in args.db:
         for rows in args.rows:
-            for scenario in scenarios:
+            # Every --sheets choice reads the 人员增加 sheet, all the preview needs.
+            for scenario in scenarios + (["preview"] if args.preview else []):
                 result = _measure(scenario, rows, db, sheets[rows])
                 results.append(result)
                 if args.json:
