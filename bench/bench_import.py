@@ -15,7 +15,9 @@ Sheets (`--sheets`): `person_add`, the 人员增加 sheet with 1% defective rows
 `base_declare`, the 年度缴费基数申报 of the same persons (they are enrolled first, by
 importing the 人员增加 sheet, untimed); with `--worst` also `elsewhere`, the 人员增加
 sheet imported a second time for another employer (every row insured elsewhere), and
-`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel.
+`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel. With
+`--preview` also `preview`: the 人员增加 sheet as 预览 (measured as the import), then its
+确认申报 (`bench.bench_preview`: the confirmation run and its workbooks).
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
             _import(uow, first, sheets["person_add"], keep_table=False)
             measured = sheets["next_month"]
         start = time.perf_counter()
-        batch_id, outcome = _import(uow, first, measured, keep_table=True)
+        preview = scenario == "preview"
+        batch_id, outcome = _import(uow, first, measured, keep_table=True, dry_run=preview)
         imported = time.perf_counter() - start
         rss_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         built = prepare_reports(uow, batch_id, outcome.table)
@@ -95,8 +98,15 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
         report = error_report(uow, batch_id)
         pages = page_timings(url, "12345678" if scenario != "elsewhere" else "87654321", batch_id)
         statuses = list(outcome.status.values())
-        counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged")}
+        counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged", "valid")}
+        confirmed = {}
+        if preview:
+            from bench.bench_preview import measure_confirm
+
+            outcome.table = None  # the preview's sheet goes before the confirmation reads its own
+            confirmed = measure_confirm(uow, batch_id)
         return {
+            **confirmed,
             "sheet": scenario,
             "rows": rows,
             "db": db,
@@ -126,15 +136,16 @@ def _employer(uow, code: str) -> int:
         return employer.id
 
 
-def _import(uow, employer_id: int, path: str, keep_table: bool):
+def _import(uow, employer_id: int, path: str, keep_table: bool, dry_run: bool = False):
     """(batch id, outcome) of importing `path` for the employer, as the worker does."""
     import datetime as dt
 
-    from importer.batches import create_batch
+    from importer.batches import BatchOptions, create_batch
     from importer.pipeline import run_batch
 
     sheet = Path(path)
-    batch_id = create_batch(uow, employer_id, sheet.name, sheet.read_bytes())
+    options = BatchOptions(dry_run=dry_run)
+    batch_id = create_batch(uow, employer_id, sheet.name, sheet.read_bytes(), options)
     outcome = run_batch(
         batch_id,
         uow,
@@ -149,6 +160,7 @@ def _import(uow, employer_id: int, path: str, keep_table: bool):
 # The sheets each scenario reads (its measured one last).
 NEEDS = {
     "person_add": ["person_add"],
+    "preview": ["person_add"],
     "base_declare": ["person_add", "base_declare"],
     "elsewhere": ["person_add"],
     "excel_ids": ["excel_ids"],
@@ -190,6 +202,15 @@ def _print(result: dict) -> None:
     }.items():
         rate = f"{rows / secs:>12,.0f} rows/s" if secs else ""
         print(f"  {phase:<22}{secs:>8.2f} s {rate}")
+    if "confirm_s" in result:
+        for phase, secs in {
+            **{f"confirm: {k}": v for k, v in result["confirm_phases"].items()},
+            "confirm (all phases)": result["confirm_s"],
+            "confirm end to end": result["confirm_end_to_end_s"],
+        }.items():
+            rate = f"{rows / secs:>12,.0f} rows/s" if secs else ""
+            print(f"  {phase:<22}{secs:>8.2f} s {rate}")
+        print(f"  confirmed → {result['confirm_counts']}, judged again {result['judged_again']}")
     print(
         f"  peak RSS {result['peak_rss_import_mb']} MB after the import, "
         f"{result['peak_rss_mb']} MB with the reports; report {result['report_mb']} MB"
@@ -214,6 +235,14 @@ def markdown_table(results: list[dict]) -> str:
             f"| {r['corrections_s']:.2f} s | {r['report_s']:.2f} s | {r['end_to_end_s']:.2f} s "
             f"| {r['peak_rss_mb']:,} MB |"
         )
+        if "confirm_s" in r:
+            c = r["confirm_phases"]
+            lines.append(
+                f"| ↳ 确认申报 | {r['rows']:,} | {names[r['db']]} | | {c['read']:.2f} s "
+                f"| {c['validate']:.2f} s | {c.get('registry', 0):.2f} s "
+                f"| {c.get('apply', 0):.2f} s | {c.get('record', 0):.2f} s "
+                f"| {r['confirm_s']:.2f} s | | | {r['confirm_end_to_end_s']:.2f} s | |"
+            )
     return "\n".join(lines)
 
 
@@ -250,6 +279,9 @@ def main() -> None:
         "--sheets", nargs="+", default=["person_add"], choices=["person_add", "base_declare"]
     )
     parser.add_argument("--worst", action="store_true", help="add the worst-case sheets")
+    parser.add_argument(
+        "--preview", action="store_true", help="add 预览 of the 人员增加 sheet and its 确认申报"
+    )
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
     out.add_argument("--markdown", action="store_true", help="print the README's table")
@@ -266,7 +298,8 @@ def main() -> None:
     results = []
     for db in args.db:
         for rows in args.rows:
-            for scenario in scenarios:
+            # Every --sheets choice reads the 人员增加 sheet, all the preview needs.
+            for scenario in scenarios + (["preview"] if args.preview else []):
                 result = _measure(scenario, rows, db, sheets[rows])
                 results.append(result)
                 if args.json:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from importer import record
 from importer.apply import Target, Write, lock_employer, write_all
+from importer.confirm import PREVIEWED, Snapshot
 from importer.context import rule_context
 from importer.errors import FileRejected
 from importer.evaluate import SheetVerdict, evaluate_sheet
@@ -135,7 +136,8 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
     session.execute(
         delete(Declaration).where(
             Declaration.batch_id == batch.id,
-            Declaration.status.notin_(("applied", "pending_review")),
+            # A confirmation's snapshot of its preview stays until it finishes (confirm).
+            Declaration.status.notin_(("applied", "pending_review", PREVIEWED)),
         )
     )
     batch.status, batch.phase, batch.started_at = "running", "reading", batch.started_at or utcnow()
@@ -172,6 +174,7 @@ class _BatchRun:
         uow, batch, verdict = self.uow, self.batch, self.verdict
         opts = batch.options or {}
         record.set_phase(uow, batch, "checking")
+        snapshot = Snapshot.load(uow.session, batch)  # what a confirmed preview showed
         # The prefetch read the sequence before the state: any write after that moment
         # shows up as a changed sequence when a chunk is applied.
         self.seen = seen
@@ -194,6 +197,8 @@ class _BatchRun:
             _progress_made(batch)  # committed with the phase
             record.set_phase(uow, batch, "applying", done=len(self.status) - len(pending))
             self.clock.run("apply", self._apply_chunks, pending, judged.registered, review)
+        if snapshot is not None:
+            snapshot.finish(uow.session, verdict, self.status, self.looks)
         self.outcome.status, self.outcome.issues = self.status, verdict.issues
         self.clock.run("record", record.finish, uow, batch, verdict, self.status, self.looks)
 

@@ -46,7 +46,13 @@ def _summary(batch, issues) -> dict:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--employer", "code", required=True, help="8-digit employer code")
 @click.option("--kind", default=None, help="expected kind (detected when omitted)")
-@click.option("--dry-run", is_flag=True, help="validate only, apply nothing")
+@click.option(
+    "--preview",
+    "--dry-run",
+    "dry_run",
+    is_flag=True,
+    help="预览: validate, list what each row would change, apply nothing (see `confirm`)",
+)
 @click.option("--all-or-nothing", is_flag=True, help="apply nothing unless every row is valid")
 @click.option(
     "--resubmit-of", type=int, default=None, help="the batch this corrected sheet answers"
@@ -104,10 +110,20 @@ def import_file(
         _rejected(batch, as_json)
     _write_files(uow, batch, report, corrections, outcome.table)
     summary = _summary(batch, issues)
+    if dry_run:
+        summary["changes"] = _changes(uow, batch_id)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         _print_summary(summary)
+
+
+def _changes(uow, batch_id: int) -> list[dict]:
+    """What each row of a preview would change (see registry.change_queries)."""
+    from registry.change_queries import flat_changes
+
+    with uow:
+        return flat_changes(uow.session, batch_id)
 
 
 def _usage_error(as_json: bool, code: str, message: str) -> NoReturn:
@@ -155,3 +171,14 @@ def _print_summary(summary: dict) -> None:
         )
         label = "错误" if e["severity"] == "error" else "提示"
         click.echo(f"  [{label}] {where}: {e['message']}")
+    if "changes" in summary:
+        _print_changes(summary)
+
+
+def _print_changes(summary: dict) -> None:
+    from importer.preview import ACTION_LABELS
+
+    click.echo(f"预览, 未办理申报; 确认无误后运行 shebao confirm {summary['batch']} 申报。")
+    for c in summary["changes"]:
+        cell = f" {c['field']}: {c['old'] or '(空)'} → {c['new'] or '(空)'}" if c["field"] else ""
+        click.echo(f"  第 {c['row']} 行 {ACTION_LABELS.get(c['action'], c['action'])}{cell}")

@@ -83,12 +83,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, batches, declare, main, queries
+    from web import api, auth, batches, declare, main, preview, queries
 
-    # Adds /api/v1/queries/<name> to api.bp before it is registered.
+    # Add /api/v1/queries/<name> and the preview routes to api.bp before it is registered.
     importlib.import_module("web.api_queries")
+    importlib.import_module("web.api_preview")
 
-    for module in (auth, main, declare, batches, queries):
+    for module in (auth, main, declare, batches, preview, queries):
         app.register_blueprint(module.bp)
     _register_review_desk(app)
     app.register_blueprint(api.bp)

@@ -71,7 +71,8 @@ def upload_batch() -> Response:
     file_name, data = _uploaded_file()
     options = BatchOptions(
         kind=_kind_option(),
-        dry_run=_bool_option("dry_run"),
+        # 预览 (`preview`; `dry_run` is its older name).
+        dry_run=_bool_option("preview") or _bool_option("dry_run"),
         all_or_nothing=_bool_option("all_or_nothing"),
     )
     resubmit_of = _resubmit_option()

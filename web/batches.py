@@ -22,6 +22,7 @@ from web.exports import xlsx_response
 from web.formatting import batch_status, phase
 from web.forms import UploadForm
 from web.main import page_arg, text_arg
+from web.preview import preview_context
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 
@@ -70,6 +71,7 @@ def show(batch_id: int):
             "rows": declarations_page(
                 session, batch_id, filters["rstatus"], page_arg("rpage"), ROWS_PER_PAGE
             ),
+            **preview_context(session, batch),
         }  # fmt: skip
     max_errors = max((c.errors + c.warnings for c in columns), default=0)
     return render_template(

@@ -26,6 +26,7 @@ DECLARATION_STATUS = {
     "valid": "校验通过",
     "checked": "校验通过",
     "skipped": "未申报",
+    "previewed": "预览",
 }
 SEVERITY = {"error": "错误", "warning": "提示"}
 PHASE = {"reading": "读取表格", "validating": "校验数据", "applying": "办理申报", "done": "完成"}

@@ -58,4 +58,7 @@ class UploadForm(FlaskForm):
     all_or_nothing = BooleanField(
         "全部正确才申报", description="只要有一行有错, 整个表格都不申报, 改好后整表重新上传"
     )
-    dry_run = BooleanField("只校验不申报", description="只检查表格, 不办理任何申报")
+    dry_run = BooleanField(
+        "预览(只校验, 显示将要办理的变更, 不申报)",
+        description="先看每行将新增、变更什么, 核对无误后在批次页点「确认申报」",
+    )

@@ -238,7 +238,8 @@ def _upload_form() -> dict[str, Any]:
         "properties": {
             "file": {"type": "string", "contentMediaType": "application/octet-stream", "description": ".xlsx / .xls / .csv"},
             "kind": {"type": "string", "enum": sorted(SPECS), "description": "不填则按模板标记或表头识别"},
-            "dry_run": {**flag, "description": "只校验不申报"},
+            "preview": {**flag, "description": "预览: 只校验, 显示将要办理的变更(GET .../changes), 不申报; 确认后 POST .../confirm 申报"},
+            "dry_run": {**flag, "description": "preview 的旧名, 作用相同"},
             "all_or_nothing": {**flag, "description": "全部正确才申报"},
             "resubmit_of": {"type": "string", "pattern": "^[0-9]+$", "description": "重新申报的原批次编号"},
         },
@@ -342,7 +343,7 @@ _RESPONSES = {
     400: "请求参数不正确(如未知的申报类型、选项取值不对)",
     403: "审核员帐号不能上传、撤回或下载预填模板; 单位帐号不能使用审核接口",
     404: "批次、申报或申报类型不存在(其他单位的同样回答 404)",
-    409: "批次尚未处理完成或处理失败, 没有报告; 或申报已处理过, 不能再次审核或撤回",
+    409: "批次尚未处理完成或处理失败, 没有报告; 或申报已处理过, 不能再次审核或撤回; 或批次不是未确认的预览, 不能确认申报",
     413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",
     415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件), 或是空文件",
 }
@@ -351,7 +352,7 @@ _RESPONSES = {
 @cache
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the JSON API (built once per process)."""
-    from web import openapi_review
+    from web import openapi_preview, openapi_review
 
     return {
         "openapi": "3.1.0",
@@ -367,10 +368,11 @@ def openapi_spec() -> dict[str, Any]:
             **_batch_paths(),
             **_query_paths(),
             **openapi_review.review_paths(),
+            **openapi_preview.preview_paths(_batch_id_param()),
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/token 取得的令牌"}},
-            "schemas": {**SCHEMAS, **openapi_review.SCHEMAS},
+            "schemas": {**SCHEMAS, **openapi_review.SCHEMAS, **openapi_preview.SCHEMAS},
             "responses": {f"E{status}": _error(text) for status, text in _RESPONSES.items()},
         },
     }  # fmt: skip

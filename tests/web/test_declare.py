@@ -39,7 +39,7 @@ def test_center_lists_every_template_and_the_upload_form(clerk):
         assert f'href="/declare/{kind}/template.xlsx"' in html
     assert '<label for="file">选择填好的表格</label>' in html
     assert '<label for="all_or_nothing">全部正确才申报</label>' in html
-    assert '<label for="dry_run">只校验不申报</label>' in html
+    assert '<label for="dry_run">预览(只校验, 显示将要办理的变更, 不申报)</label>' in html
     assert 'enctype="multipart/form-data"' in html
     assert "导出Excel" in html
 
@@ -107,7 +107,7 @@ def test_upload_options_are_kept_and_dry_run_applies_nothing(clerk):
     data = person_add_sheet([person_add_row(4)])
     batch_id = batch_id_of(upload(clerk, data, dry_run=True, all_or_nothing=True))
     html = clerk.get(f"/batches/{batch_id}").get_data(as_text=True)
-    assert "只校验不申报" in html and "全部正确才申报" in html
+    assert "预览" in html and "全部正确才申报" in html
     assert '<span class="figure-value">1</span><span class="figure-label">校验通过</span>' in html
     roster = clerk.get("/queries/roster").get_data(as_text=True)
     assert "名册中还没有人员" in roster
