@@ -49,7 +49,7 @@ from registry.uow import UnitOfWork
 __all__ = ["UndoRefused", "UndoWindow", "preview_undo", "request_undo", "result_of", "run_undo"]
 
 CHUNK_ROWS = 10_000
-RUNNING, DONE = "running", "done"
+RUNNING, DONE, FAILED = "running", "done", "failed"
 WITHDRAWN_REASON = "撤销本批次"
 
 
@@ -107,8 +107,9 @@ def request_undo(
             return batch.undo_status
         _check_undoable(session, batch)
         check_window(session, batch, window, now or utcnow())
+        if batch.undo_status != FAILED:  # a failed run resumes with its progress
+            batch.undo_result = Progress().stored(finished=False)
         batch.undo_status, batch.undone_by = RUNNING, actor[:40]
-        batch.undo_result = Progress().stored(finished=False)
         uow.commit()
         return RUNNING
 
