@@ -28,6 +28,7 @@ from registry.models import (
 REVIEW_STATES = ("pending_review", "approved", "rejected", "withdrawn")
 DECLARATION_STATES = (
     "applied", "pending_review", "approved", "rejected", "withdrawn", "unchanged", "valid",
+    "undone",
 )  # fmt: skip
 
 
