@@ -17,9 +17,12 @@ from sqlalchemy import func, select, text
 
 from importer import undo as undo_module
 from importer.kinds import get_kind
+from importer.kinds.base import Decision
+from importer.review import decide
 from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo, run_undo
+from importer.undo_judge import APPROVED_REASON
 from registry.assess import assess_month
-from registry.models import AuditEntry, Batch, Person
+from registry.models import AuditEntry, Batch, DeclarationReview, Person
 from tests.builders import xlsx_bytes
 from tests.integration.test_pipeline_base import base_row
 from tests.integration.test_pipeline_support import Desk, person, second_employer
@@ -113,6 +116,26 @@ def test_rows_changed_since_are_kept_with_the_reason(desk):
     decls = desk.declarations(batch_id)
     assert [decls[r].status for r in (3, 4, 5, 6)] == ["applied"] * 3 + ["undone"]
     assert desk.batch(batch_id).applied == 3
+
+
+def test_pending_rows_are_withdrawn_and_approved_ones_kept(desk):
+    a, b = person(0, birth="19660610"), person(1, birth="19660610")
+    desk.submit(xlsx_bytes("person_add", [a.add(参保年月="202601"), b.add(参保年月="202601")]))
+    rows = [p.remove(减少原因="退休", 停保年月="202608") for p in (a, b)]
+    batch_id, outcome = desk.submit(xlsx_bytes("person_remove", rows), "人员减少.xlsx")
+    assert outcome.status == {3: "pending_review", 4: "pending_review"}
+    decide(desk.uow(), desk.declarations(batch_id)[4].id, Decision(True, "审核员"))
+    after_review = registry_dump(desk.url)
+    result = undo(desk, batch_id)
+    assert result == {"reverted": 0, "kept": [{"row": 4, "reason": APPROVED_REASON}]}
+    decls = desk.declarations(batch_id)
+    assert (decls[3].status, decls[4].status) == ("withdrawn", "approved")
+    batch = desk.batch(batch_id)
+    assert (batch.pending_review, batch.applied, batch.undo_result["withdrawn"]) == (0, 1, 1)
+    assert registry_dump(desk.url) == after_review  # the approval stands
+    with desk.uow() as uow:
+        review = uow.session.get(DeclarationReview, decls[3].id)
+        assert (review.decision, review.actor) == ("withdrawn", "clerk")
 
 
 def test_the_undo_of_an_undo_is_a_no_op(desk):
