@@ -3,6 +3,7 @@
     python -m bench.bench_import --rows 100000 --db sqlite
     python -m bench.bench_import --rows 10000 100000 300000 --db sqlite postgres
     python -m bench.bench_import --rows 100000 --db postgres --sheets base_declare --worst
+    python -m bench.bench_import --rows 100000 --db sqlite postgres --undo
 
 Sheets are generated first, each in a process of its own; then each (sheet, size,
 database) runs in a fresh subprocess so peak RSS is that run's own. Phases: read
@@ -15,7 +16,8 @@ Sheets (`--sheets`): `person_add`, the 人员增加 sheet with 1% defective rows
 `base_declare`, the 年度缴费基数申报 of the same persons (they are enrolled first, by
 importing the 人员增加 sheet, untimed); with `--worst` also `elsewhere`, the 人员增加
 sheet imported a second time for another employer (every row insured elsewhere), and
-`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel.
+`excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel. `--undo` adds
+`undo`: 撤销本批次 of the imported 人员增加 batch (`bench.bench_undo`).
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
             first = _employer(uow, "87654321")
         elif scenario == "excel_ids":
             measured = sheets["excel_ids"]
+        elif scenario == "undo":
+            from bench.bench_undo import measure_undo
+
+            batch_id, _ = _import(uow, first, sheets["person_add"], keep_table=False)
+            return measure_undo(uow, first, batch_id, rows, db, spoiled)
         start = time.perf_counter()
         batch_id, outcome = _import(uow, first, measured, keep_table=True)
         imported = time.perf_counter() - start
@@ -146,6 +153,7 @@ NEEDS = {
     "base_declare": ["person_add", "base_declare"],
     "elsewhere": ["person_add"],
     "excel_ids": ["excel_ids"],
+    "undo": ["person_add"],
 }
 
 
@@ -169,6 +177,11 @@ def make_sheets(
 
 
 def _print(result: dict) -> None:
+    if result["sheet"] == "undo":
+        from bench.bench_undo import print_undo
+
+        print_undo(result)
+        return
     rows = result["rows"]
     print(
         f"\n== {result['sheet']}: {rows:,} rows on {result['db']} ({result['spoiled']} spoiled, "
@@ -232,6 +245,7 @@ def main() -> None:
         "--sheets", nargs="+", default=["person_add"], choices=["person_add", "base_declare"]
     )
     parser.add_argument("--worst", action="store_true", help="add the worst-case sheets")
+    parser.add_argument("--undo", action="store_true", help="add the undo of the 人员增加 batch")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
     out.add_argument("--markdown", action="store_true", help="print the README's table")
@@ -242,6 +256,7 @@ def main() -> None:
         print(json.dumps(run_one(scenario, int(rows), db, json.loads(paths), int(spoiled))))
         return
     scenarios = list(args.sheets) + (["elsewhere", "excel_ids"] if args.worst else [])
+    scenarios += ["undo"] if args.undo else []
     variants = {v for s in scenarios for v in NEEDS[s]}
     sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
     results = []
@@ -255,7 +270,12 @@ def main() -> None:
                 elif not args.markdown:
                     _print(result)
     if args.markdown:
-        print(markdown_table(results))
+        print(markdown_table([r for r in results if r["sheet"] != "undo"]))
+        undone = [r for r in results if r["sheet"] == "undo"]
+        if undone:
+            from bench.bench_undo import undo_table
+
+            print("\n" + undo_table(undone))
 
 
 if __name__ == "__main__":
