@@ -234,3 +234,17 @@ def test_window_setting_is_parsed():
     assert UndoWindow.parse("always") == UndoWindow("always")
     with pytest.raises(ValueError, match="SHEBAO_UNDO_WINDOW"):
         UndoWindow.parse("weekly")
+
+
+@pytest.mark.skipif(
+    get_kind("person_remove").revert is not None, reason="人员减少 can be reverted now"
+)
+def test_a_kind_without_revert_is_refused_and_nothing_changes(desk):
+    a = person(98)
+    desk.submit(xlsx_bytes("person_add", [a.add(参保年月="202601")]))
+    batch_id, _ = desk.submit(xlsx_bytes("person_remove", [a.remove()]), "人员减少.xlsx")
+    dump = registry_dump(desk.url)
+    with pytest.raises(UndoRefused) as refused:
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    assert refused.value.code == "not_revertible" and "人员减少" in refused.value.message
+    assert registry_dump(desk.url) == dump and desk.batch(batch_id).undo_status is None

@@ -66,3 +66,34 @@ def test_a_worker_killed_mid_undo_is_finished_by_the_next_one(stack, workers):  
     assert (done["by"], done["applied"]) == ("clerk", 0)
     assert registry_dump(url) == before
     print(f"[{stack.kind}] undo killed after {killed['result']['reverted']} of {ROWS} rows")
+
+
+def test_recovery_requeues_an_undo_left_running_once(tmp_path, sqlite_url):
+    from sqlalchemy import update
+
+    from importer.batches import BatchOptions, create_batch
+    from registry.accounts import create_employer
+    from shebao.settings import Settings
+    from worker.app import WorkerTuning, make_celery
+    from worker.leases import FileLease
+    from worker.recovery import recover
+
+    settings = Settings(tmp_path / "data", sqlite_url, None, "t")
+    app = make_celery(settings, WorkerTuning(stale_queued_minutes=10))
+    with UnitOfWork.for_url(sqlite_url) as uow:
+        employer, _ = create_employer(uow.session, "12345678", "上虞示例制造有限公司", "Passw0rd!")
+        uow.commit()
+    batch_id = create_batch(
+        UnitOfWork.for_url(sqlite_url), employer.id, "a.xlsx", b"x", BatchOptions()
+    )
+    with UnitOfWork.for_url(sqlite_url) as uow:
+        done = {"status": "done", "undo_status": "running"}
+        uow.session.execute(update(Batch).where(Batch.id == batch_id).values(**done))
+        uow.commit()
+    holder = FileLease(settings.data_dir / "leases", batch_id)
+    assert holder.acquire()
+    assert recover(app) == []  # its undo runs in a live worker
+    holder.release()
+    assert recover(app) == [batch_id]  # that worker is gone: queued again, once
+    assert recover(app) == []
+    app.close()
