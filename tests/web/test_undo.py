@@ -168,3 +168,16 @@ def test_api_refuses_outside_the_window_with_409(app, clerk, db_url):
     page = clerk.post(f"/batches/{batch_id}/undo", follow_redirects=True)
     assert "不能再撤销" in _text(page)
     assert _get(db_url, batch_id).undo_status is None
+
+
+def test_an_undo_in_the_worker_shows_its_progress(db_url, employer_id):
+    app = make_app(db_url, UNDO_ENQUEUE=lambda _batch_id: None)  # the worker has not run yet
+    client = app.test_client()
+    assert login(client).status_code == 302
+    batch_id = _batch(client, person_add_row(9))
+    assert client.post(f"/batches/{batch_id}/undo").status_code == 302
+    html = client.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert "正在撤销本批次" in html and 'http-equiv="refresh"' in html
+    assert client.get(f"/batches/{batch_id}/undo").status_code == 302  # no second confirmation
+    run_undo(UnitOfWork.for_url(db_url), batch_id)
+    assert "本批次已撤销" in _text(client.get(f"/batches/{batch_id}"))
