@@ -4,7 +4,8 @@ undo, a run stopped midway resumed, the same sheet applied again afterwards, the
 
 The exactness test is parametrised over kinds: each entry of SCENARIOS prepares the
 registry and gives the sheet to apply and undo (kinds whose `revert` is still missing
-are skipped until their hooks are merged; add the others here then).
+are skipped until their hooks are merged). Kinds sent to review (单位基本信息变更, 工伤)
+are undone by withdrawing: see the pending/approved test.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from registry.assess import assess_month
 from registry.models import AuditEntry, Batch, DeclarationReview, Person
 from tests.builders import xlsx_bytes
 from tests.integration.test_pipeline_base import base_row
+from tests.integration.test_pipeline_insurance import add_row as ins_add_row
+from tests.integration.test_pipeline_insurance import remove_row as ins_remove_row
 from tests.integration.test_pipeline_support import Desk, person, second_employer
 from tests.registry_dump import registry_dump
 
@@ -62,6 +65,27 @@ def _remove_sheet(desk: Desk) -> tuple[bytes, str]:
     return sheet, "人员减少.xlsx"
 
 
+def _insurance_add_sheet(desk: Desk) -> tuple[bytes, str]:
+    a, b = person(45), person(46)
+    desk.submit(xlsx_bytes("person_add", [p.add(参保年月="202601", 失业保险="否") for p in (a, b)]))
+    rows = [ins_add_row(a), ins_add_row(b, month="202610")]
+    return xlsx_bytes("insurance_add", rows), "insurance_add.xlsx"
+
+
+def _insurance_remove_sheet(desk: Desk) -> tuple[bytes, str]:
+    a, b = person(47), person(48)
+    desk.submit(xlsx_bytes("person_add", [p.add(参保年月="202601") for p in (a, b)]))
+    rows = [ins_remove_row(a), ins_remove_row(b, insurance="养老保险", month="202610")]
+    return xlsx_bytes("insurance_remove", rows), "insurance_remove.xlsx"
+
+
+def _base_declare_sheet(desk: Desk) -> tuple[bytes, str]:
+    a, b = person(49), person(50)
+    desk.submit(xlsx_bytes("person_add", [p.add(参保年月="202601") for p in (a, b)]))
+    rows = [base_row(a), base_row(b, 上年度工资总额="30000", 上年度工作月数="10")]
+    return xlsx_bytes("base_declare", rows), "缴费基数.xlsx"
+
+
 def _unless_revertible(kind: str):
     missing = get_kind(kind).revert is None
     return pytest.mark.skipif(missing, reason=f"{kind} has no revert yet (preview/undo hooks)")
@@ -70,6 +94,9 @@ def _unless_revertible(kind: str):
 SCENARIOS: dict[str, Callable[[Desk], tuple[bytes, str]]] = {
     "person_add": _add_sheet,
     "person_remove": _remove_sheet,
+    "insurance_add": _insurance_add_sheet,
+    "insurance_remove": _insurance_remove_sheet,
+    "base_declare": _base_declare_sheet,
 }
 
 
