@@ -3,6 +3,7 @@
     python -m bench.bench_import --rows 100000 --db sqlite
     python -m bench.bench_import --rows 10000 100000 300000 --db sqlite postgres
     python -m bench.bench_import --rows 100000 --db postgres --sheets base_declare --worst
+    python -m bench.bench_import --rows 100000 --db sqlite postgres --undo
 
 Sheets are generated first, each in a process of its own; then each (sheet, size,
 database) runs in a fresh subprocess so peak RSS is that run's own. Phases: read
@@ -17,7 +18,8 @@ importing the 人员增加 sheet, untimed); with `--worst` also `elsewhere`, the
 sheet imported a second time for another employer (every row insured elsewhere), and
 `excel_ids`, the 人员增加 sheet with every ID turned into a number by Excel. With
 `--preview` also `preview`: the 人员增加 sheet as 预览 (measured as the import), then its
-确认申报 (`bench.bench_preview`: the confirmation run and its workbooks).
+确认申报 (`bench.bench_preview`: the confirmation run and its workbooks). `--undo` adds
+`undo`: 撤销本批次 of the imported 人员增加 batch (`bench.bench_undo`).
 """
 
 from __future__ import annotations
@@ -88,6 +90,11 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
         elif scenario == "next_month":
             _import(uow, first, sheets["person_add"], keep_table=False)
             measured = sheets["next_month"]
+        elif scenario == "undo":
+            from bench.bench_undo import measure_undo
+
+            batch_id, _ = _import(uow, first, sheets["person_add"], keep_table=False)
+            return measure_undo(uow, first, batch_id, rows, db, spoiled)
         start = time.perf_counter()
         preview = scenario == "preview"
         batch_id, outcome = _import(uow, first, measured, keep_table=True, dry_run=preview)
@@ -165,6 +172,7 @@ NEEDS = {
     "elsewhere": ["person_add"],
     "excel_ids": ["excel_ids"],
     "next_month": ["person_add", "next_month"],
+    "undo": ["person_add"],
 }
 
 
@@ -188,6 +196,11 @@ def make_sheets(
 
 
 def _print(result: dict) -> None:
+    if result["sheet"] == "undo":
+        from bench.bench_undo import print_undo
+
+        print_undo(result)
+        return
     rows = result["rows"]
     print(
         f"\n== {result['sheet']}: {rows:,} rows on {result['db']} ({result['spoiled']} spoiled, "
@@ -282,6 +295,7 @@ def main() -> None:
     parser.add_argument(
         "--preview", action="store_true", help="add 预览 of the 人员增加 sheet and its 确认申报"
     )
+    parser.add_argument("--undo", action="store_true", help="add the undo of the 人员增加 batch")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print raw results as JSON lines")
     out.add_argument("--markdown", action="store_true", help="print the README's table")
@@ -293,6 +307,7 @@ def main() -> None:
         return
     worst = ["elsewhere", "excel_ids", "next_month"]
     scenarios = list(args.sheets) + (worst if args.worst else [])
+    scenarios += ["undo"] if args.undo else []
     variants = {v for s in scenarios for v in NEEDS[s]}
     sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
     results = []
@@ -307,9 +322,15 @@ def main() -> None:
                 elif not args.markdown:
                     _print(result)
     if args.markdown:
-        print(markdown_table(results))
+        imports = [r for r in results if r["sheet"] != "undo"]
+        print(markdown_table(imports))
         print()
-        print(pages_table(results))
+        print(pages_table([r for r in imports if "pages" in r]))
+        undone = [r for r in results if r["sheet"] == "undo"]
+        if undone:
+            from bench.bench_undo import undo_table
+
+            print("\n" + undo_table(undone))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from registry.queries.listing import mask_id
 REVIEW_STATES = ("pending_review", "approved", "rejected", "withdrawn")
 DECLARATION_STATES = (
     "applied", "pending_review", "approved", "rejected", "withdrawn", "unchanged", "valid",
+    "undone",
 )  # fmt: skip
 
 

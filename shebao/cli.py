@@ -206,13 +206,14 @@ def policy_set(key: str, value: str) -> None:
 
 def _register_optional_commands() -> None:
     """Commands that live beside their packages (import, service)."""
-    from shebao import cli_confirm, cli_import, cli_queries, cli_review, cli_service
+    from shebao import cli_confirm, cli_import, cli_queries, cli_review, cli_service, cli_undo
 
     cli_import.register(main)
     cli_confirm.register(main)
     cli_service.register(main)
     cli_queries.register(main)
     cli_review.register(main)
+    cli_undo.register(main)
 
 
 _register_optional_commands()

@@ -37,6 +37,9 @@ class Settings:
     # The child process that reads an upload (see importer.sandbox).
     reader_memory_mb: int = 2048
     reader_cpu_seconds: int = 120
+    # How long a batch can be undone (撤销本批次): assessment | days:N | always, see
+    # importer.undo_window; read with `undo_window()`.
+    undo_window_text: str = "assessment"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -51,6 +54,12 @@ class Settings:
         from importer.sandbox import ReaderLimits
 
         return ReaderLimits(self.reader_memory_mb, self.reader_cpu_seconds)
+
+    def undo_window(self):
+        """The window in which a finished batch can be undone (importer.undo_window)."""
+        from importer.undo_window import UndoWindow
+
+        return UndoWindow.parse(self.undo_window_text)
 
     def signing_key(self) -> str:
         """The key sessions and tokens are signed with: SHEBAO_SECRET_KEY, else a random
@@ -74,6 +83,7 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SHEBAO_SECURE_COOKIES", "") == "1",
         reader_memory_mb=env_int("SHEBAO_READER_MEMORY_MB", 2048),
         reader_cpu_seconds=env_int("SHEBAO_READER_CPU_SECONDS", 120),
+        undo_window_text=os.environ.get("SHEBAO_UNDO_WINDOW", "").strip() or "assessment",
     )
 
 

@@ -8,6 +8,8 @@ Config keys (each may be overridden by the `config` dict of `create_app`):
     SESSION_COOKIE_SECURE           settings.secure_cookies
     ENQUEUE                         callable(batch_id) run after an upload is stored;
                                     default: `worker.tasks.enqueue` (imported lazily)
+    UNDO_ENQUEUE, UNDO_WINDOW       撤销本批次: who runs a started undo (default the
+                                    worker) and the window (default SHEBAO_UNDO_WINDOW)
     TESTING, WTF_CSRF_ENABLED       as in Flask / Flask-WTF
 """
 
@@ -83,18 +85,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import api, auth, batches, declare, main, preview, queries
+    from web import api, api_undo, auth, batches, declare, main, preview, queries, undo
 
     # Add /api/v1/queries/<name> and the preview routes to api.bp before it is registered.
     importlib.import_module("web.api_queries")
     importlib.import_module("web.api_preview")
 
-    for module in (auth, main, declare, batches, preview, queries):
+    for module in (auth, main, declare, batches, preview, queries, undo):
         app.register_blueprint(module.bp)
     _register_review_desk(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_undo.bp)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply.
     csrf.exempt(api.bp)
+    csrf.exempt(api_undo.bp)
 
 
 def _register_review_desk(app: Flask) -> None:

@@ -205,6 +205,8 @@ def _query_flag(name: str) -> bool:
 
 def batch_json(batch: Batch) -> dict[str, Any]:
     """The API shape of a batch."""
+    from web.api_undo import undo_json  # beside its route (撤销本批次)
+
     error = None
     if batch.error_code or batch.status == "failed":
         message = mask_ids(batch.error_message)
@@ -225,6 +227,7 @@ def batch_json(batch: Batch) -> dict[str, Any]:
         # Stored as naive UTC; the Z says so to clients in other time zones.
         "created_at": batch.created_at.isoformat(timespec="seconds") + "Z",
         "error": error,
+        "undo": undo_json(batch),
     }
 
 

@@ -23,6 +23,7 @@ DECLARATION_STATUS = {
     "pending_review": "待审核",
     "approved": "已批准",
     "withdrawn": "已撤回",
+    "undone": "已撤销",
     "valid": "校验通过",
     "checked": "校验通过",
     "skipped": "未申报",

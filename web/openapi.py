@@ -343,16 +343,23 @@ _RESPONSES = {
     400: "请求参数不正确(如未知的申报类型、选项取值不对)",
     403: "审核员帐号不能上传、撤回或下载预填模板; 单位帐号不能使用审核接口",
     404: "批次、申报或申报类型不存在(其他单位的同样回答 404)",
-    409: "批次尚未处理完成或处理失败, 没有报告; 或申报已处理过, 不能再次审核或撤回; 或批次不是未确认的预览, 不能确认申报",
+    409: "批次尚未处理完成或处理失败, 没有报告; 或申报已处理过, 不能再次审核或撤回; 或批次不是未确认的预览, 不能确认申报; 或批次不能撤销(超出可撤销的期限、没有已申报的行)",
     413: "文件超过大小上限(file_too_large), 或行数超过上限(too_many_rows)",
     415: "文件不是 Excel 表格或 CSV(如改了扩展名的文本文件), 或是空文件",
 }
 
 
+def _schemas(review: dict[str, Any], undo: Any) -> dict[str, Any]:
+    """Every component schema; a Batch also says how its undo went (撤销本批次)."""
+    batch = {**SCHEMAS["Batch"]}
+    batch["properties"] = {**batch["properties"], "undo": undo.BATCH_UNDO_PROPERTY}
+    return {**SCHEMAS, "Batch": batch, **review, **undo.SCHEMAS}
+
+
 @cache
 def openapi_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the JSON API (built once per process)."""
-    from web import openapi_preview, openapi_review
+    from web import openapi_preview, openapi_review, openapi_undo
 
     return {
         "openapi": "3.1.0",
@@ -369,10 +376,11 @@ def openapi_spec() -> dict[str, Any]:
             **_query_paths(),
             **openapi_review.review_paths(),
             **openapi_preview.preview_paths(_batch_id_param()),
+            **openapi_undo.undo_paths(),
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/token 取得的令牌"}},
-            "schemas": {**SCHEMAS, **openapi_review.SCHEMAS, **openapi_preview.SCHEMAS},
+            "schemas": _schemas({**openapi_review.SCHEMAS, **openapi_preview.SCHEMAS}, openapi_undo),
             "responses": {f"E{status}": _error(text) for status, text in _RESPONSES.items()},
         },
     }  # fmt: skip

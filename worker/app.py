@@ -126,7 +126,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_publish_retry_policy": {"max_retries": 3, "interval_start": 0.5,
                                       "interval_step": 1, "interval_max": 3},
         "worker_hijack_root_logger": True,
-        "imports": ["worker.tasks", "worker.assess_task"],
+        "imports": ["worker.tasks", "worker.assess_task", "worker.undo_task"],
         # The monthly assessment (issue 8): 00:30 UTC on the 1st = 08:30 in China.
         "beat_schedule": {
             "assess-monthly": {
@@ -161,6 +161,7 @@ def make_celery(
     install_log_masking()
     app = ShebaoCelery(settings, tuning)
     import worker.tasks  # noqa: F401  (registers the shared tasks and worker signals)
+    import worker.undo_task  # noqa: F401  (撤销本批次)
     from worker.recovery import BrokerReturn
 
     app.steps["consumer"].add(BrokerReturn)

@@ -11,6 +11,8 @@ should be moving and are not:
   live holder that lost its Redis key in an outage writes it again (`worker.leases`);
 - `queued` for longer than `SHEBAO_STALE_QUEUED_MINUTES` with no live lease: the publish
   failed, or the message was taken by a worker that died before starting the batch;
+- a batch whose undo (撤销本批次) is `running` with no live lease, judged like a
+  `running` batch: its undo is re-enqueued (`worker.undo_task`) and resumes;
 - after the broker came back (`BrokerReturn`): every `queued` batch with no live lease,
   however young. Uploads accepted while Redis was down were never published, and a Redis
   restarted without persistence has forgotten the rest; a copy of a message that did
@@ -98,12 +100,42 @@ def recover(app, suspects: dict[int, float] | None = None, all_queued: bool = Fa
         if _is_orphan(lease, batch, suspects, tuning, all_queued) and lease.claim_requeue(window):
             enqueue(batch.id, app, batch.size)
             requeued.append(batch.id)
+    undos = _recover_undos(app, suspects, window)
+    requeued.extend(undos.requeued)
     if suspects is not None:
-        for gone in set(suspects) - {batch.id for batch in candidates}:
+        for gone in set(suspects) - {batch.id for batch in candidates} - set(undos.running):
             del suspects[gone]
     if requeued:
         log.warning("re-enqueued batches left without a live worker: %s", requeued)
     return requeued
+
+
+@dataclass(frozen=True)
+class UndoPass:
+    """Batches found undoing (`undo_status = "running"`), and those re-enqueued."""
+
+    running: list[int]
+    requeued: list[int]
+
+
+def _recover_undos(app, suspects: dict[int, float] | None, window: int) -> UndoPass:
+    """Re-enqueue the undo of every batch undoing with no live lease (its worker died, or
+    the publish was lost): judged like a `running` batch (`worker.undo_task`)."""
+    from worker.undo_task import enqueue_undo, undoing
+
+    settings, tuning = app.settings, app.tuning
+    try:
+        running = undoing(UnitOfWork.for_url(settings.database_url))
+    finally:
+        get_engine(settings.database_url).dispose()
+    requeued = []
+    for batch_id in running:
+        lease = lease_for(settings, tuning, batch_id)
+        batch = Candidate(batch_id, "running", None, False)
+        if _is_orphan(lease, batch, suspects, tuning, False) and lease.claim_requeue(window):
+            enqueue_undo(batch_id, app)
+            requeued.append(batch_id)
+    return UndoPass(running, requeued)
 
 
 def _is_orphan(lease, batch: Candidate, suspects, tuning, all_queued: bool) -> bool:

@@ -21,6 +21,8 @@ Why a batch is processed exactly once although messages are delivered at least o
    outage: any queued one) with no live lease. A copy redelivered after its pool process
    was killed takes over the dead process's lease at once (`worker.leases`).
 6. Small files go to a queue of their own (`worker.app`), so they never wait behind big ones.
+7. 撤销本批次 runs as its own task (`worker.undo_task`) under the same lease, resumable
+   per chunk; the recovery pass re-enqueues an undo left `running` by a dead worker.
 
 Deaths: a batch whose processing kills the worker process (the system's out-of-memory
 killer, a library's abort) would be redelivered and recovered onto the next worker, and
