@@ -82,7 +82,7 @@ class ListQuery:
     tiebreak: tuple[str, ...] = ()
     months: bool = False  # takes a month range (--from/--to)
     # Columns computed in Python for the rows shown (a balance from the statement).
-    decorate: Callable[[Session, list[dict], Params], None] | None = None
+    decorate: Callable[[Session, int, list[dict], Params], None] | None = None
 
     def column(self, key: str) -> Column | None:
         """The column named `key`, if any."""
@@ -123,7 +123,7 @@ class ListQuery:
         rows = session.execute(stmt.limit(params.per_page).offset((page - 1) * params.per_page))
         items = [dict(r._mapping) for r in rows]
         if self.decorate is not None:
-            self.decorate(session, items, params)
+            self.decorate(session, employer_id, items, params)
         return Page(items, total, page, params.per_page)
 
     def rows(
@@ -136,7 +136,7 @@ class ListQuery:
                 yield dict(row._mapping)
             return
         items = [dict(r._mapping) for r in session.execute(stmt)]
-        self.decorate(session, items, params)
+        self.decorate(session, employer_id, items, params)
         yield from items
 
 
