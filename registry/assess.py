@@ -10,10 +10,10 @@ fen half up.
 person, employer, insurance and month and books only the difference: nothing when nothing
 changed, a `correction` row when a base was declared late or a stop entered back-dated.
 
-Three statements carry the work whatever the size: the target into a temporary table (one
-INSERT ... SELECT with the month's bases and dated rates joined), then either the whole
-target into the ledger (a month never assessed) or target-minus-ledger in one grouping
-pass (a re-run), and the totals. No Python loop touches a row.
+A few statements carry the work whatever the size: a month never assessed is one INSERT
+... SELECT into the ledger with the month's bases and dated rates joined; a re-run puts
+that target into a temporary table and books target-minus-ledger from one grouping pass.
+The totals come from the target (or the run's rows). No Python loop touches a row.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ CREATE TEMPORARY TABLE assess_t (
 # (the latest effective by then), the rate per employer and insurance (the latest valid by
 # then; work injury by the employer's industry class) resolved before the big join, so
 # every join is an equality a hash join serves (no OR over 400,000 rows).
-_TARGET = """
+_WITH = """
 WITH act AS MATERIALIZED (
     SELECT DISTINCT e.person_id, e.employer_id, e.insurance FROM enrolments e
     WHERE e.start_month <= :m AND (e.end_month IS NULL OR e.end_month > :m)
@@ -55,9 +55,10 @@ WITH act AS MATERIALIZED (
     FROM employers emp JOIN r ON r.rn = 1
          AND (r.industry_class IS NULL OR r.industry_class = emp.risk_class)
 )
-INSERT INTO assess_t
-SELECT a.person_id, a.employer_id, a.insurance, b.base,
-       ROUND(b.base * er.employer_rate {eps}, 2), ROUND(b.base * er.employee_rate {eps}, 2)
+"""
+_KEY_AND_AMOUNTS = """a.person_id, a.employer_id, a.insurance, {month}b.base,
+       ROUND(b.base * er.employer_rate {eps}, 2), ROUND(b.base * er.employee_rate {eps}, 2)"""
+_JOINS = """
 FROM act a
 JOIN b ON b.person_id = a.person_id AND b.employer_id = a.employer_id
 JOIN er ON er.employer_id = a.employer_id AND er.insurance = a.insurance
@@ -66,8 +67,17 @@ _COLUMNS = (
     "INSERT INTO contributions (run_id, person_id, employer_id, insurance, month, base, "
     "employer_amount, employee_amount, kind, created_at) "
 )
-# Nothing booked for the month yet: the target is the booking.
-_FIRST = "SELECT :run, person_id, employer_id, insurance, :m, base, er, ee, 'assessed', :now FROM assess_t"
+# A re-run: the target into a temporary table, to compare with the ledger and to total.
+_TARGET = _WITH + "INSERT INTO assess_t SELECT " + _KEY_AND_AMOUNTS + _JOINS
+# Nothing booked for the month yet: the target is the booking, written straight into the
+# ledger (half the time of a pass through a temporary table on PostgreSQL), in person
+# order so the ledger's person index grows page by page, not at 400,000 random places.
+# INSERT first, then WITH: Python's sqlite3 counts the rows only of a statement that
+# begins with INSERT.
+_FIRST = (
+    _COLUMNS + _WITH + "SELECT :run, " + _KEY_AND_AMOUNTS + ", 'assessed', :now" + _JOINS
+    + " ORDER BY a.person_id"
+)  # fmt: skip
 # A re-run: the target less what is booked, per key, in one grouping pass over both (no
 # join, no index): a key booked before gets its difference as a correction when there is
 # one; a key new to the month is assessed (even at zero, so the next run knows it).
@@ -97,49 +107,57 @@ _TOTALS = """
 SELECT insurance, COUNT(*), SUM(base), SUM(er), SUM(ee) FROM assess_t
 WHERE er + ee <> 0 GROUP BY insurance ORDER BY insurance
 """
+# After a first run the month's ledger rows are this run's, one per key.
+_RUN_TOTALS = """
+SELECT insurance, COUNT(*), SUM(base), SUM(employer_amount), SUM(employee_amount)
+FROM contributions WHERE month = :m AND run_id = :run AND employer_amount + employee_amount <> 0
+GROUP BY insurance ORDER BY insurance
+"""
 
 
-def _prepare(session: Session, params: dict, eps: str) -> None:
-    """Fill the temporary target table (and give PostgreSQL room to hash it in memory)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # For this transaction only (SET LOCAL): the default 4 MB spills the grouping of
-        # 400,000 keys to disk; right after a bulk load the statistics are stale and the
-        # planner, expecting a few rows, picks nested loops over materialised sets (ten
-        # minutes instead of seconds), and every join here is a large equality join a hash
-        # serves; without nested loops the estimated cost looks huge and would switch on
-        # JIT compilation, which costs seconds and saves nothing on one pass.
-        for setting in ("work_mem = '64MB'", "enable_nestloop = off", "jit = off"):
-            session.execute(text(f"SET LOCAL {setting}"))
-    session.execute(text("DROP TABLE IF EXISTS assess_t"))
-    session.execute(text(_TEMP))
-    session.execute(text(_TARGET.format(eps=eps)), params)
+def _tune(session: Session) -> None:
+    """Give PostgreSQL the plan this bulk work wants, for this transaction only."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # SET LOCAL ends with the transaction. The default 4 MB spills the grouping of 400,000
+    # keys to disk; right after a bulk load the statistics are stale and the planner,
+    # expecting a few rows, picks nested loops over materialised sets (ten minutes instead
+    # of seconds), while every join here is a large equality join a hash serves; without
+    # nested loops the estimated cost looks huge and would switch on JIT compilation,
+    # which costs seconds and saves nothing on one pass.
+    for setting in ("work_mem = '64MB'", "enable_nestloop = off", "jit = off"):
+        session.execute(text(f"SET LOCAL {setting}"))
 
 
-def _book(session: Session, params: dict) -> tuple[int, int]:
-    """Book the differences; (keys assessed for the first time, corrections)."""
-    if session.execute(text(_BOOKED), params).first() is None:
-        # In person order: the ledger's person index then grows page by page, not at
-        # 400,000 random places (a fifth less time for the insert on PostgreSQL).
-        result = session.execute(text(_COLUMNS + _FIRST + " ORDER BY person_id"), params)
-        return result.rowcount, 0  # type: ignore[attr-defined]
-    session.execute(text("DROP TABLE IF EXISTS assess_d"))
-    session.execute(text(_DIFF_TEMP))
+def _first_run(session: Session, params: dict, eps: str) -> tuple[int, int, dict]:
+    """A month never assessed: (keys assessed, 0, totals) from one INSERT ... SELECT."""
+    result = session.execute(text(_FIRST.format(eps=eps, month=":m, ")), params)
+    totals = _totals(session, _RUN_TOTALS, params)
+    return result.rowcount, 0, totals  # type: ignore[attr-defined]
+
+
+def _re_run(session: Session, params: dict, eps: str) -> tuple[int, int, dict]:
+    """A month assessed before: (keys new to it, corrections, totals) of the differences."""
+    for name, ddl in (("assess_t", _TEMP), ("assess_d", _DIFF_TEMP)):
+        session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        session.execute(text(ddl))
+    session.execute(text(_TARGET.format(eps=eps, month="")), params)
     session.execute(text("INSERT INTO assess_d " + _DIFF), params)
     counted = session.execute(text("SELECT kind, COUNT(*) FROM assess_d GROUP BY kind"))
     kinds: dict[str, int] = {kind: n for kind, n in counted}
     session.execute(text(_COLUMNS + "SELECT * FROM assess_d ORDER BY person_id"))
-    session.execute(text("DROP TABLE assess_d"))
-    return kinds.get("assessed", 0), kinds.get("correction", 0)
+    totals = _totals(session, _TOTALS, params)
+    for name in ("assess_t", "assess_d"):
+        session.execute(text(f"DROP TABLE {name}"))
+    return kinds.get("assessed", 0), kinds.get("correction", 0), totals
 
 
-def _totals(session: Session) -> dict[str, dict[str, object]]:
-    """The month's totals per insurance, from the target (persons with an amount due)."""
-    totals = {
+def _totals(session: Session, sql: str, params: dict) -> dict[str, dict[str, object]]:
+    """The month's totals per insurance (persons with an amount due)."""
+    return {
         ins: {"persons": n, "base": _fen(b), "employer": _fen(er), "employee": _fen(ee)}
-        for ins, n, b, er, ee in session.execute(text(_TOTALS))
+        for ins, n, b, er, ee in session.execute(text(sql), params)
     }
-    session.execute(text("DROP TABLE assess_t"))
-    return totals
 
 
 @dataclass(frozen=True)
@@ -168,9 +186,10 @@ def assess_month(session: Session, month: str) -> AssessResult:
     eps = "+ 0.000000001" if session.get_bind().dialect.name == "sqlite" else ""
     run_id = uuid.uuid4().hex
     params = {"m": month, "run": run_id, "now": utcnow()}
-    _prepare(session, params, eps)
-    new, corrected = _book(session, params)
-    return AssessResult(month, run_id, new, corrected, _totals(session))
+    _tune(session)
+    booked = session.execute(text(_BOOKED), params).first() is not None
+    new, corrected, totals = (_re_run if booked else _first_run)(session, params, eps)
+    return AssessResult(month, run_id, new, corrected, totals)
 
 
 def month_totals(session: Session, month: str) -> dict[str, dict[str, object]]:
