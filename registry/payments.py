@@ -5,7 +5,7 @@ are checked one by one; a receipt already imported (same employer, month, date a
 amount) is recognised and not counted twice. What an employer owes for a month is the
 assessed amount (both sides, `contributions`) less the receipts; past the due date (the
 `payment_due_day` of the following month) a late charge of `late_charge_daily` per day
-runs on what is owing.
+runs on what is owing, period by period between partial payments (`late_charge`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -138,10 +139,50 @@ def due_date(month: str, due_day: int) -> dt.date:
 
 
 def late_charge(
-    owing: Decimal, month: str, today: dt.date, due_day: int, daily: Decimal
+    due: Decimal,
+    month: str,
+    as_of: dt.date,
+    due_day: int,
+    daily: Decimal,
+    payments: Iterable[tuple[dt.date, Decimal]] = (),
 ) -> tuple[int, Decimal]:
-    """(days late, late charge to the fen) on what is owing for `month` as of `today`."""
-    days = (today - due_date(month, due_day)).days
-    if owing <= 0 or days <= 0:
-        return max(days, 0), Decimal("0.00")
-    return days, (owing * daily * days).quantize(FEN, rounding=ROUND_HALF_UP)
+    """(days late, late charge to the fen) of `month` as of `as_of`.
+
+    `due` is what the month asks for and `payments` its receipts (date, amount). The charge
+    runs from the day after the due date on what is still owing: for each period between
+    the due date, each later payment and `as_of`, owing × `daily` × days, the payment day
+    counted at the amount owing before it. A receipt on or before the due date lowers the
+    amount before any charge; one after `as_of` has not been made yet; an overpayment owes
+    nothing. The periods are summed exactly and rounded once, half up. Days late run to
+    `as_of` while something is owing, else to the payment that cleared the month.
+    """
+    deadline = due_date(month, due_day)
+    owing, late = due, []
+    for day, amount in sorted(payments):
+        if day <= deadline:
+            owing -= amount
+        elif day <= as_of:
+            late.append((day, amount))
+    charge, days, start = Decimal(0), 0, deadline
+    for day, amount in [*late, (as_of, Decimal(0))]:
+        if owing > 0 and day > start:
+            charge += owing * daily * (day - start).days
+            days = (day - deadline).days
+        start = max(start, day)
+        owing -= amount
+    return days, charge.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def charges(
+    due: Decimal,
+    month: str,
+    as_of: dt.date,
+    figures: Mapping[str, str],
+    payments: Iterable[tuple[dt.date, Decimal]] = (),
+) -> tuple[dt.date, int, Decimal]:
+    """(due date, days late, late charge) of a month with the policy figures
+    (`payment_due_day`, `late_charge_daily`)."""
+    due_day = int(figures.get("payment_due_day", "15"))
+    daily = Decimal(figures.get("late_charge_daily", "0.0005"))
+    days, charge = late_charge(due, month, as_of, due_day, daily, payments)
+    return due_date(month, due_day), days, charge

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from registry.payments import due_date, late_charge
+from registry.payments import charges
 from registry.policy import settings
 from registry.queries.listing import Column, ListQuery, Params
 from registry.query_models import Contribution, Payment
@@ -43,18 +43,28 @@ def arrears_source(employer_id: int, params: Params) -> Select:
     ).group_by(u.c.month)
 
 
-def decorate_arrears(session: Session, rows: list[dict], params: Params) -> None:
-    """Due date, days late and the late charge (policy figures) of each month."""
+def _receipts(session: Session, employer_id: int, months: list[str]) -> dict[str, list]:
+    """The receipts (date, amount) of the employer's shown months, in one statement."""
+    out: dict[str, list] = {m: [] for m in months}
+    stmt = select(Payment.month, Payment.paid_on, Payment.amount).where(
+        Payment.employer_id == employer_id, Payment.month.in_(months)
+    )
+    for month, day, amount in session.execute(stmt):
+        out[month].append((day, Decimal(str(amount))))
+    return out
+
+
+def decorate_arrears(session: Session, employer_id: int, rows: list[dict], params: Params) -> None:
+    """Due date, days late and the late charge (policy figures) of each month shown,
+    accrued between the receipts' dates (a month paid late in full still carries it)."""
     figures = settings(session)
-    due_day = int(figures.get("payment_due_day", "15"))
-    daily = Decimal(figures.get("late_charge_daily", "0.0005"))
     today = params.today or dt.date.today()
+    receipts = _receipts(session, employer_id, [r["month"] for r in rows])
     for r in rows:
-        owing = Decimal(str(r["owing"] or 0)).quantize(Decimal("0.01"))
-        r["due_date"] = due_date(r["month"], due_day)
-        r["days_late"], r["late_charge"] = late_charge(owing, r["month"], today, due_day, daily)
-        if owing <= 0:
-            r["days_late"] = 0
+        due = Decimal(str(r["due"] or 0)).quantize(Decimal("0.01"))
+        r["due_date"], r["days_late"], r["late_charge"] = charges(
+            due, r["month"], today, figures, receipts[r["month"]]
+        )
 
 
 ARREARS = ListQuery(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, case, func, literal, select, union_all
 
-from registry.models import Enrolment, Person
+from registry.models import Employer, Enrolment, Person
 from registry.queries.listing import Column, Filter, ListQuery, Params
 from registry.query_models import Contribution, PersonNameKey
 
@@ -118,26 +118,41 @@ CONTRIBUTIONS = ListQuery(
 )
 
 
-def person_source(employer_id: int, params: Params) -> Select:
-    """One person's assessed months at this employer, per insurance (nothing without an ID)."""
+def _person_months(params: Params, *where) -> Select:
+    """One person's assessed months per employer and insurance (nothing without an ID)."""
     c = Contribution
     pid = (params.filters.get("id") or "").strip().upper()
     return (
-        select(c.month, c.insurance, func.round(func.sum(c.base), 2).label("base"),
+        select(c.month, c.insurance, c.employer_id,
+               func.max(Employer.name).label("employer"),
+               func.round(func.sum(c.base), 2).label("base"),
                func.round(func.sum(c.employer_amount), 2).label("employer_amount"),
                func.round(func.sum(c.employee_amount), 2).label("employee_amount"),
                func.sum(case((c.kind == "correction", 1), else_=0)).label("corrections"))
-        .where(c.employer_id == employer_id, c.person_id == pid, *_in_range(c.month, params))
-        .group_by(c.month, c.insurance)
+        .join(Employer, Employer.id == c.employer_id)
+        .where(c.person_id == pid, *where, *_in_range(c.month, params))
+        .group_by(c.month, c.insurance, c.employer_id)
     )  # fmt: skip
+
+
+def person_source(employer_id: int, params: Params) -> Select:
+    """One person's assessed months at this employer, per insurance."""
+    return _person_months(params, Contribution.employer_id == employer_id)
+
+
+def person_everywhere(params: Params) -> Select:
+    """One person's assessed months at every employer (the agency's view)."""
+    return _person_months(params)
 
 
 PERSON = ListQuery(
     name="person",
     title="人员缴费信息",
     source=person_source,
+    every_employer=person_everywhere,
     columns=(
         Column("month", "费款所属期", "month", sortable=True, descending=True),
+        Column("employer", "缴费单位"),
         Column("insurance", "险种", "status", labels=INSURANCE_LABELS),
         Column("base", "缴费基数(元)", "money"),
         Column("employer_amount", "单位缴纳(元)", "money"),
@@ -146,6 +161,6 @@ PERSON = ListQuery(
     ),
     filters=(Filter("id", "证件号码", source_only=True),),
     default_sort="month",
-    tiebreak=("insurance",),
+    tiebreak=("employer_id", "insurance"),
     months=True,
 )

@@ -2,7 +2,9 @@
 API and the command line alike.
 
 A `ListQuery` holds a `source` (a SELECT with labelled columns, already limited to one
-employer, or to every employer for the agency) and the `Column`s shown from it. Filtering,
+employer) and the `Column`s shown from it; a list the agency may read across employers
+(one person's months) has an `every_employer` source as well, used when no employer is
+given. Filtering,
 sorting and paging happen in SQL on that source wrapped as a subquery, so a page of an
 employer with 50,000 persons costs two statements (count, page), like one with 50.
 """
@@ -82,7 +84,16 @@ class ListQuery:
     tiebreak: tuple[str, ...] = ()
     months: bool = False  # takes a month range (--from/--to)
     # Columns computed in Python for the rows shown (a balance from the statement).
-    decorate: Callable[[Session, list[dict], Params], None] | None = None
+    decorate: Callable[[Session, int, list[dict], Params], None] | None = None
+    # The source across every employer (the reviewer's view of one person), if any.
+    every_employer: Callable[[Params], Select] | None = None
+    # Source columns the rows carry for links (an opaque row reference), never shown,
+    # exported or given by the API.
+    carry: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.every_employer is not None and self.decorate is not None:
+            raise ValueError(f"{self.name}: a list across employers cannot be decorated")
 
     def column(self, key: str) -> Column | None:
         """The column named `key`, if any."""
@@ -93,10 +104,19 @@ class ListQuery:
         col = self.column(params.sort or "")
         return col.key if col is not None and col.sortable else self.default_sort
 
-    def statement(self, employer_id: int, params: Params) -> Select:
-        """The filtered, ordered SELECT (no paging) over the source."""
-        sub = self.source(employer_id, params).subquery("src")
-        stmt = select(*[sub.c[c.key] for c in self.columns if not c.computed]).select_from(sub)
+    def _source(self, employer_id: int | None, params: Params) -> Select:
+        if employer_id is not None:
+            return self.source(employer_id, params)
+        if self.every_employer is None:
+            raise ValueError(f"{self.name} is a list of one employer: name the employer")
+        return self.every_employer(params)
+
+    def statement(self, employer_id: int | None, params: Params) -> Select:
+        """The filtered, ordered SELECT (no paging) over the source (None: every
+        employer, for a list that has such a source)."""
+        sub = self._source(employer_id, params).subquery("src")
+        shown = [c.key for c in self.columns if not c.computed]
+        stmt = select(*[sub.c[k] for k in [*shown, *self.carry]]).select_from(sub)
         for flt in self.filters:
             value = (params.filters.get(flt.key) or "").strip()
             if value and not flt.source_only:
@@ -113,7 +133,7 @@ class ListQuery:
         order += [cols[k].asc() for k in self.tiebreak if k != key]
         return order
 
-    def page(self, session: Session, employer_id: int, params: Params) -> Page[dict]:
+    def page(self, session: Session, employer_id: int | None, params: Params) -> Page[dict]:
         """One page of rows as dicts (count and page: two statements)."""
         stmt = self.statement(employer_id, params)
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
@@ -122,21 +142,21 @@ class ListQuery:
         page = min(max(1, params.page), last)
         rows = session.execute(stmt.limit(params.per_page).offset((page - 1) * params.per_page))
         items = [dict(r._mapping) for r in rows]
-        if self.decorate is not None:
-            self.decorate(session, items, params)
+        if self.decorate is not None and employer_id is not None:
+            self.decorate(session, employer_id, items, params)
         return Page(items, total, page, params.per_page)
 
     def rows(
-        self, session: Session, employer_id: int, params: Params, limit: int = 200_000
+        self, session: Session, employer_id: int | None, params: Params, limit: int = 200_000
     ) -> Iterator[dict]:
         """Every row (bounded) for an export, streamed."""
         stmt = self.statement(employer_id, params).limit(limit)
-        if self.decorate is None:
+        if self.decorate is None or employer_id is None:
             for row in session.execute(stmt.execution_options(yield_per=2000)):
                 yield dict(row._mapping)
             return
         items = [dict(r._mapping) for r in session.execute(stmt)]
-        self.decorate(session, items, params)
+        self.decorate(session, employer_id, items, params)
         yield from items
 
 

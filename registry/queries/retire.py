@@ -88,7 +88,9 @@ def _years(months: int) -> Decimal:
     return (Decimal(months) / 12).quantize(Decimal("0.1"))
 
 
-def decorate_reaching(session: Session, rows: list[dict], _params: Params) -> None:
+def decorate_reaching(
+    session: Session, _employer_id: int, rows: list[dict], _params: Params
+) -> None:
     """Add the minimum years needed, the years insured here and elsewhere, and whether
     they suffice (months insured in the pension up to the retirement month)."""
     for r in rows:
@@ -147,7 +149,9 @@ def retirees_source(employer_id: int, params: Params) -> Select:
     )  # fmt: skip
 
 
-def decorate_retirees(session: Session, rows: list[dict], _params: Params) -> None:
+def decorate_retirees(
+    session: Session, _employer_id: int, rows: list[dict], _params: Params
+) -> None:
     """Age, years contributed, the account balance and the monthly account pension."""
     table = payout_table(session)
     for r in rows:

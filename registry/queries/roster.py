@@ -26,6 +26,9 @@ def _grouped(employer_id: int):
             func.min(case((is_active, e.start_month))).label("start_active"),
             func.min(e.start_month).label("start_all"),
             func.max(e.end_month).label("end_all"),
+            # An enrolment of the person here: the page's link to the person without
+            # the ID number in the address.
+            func.min(e.id).label("ref"),
         )
         .where(e.employer_id == employer_id)
         .group_by(e.person_id)
@@ -55,6 +58,7 @@ def roster_source(employer_id: int, params: Params) -> Select:
             latest_base.label("base"),
             case((active, g.c.start_active), else_=g.c.start_all).label("start_month"),
             case((active, None), else_=g.c.end_all).label("end_month"),
+            g.c.ref,
         )
         .join(Person, Person.id_number == g.c.person_id)
         .outerjoin(PersonNameKey, and_(PersonNameKey.person_id == g.c.person_id))
@@ -80,6 +84,7 @@ ROSTER = ListQuery(
     ),
     default_sort="name",
     tiebreak=("name_key", "id_number"),
+    carry=("ref",),
 )
 
 

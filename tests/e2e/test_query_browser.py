@@ -72,6 +72,14 @@ def test_every_query_page_and_the_statement_pdf(served, tmp_path):
             page.wait_for_load_state()
             assert page.locator("h1").first.inner_text().startswith(title), title
             assert "出错" not in page.title()
+        # A roster name opens the person's page: the ID masked in the list, full there.
+        page.goto(served + "/queries/roster")
+        assert RETIREE not in page.inner_text("table.data")
+        page.locator("table.data").get_by_role("link", name="李娜").click()
+        page.wait_for_selector(".person-card")
+        assert RETIREE in page.inner_text(".person-card") and RETIREE not in page.url
+        assert "2024年12月" not in page.inner_text("table.data")  # stopped from 202412
+        assert "2024年11月" in page.inner_text("table.data")
         page.goto(served + "/queries/statement")
         page.fill("#id_number", RETIREE)
         page.fill("#year", "2024")

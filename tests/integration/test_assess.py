@@ -119,3 +119,45 @@ def test_rerun_is_idempotent_and_corrections_are_rows(db_url, employer_id, staff
         Decimal("769.98"),
         Decimal("384.99"),
     )
+
+
+def test_dated_rate_change_corrects_only_its_insurance(db_url, staffed):
+    """A 110 rate published late from 202603: re-running 202603 corrects 110 for both
+    persons and nothing else; 202602 keeps the old rate."""
+    from registry.models import PolicyRate
+
+    with UnitOfWork.for_url(db_url) as uow:
+        for m in ("202602", "202603"):
+            assess_month(uow.session, m)
+        uow.commit()
+        uow.session.add(PolicyRate(insurance="110", valid_from="202603", industry_class=None,
+                                   employer_rate=Decimal("0.15"), employee_rate=Decimal("0.08")))  # fmt: skip
+        uow.commit()
+        assert assess_month(uow.session, "202602").corrected == 0
+        fixed = assess_month(uow.session, "202603")
+        uow.commit()
+        corrections = uow.session.execute(
+            select(Contribution.insurance, Contribution.employer_amount, Contribution.employee_amount)
+            .where(Contribution.kind == "correction")
+        ).all()  # fmt: skip
+    assert (fixed.assessed, fixed.corrected) == (0, 2)
+    # 4812.35 × 0.15 = 721.85 (721.8525) against 769.98 booked: −48.13 each, employee side unchanged.
+    assert sorted(map(tuple, corrections)) == [("110", Decimal("-48.13"), Decimal("0.00"))] * 2
+    assert fixed.totals["110"]["employer"] == "1443.70"
+    assert _booked(db_url, "202602")[(id_number(0), "110")] == (
+        Decimal("769.98"),
+        Decimal("384.99"),
+    )
+
+
+def test_overlapping_enrolment_rows_book_once(db_url, employer_id, staffed):
+    """A stopped enrolment whose end month lies after a re-enrolment's start (overlapping
+    rows of one insurance) is still one key of the month, booked once."""
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.add(Enrolment(person_id=id_number(0), employer_id=employer_id, insurance="110",
+                                  start_month="202512", end_month="202605", status="stopped"))  # fmt: skip
+        uow.commit()
+        result = assess_month(uow.session, "202603")
+        uow.commit()
+    assert (result.assessed, result.corrected) == (8, 0)
+    assert result.totals["110"]["persons"] == 2

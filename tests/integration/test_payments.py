@@ -69,6 +69,55 @@ def test_late_charge_rule():
     assert late_charge(Decimal(0), "202410", dt.date(2025, 1, 1), 15, Decimal("0.0005"))[1] == 0
 
 
+D = dt.date
+RATE = Decimal("0.0005")
+# 202410 asks 1,200.00 by 2024-11-15; half paid on 2024-11-25 (day X), the rest on 2024-12-05
+# (day Y), listed out of order on purpose.
+HALVES = [(D(2024, 12, 5), Decimal(600)), (D(2024, 11, 25), Decimal(600))]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # Before X: 1,200 × 0.05 % × 5 days (11-16 … 11-20) = 3.00; X not made yet.
+        (D(2024, 11, 20), (5, Decimal("3.00"))),
+        # Between: 1,200 × 0.05 % × 10 (to X, X counted at 1,200) = 6.00, then 600 × 0.05 % × 5
+        # (11-26 … 11-30) = 1.50: 7.50 over 15 days.
+        (D(2024, 11, 30), (15, Decimal("7.50"))),
+        # After Y: 6.00 + 600 × 0.05 % × 10 (11-26 … 12-05) = 3.00; nothing runs after Y, so
+        # the days stop at Y (20) and the charge stays 9.00.
+        (D(2024, 12, 31), (20, Decimal("9.00"))),
+        (D(2025, 6, 30), (20, Decimal("9.00"))),
+        # On the due date itself nothing is late yet.
+        (D(2024, 11, 15), (0, Decimal("0.00"))),
+    ],
+)
+def test_late_charge_between_partial_payments(as_of, expected):
+    assert late_charge(Decimal(1200), "202410", as_of, 15, RATE, HALVES) == expected
+
+
+def test_late_charge_on_time_part_overpayment_and_rounding():
+    # 1,000 paid on the due date is on time: 200 × 0.05 % × 10 (to 11-25) = 1.00.
+    on_time = [(D(2024, 11, 15), Decimal(1000))]
+    assert late_charge(Decimal(1200), "202410", D(2024, 11, 25), 15, RATE, on_time) == (
+        10,
+        Decimal("1.00"),
+    )
+    # Overpaid on 11-20: 1,200 × 0.05 % × 5 = 3.00 and nothing after, never a credit.
+    over = [(D(2024, 11, 20), Decimal(1300))]
+    assert late_charge(Decimal(1200), "202410", D(2025, 1, 1), 15, RATE, over) == (
+        5,
+        Decimal("3.00"),
+    )
+    # Periods summed exactly, rounded once: 1,234.56 × 0.05 % × 3 (to 11-18) = 1.85184 and
+    # 234.56 × 0.05 % × 13 (to 12-01) = 1.52464, together 3.37648 → 3.38 (rounded apart: 3.37).
+    part = [(D(2024, 11, 18), Decimal(1000))]
+    assert late_charge(Decimal("1234.56"), "202410", D(2024, 12, 1), 15, RATE, part) == (
+        16,
+        Decimal("3.38"),
+    )
+
+
 def test_arrears_list_due_paid_owing(db_url, employer_id):
     with UnitOfWork.for_url(db_url) as uow:
         bulk_persons(uow.session, employer_id, [person(id_number(0), "张伟")], start_month="202410",
@@ -88,3 +137,23 @@ def test_arrears_list_due_paid_owing(db_url, employer_id):
         and row["days_late"] == 10
         and row["late_charge"] == Decimal("1.00")
     )
+
+
+def test_arrears_list_accrues_between_receipts(db_url, employer_id):
+    """The list on the database: paid in full late, nothing owing and the charge kept."""
+    halves = (
+        "单位编码,费款所属期,金额,到账日期\n"
+        "12345678,202410,600.00,2024-11-25\n"
+        "12345678,202410,600.00,2024-12-05\n"
+    ).encode()
+    with UnitOfWork.for_url(db_url) as uow:
+        bulk_persons(uow.session, employer_id, [person(id_number(0), "张伟")], start_month="202410",
+                     base="5000", insurances=("110",))  # fmt: skip
+        assess_month(uow.session, "202410")  # 800 + 400 = 1,200 due by 2024-11-15
+        import_receipts(uow.session, read_rows(halves, "到账.csv"), "到账.csv")
+        uow.commit()
+        mid = ARREARS.page(uow.session, employer_id, Params(today=dt.date(2024, 11, 30))).items[0]
+        end = ARREARS.page(uow.session, employer_id, Params(today=dt.date(2024, 12, 31))).items[0]
+    assert (mid["days_late"], mid["late_charge"]) == (15, Decimal("7.50"))
+    assert Decimal(str(end["owing"])) == 0 and end["due_date"] == dt.date(2024, 11, 15)
+    assert (end["days_late"], end["late_charge"]) == (20, Decimal("9.00"))

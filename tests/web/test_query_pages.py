@@ -199,3 +199,19 @@ def test_api_and_cli_have_the_page_columns(client, db_url, registry_rows):
         rows = json.loads(run.output)
         assert all(set(r) == {c.key for c in query.columns} for r in rows), name
         assert len(rows) == body["total"], name
+
+
+def test_arrears_page_accrues_between_two_receipts(clerk, reviewer, registry_rows):
+    """202412 (4,771.00, due 2025-01-15) paid half on 01-25 and half on 02-04: 4,771 ×
+    0.05 % × 10 = 23.855 plus 2,385.50 × 0.05 % × 10 = 11.9275, 35.7825 → 35.78 over 20
+    days, shown though nothing is owing any more."""
+    data = (
+        "单位编码,费款所属期,金额,到账日期\n"
+        "12345678,202412,2385.50,2025-01-25\n12345678,202412,2385.50,2025-02-04\n"
+    ).encode()
+    form = {"file": (io.BytesIO(data), "到账.csv")}
+    reviewer.post("/queries/payments/import", data=form, content_type="multipart/form-data")
+    html = clerk.get("/queries/arrears?from=202412&to=202412").get_data(as_text=True)
+    assert "4,771.00" in html and "35.78" in html and "2025-01-15" in html
+    row = html[html.index("2024年12月") :]
+    assert ">20<" in row[: row.index("</tr>")].replace(" ", "")
