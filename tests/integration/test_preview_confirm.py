@@ -18,6 +18,7 @@ import pytest
 from importer.confirm import ConfirmNotFound, ConfirmRefused, request_confirm
 from importer.kinds import get_kind
 from importer.review import decide
+from importer.undo import UndoWindow, request_undo, run_undo
 from registry.change_queries import action_counts, flat_changes
 from registry.uow import UnitOfWork
 from tests.builders import xlsx_bytes
@@ -146,6 +147,26 @@ def test_confirm_applies_what_a_direct_upload_applies(desk, twin_url, case):
         twin_url, times=False, ids=False
     )
     assert _declared(desk, batch_id) == _declared(direct, direct_id)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_undoing_a_confirmed_preview_restores_the_registry(desk, case):
+    """The before-images a confirmation records put the registry back exactly; the rows
+    it sent to review are withdrawn."""
+    prepared = case.before(desk)
+    before = registry_dump(desk.url)
+    name, data = case.sheet(prepared)
+    batch_id, _ = desk.submit(data, name, dry_run=True)
+    _confirm(desk, batch_id)
+    assert registry_dump(desk.url) != before or case.approval is not None
+    statuses = [d.status for d in desk.declarations(batch_id).values()]
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow("always"))
+    result = run_undo(desk.uow(), batch_id)
+    assert result == {"reverted": statuses.count("applied"), "kept": []}
+    assert registry_dump(desk.url) == before
+    after = [d.status for d in desk.declarations(batch_id).values()]
+    assert after.count("undone") == statuses.count("applied")
+    assert after.count("withdrawn") == statuses.count("pending_review")
 
 
 def _declared(desk: Desk, batch_id: int) -> dict[int, tuple]:
