@@ -257,7 +257,7 @@ def _employer_before(desk: Desk) -> None:
 
 
 # --- 单位基本信息变更 (one change per sheet): a new address and contact, the other fields
-# left blank (unchanged).
+# left blank (unchanged). Another batch declares the same change meanwhile.
 EMPLOYER_CHANGE = PreviewCase(
     kind="employer_change",
     before=_employer_before,
@@ -265,6 +265,8 @@ EMPLOYER_CHANGE = PreviewCase(
     expected={
         FIRST_ROW: ("change", {"单位地址": (OLD_ADDRESS, NEW_ADDRESS), "联系人": ("王芳", "李红")}),
     },
+    moved=lambda _: _employer(_change(单位地址=NEW_ADDRESS, 联系人="李红")),
+    moved_rows={FIRST_ROW},
     approval=Decision(approve=True, reviewer="审核员"),
 )
 
@@ -326,7 +328,8 @@ def _submit(desk: Desk, sheet: Sheet):
 
 # --- 工伤鉴定: 1 applies for 再次鉴定 within 15 days of the 八级 conclusion (初次鉴定 →
 # 再次鉴定, the grade to be concluded anew); 2's pending application again is unchanged;
-# 3's first is new; a number never issued is refused.
+# 3's first is new; a number never issued is refused. Another batch applies for 1's
+# 再次鉴定 meanwhile.
 INJURY_APPRAISAL = PreviewCase(
     kind="injury_appraisal",
     before=_appraisal_before,
@@ -350,6 +353,10 @@ INJURY_APPRAISAL = PreviewCase(
         FIRST_ROW + 2: ("add", {}),
         FIRST_ROW + 3: ("rejected", {}),
     },
+    moved=lambda numbers: _appraisal(
+        appraisal_row(A, numbers[A.id_number], 鉴定类别="再次鉴定", 申请日期="2026-11-20")
+    ),
+    moved_rows={FIRST_ROW},
     approval=Decision(approve=True, reviewer="审核员", grade="九级", self_care="未达等级"),
 )
 
