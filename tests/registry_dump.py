@@ -16,9 +16,18 @@ NOT_REGISTRY = {
 NOT_DATA = {("employers", "apply_seq")}
 
 
-def registry_dump(url: str, times: bool = True) -> dict[str, list[tuple]]:
+# A link to a declaration, told by the declaration's batch and Excel row instead of its id.
+DECLARATION_OF = (
+    "(SELECT CAST(d.batch_id AS TEXT) || ':' || CAST(d.excel_row AS TEXT) "
+    'FROM declarations d WHERE d.id = "{table}".declaration_id)'
+)
+
+
+def registry_dump(url: str, times: bool = True, ids: bool = True) -> dict[str, list[tuple]]:
     """Table → its rows (every column but the generated id, as text), sorted. Without
-    `times`, timestamps are left out too: to compare two databases filled at other times."""
+    `times`, timestamps are left out too: to compare two databases filled at other times.
+    Without `ids`, a `declaration_id` reads as its declaration's batch and Excel row: two
+    databases number declarations differently (a confirmed preview replaces its own)."""
     uow = UnitOfWork.for_url(url)
     with uow:
         session = uow.session
@@ -34,7 +43,12 @@ def registry_dump(url: str, times: bool = True) -> dict[str, list[tuple]]:
                 and (table, c["name"]) not in NOT_DATA
                 and (times or not isinstance(c["type"], DateTime))
             ]
-            cols = ", ".join(f'"{n}"' for n in names)
+            cols = ", ".join(
+                DECLARATION_OF.format(table=table)
+                if n == "declaration_id" and not ids
+                else f'"{n}"'
+                for n in names
+            )
             rows = session.execute(text(f"SELECT {cols} FROM {table}")).all()
             dump[table] = sorted(tuple("" if v is None else str(v) for v in r) for r in rows)
         return dump

@@ -2,103 +2,51 @@
 that confirming applies exactly what a direct upload applies, and that rows the registry
 moved on between preview and confirm are judged again and listed.
 
-Each kind's story is one `PreviewCase` in `CASES` (sheets applied first, the previewed
-sheet, the action and changes expected per Excel row, a sheet applied between preview and
-confirm and the rows it moves): add a kind by adding its case.
+Each kind's story is one `PreviewCase` in tests/integration/preview_cases.py (the registry
+prepared first, the previewed sheet, the action and changes expected per Excel row, a
+sheet applied between preview and confirm and the rows it moves): add a kind by adding
+its case there.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from importer.confirm import ConfirmNotFound, ConfirmRefused, request_confirm
+from importer.kinds import get_kind
+from importer.review import decide
+from importer.undo import UndoWindow, request_undo, run_undo
 from registry.change_queries import action_counts, flat_changes
 from registry.uow import UnitOfWork
 from tests.builders import xlsx_bytes
+from tests.integration.preview_cases import CASES, FIRST_ROW, PERSON_ADD, PreviewCase
 from tests.integration.test_pipeline_support import Desk, person, second_employer
 from tests.registry_dump import registry_dump
 
 pytestmark = pytest.mark.integration
 
-Sheet = tuple[str, bytes]  # (file name, workbook)
-FIRST_ROW = 3  # the first data row of a standard template (title, header)
-
-
-@dataclass(frozen=True)
-class PreviewCase:
-    """One kind's preview story (see the module docstring)."""
-
-    kind: str
-    before: Callable[[], list[Sheet]]
-    sheet: Callable[[], Sheet]
-    # Excel row → (action, {column: (old, new)} of every change the row must show).
-    expected: dict[int, tuple[str, dict[str, tuple[str, str]]]]
-    moved: Callable[[], Sheet]
-    moved_rows: set[int] = field(default_factory=set)
-
-
-def _add(*rows) -> Sheet:
-    return "人员增加.xlsx", xlsx_bytes("person_add", list(rows))
-
-
-def _remove(*rows) -> Sheet:
-    return "人员减少.xlsx", xlsx_bytes("person_remove", list(rows))
-
-
-# Person 1 comes back with a new phone and 养老保险; 2 is new; 3's row was applied as is;
-# row 4's phone is wrong. Between preview and confirm another batch adds person 2.
-A, B, C = person(1), person(2), person(3)
-PERSON_ADD = PreviewCase(
-    kind="person_add",
-    before=lambda: [
-        _add(A.add(参保年月="202601", 联系电话="13800000001", 养老保险="否"), C.add()),
-        _remove(A.remove(停保年月="202603")),
-    ],
-    sheet=lambda: _add(
-        A.add(参保年月="202611", 联系电话="13900000002"),
-        B.add(),
-        C.add(),
-        person(4).add(联系电话="1"),
-    ),
-    expected={
-        FIRST_ROW: (
-            "change",
-            {"联系电话": ("13800000001", "13900000002"), "养老保险": ("否", "是")},
-        ),
-        FIRST_ROW + 1: ("add", {}),
-        FIRST_ROW + 2: ("unchanged", {}),
-        FIRST_ROW + 3: ("rejected", {}),
-    },
-    moved=lambda: _add(B.add()),
-    moved_rows={FIRST_ROW + 1},
-)
-CASES = [PERSON_ADD]
-# Kinds whose confirm must equal their direct upload (no `current` hook needed).
-EQUAL_CASES = CASES + [
-    PreviewCase(
-        kind="person_remove",
-        before=lambda: [_add(A.add(), B.add())],
-        sheet=lambda: _remove(A.remove(), B.remove(停保年月="202612"), C.remove()),
-        expected={},
-        moved=lambda: _remove(A.remove()),
-    )
-]
+# Every kind: confirm must apply (or send to review) exactly what a direct upload does.
+EQUAL_CASES = CASES
+MOVED_CASES = [c for c in CASES if c.moved is not None]
 
 
 def _ids(cases):
     return [c.kind for c in cases]
 
 
-def _preview(desk: Desk, case: PreviewCase) -> int:
-    for name, data in case.before():
-        desk.submit(data, name)
-    name, data = case.sheet()
+def _previewed(desk: Desk, case: PreviewCase) -> tuple[int, Any]:
+    """The registry prepared, the sheet previewed: the dry-run batch and what `before` gave."""
+    prepared = case.before(desk)
+    name, data = case.sheet(prepared)
     batch_id, _ = desk.submit(data, name, dry_run=True)
-    return batch_id
+    return batch_id, prepared
+
+
+def _preview(desk: Desk, case: PreviewCase) -> int:
+    return _previewed(desk, case)[0]
 
 
 def _confirm(desk: Desk, batch_id: int) -> None:
@@ -112,11 +60,14 @@ def test_preview_shows_action_and_old_to_new(desk, case):
     batch_id = _preview(desk, case)
     after_before_sheets = registry_dump(desk.url)
     decls = desk.declarations(batch_id)
+    assert set(decls) == set(case.expected)
     for row, (action, cells) in case.expected.items():
         d = decls[row]
         assert d.action == action, (row, d.action, d.changes)
+        # Exactly the columns the row changes, each old → new, nothing more.
         shown = {c[0]: (c[1], c[2]) for c in d.changes or []}
-        assert {k: shown.get(k) for k in cells} == cells, (row, shown)
+        assert shown == cells, (row, shown)
+        assert set(shown) <= set(get_kind(case.kind).compared_columns)
         assert bool(shown) == (action == "change")
     assert desk.batch(batch_id).applied == 0
     # The preview applied nothing: the registry is as the earlier sheets left it.
@@ -171,26 +122,75 @@ def test_confirm_applies_what_a_direct_upload_applies(desk, twin_url, case):
     batch_id = _preview(desk, case)
     _confirm(desk, batch_id)
     direct = Desk(twin_url, 1)
-    for name, data in case.before():
-        direct.submit(data, name)
-    name, data = case.sheet()
+    name, data = case.sheet(case.before(direct))
     direct_id, _ = direct.submit(data, name)
-    assert registry_dump(desk.url, times=False) == registry_dump(twin_url, times=False)
+    # Reviewed kinds leave pending rows beside their declarations in both: compared by link.
+    assert registry_dump(desk.url, times=False, ids=False) == registry_dump(
+        twin_url, times=False, ids=False
+    )
     confirmed, applied = desk.batch(batch_id), direct.batch(direct_id)
     figures = ("applied", "rejected", "unchanged", "pending_review", "warnings", "status")
     assert [getattr(confirmed, f) for f in figures] == [getattr(applied, f) for f in figures]
-    ours, theirs = desk.declarations(batch_id), direct.declarations(direct_id)
-    assert {r: (d.status, d.action, d.changes) for r, d in ours.items()} == {
-        r: (d.status, d.action, d.changes) for r, d in theirs.items()
-    }
+    ours, theirs = _declared(desk, batch_id), _declared(direct, direct_id)
+    assert ours == theirs
     assert not desk.warnings(batch_id) ^ direct.warnings(direct_id)
+    if case.approval is None:
+        assert "pending_review" not in {d[0] for d in ours.values()}
+        return
+    # What a reviewer approves of the confirmed preview is what they approve of the upload.
+    assert "pending_review" in {d[0] for d in ours.values()}
+    for one, batch in ((desk, batch_id), (direct, direct_id)):
+        for d in one.declarations(batch).values():
+            if d.status == "pending_review":
+                decide(one.uow(), d.id, case.approval)
+    assert registry_dump(desk.url, times=False, ids=False) == registry_dump(
+        twin_url, times=False, ids=False
+    )
+    assert _declared(desk, batch_id) == _declared(direct, direct_id)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_undoing_a_confirmed_preview_restores_the_registry(desk, case):
+    """The before-images a confirmation records put the registry back exactly; the rows
+    it sent to review are withdrawn."""
+    prepared = case.before(desk)
+    before = registry_dump(desk.url)
+    name, data = case.sheet(prepared)
+    batch_id, _ = desk.submit(data, name, dry_run=True)
+    _confirm(desk, batch_id)
+    assert registry_dump(desk.url) != before or case.approval is not None
+    statuses = [d.status for d in desk.declarations(batch_id).values()]
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow("always"))
+    result = run_undo(desk.uow(), batch_id)
+    assert result == {"reverted": statuses.count("applied"), "kept": []}
+    assert registry_dump(desk.url) == before
+    after = [d.status for d in desk.declarations(batch_id).values()]
+    assert after.count("undone") == statuses.count("applied")
+    assert after.count("withdrawn") == statuses.count("pending_review")
+
+
+def _declared(desk: Desk, batch_id: int) -> dict[int, tuple]:
+    """Per Excel row, what a batch's declaration says: status, action, changes, the
+    before-image undo puts back (but its time stamps), and what review and undo read
+    (payload, key, person)."""
+    return {
+        row: (d.status, d.action, d.changes, _image(d.before), d.payload, d.natural_key,
+              d.id_number)
+        for row, d in desk.declarations(batch_id).items()
+    }  # fmt: skip
+
+
+def _image(before: dict | None) -> dict | None:
+    # Its `_` columns are the registry's own stamps (a person's updated_at): times again.
+    return None if before is None else {k: v for k, v in before.items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("case", MOVED_CASES, ids=_ids(MOVED_CASES))
 def test_confirm_after_the_registry_moved_judges_rows_again(desk, case):
-    batch_id = _preview(desk, case)
+    assert case.moved is not None
+    batch_id, prepared = _previewed(desk, case)
     shown = {r: d.action for r, d in desk.declarations(batch_id).items()}
-    name, data = case.moved()
+    name, data = case.moved(prepared)
     desk.submit(data, name)
     moved_state = registry_dump(desk.url)
     _confirm(desk, batch_id)
@@ -203,13 +203,16 @@ def test_confirm_after_the_registry_moved_judges_rows_again(desk, case):
         # Judged on the registry as it is now, not as the preview saw it.
         assert decls[row].action != shown[row]
         assert "judged_again" in {w["code"] for w in decls[row].warnings or []}
-    if any(decls[r].status == "unchanged" for r in case.moved_rows):
-        assert registry_dump(desk.url) != moved_state  # the other rows were applied
+    # The rows the preview showed going ahead, but for the moved ones, went ahead (applied
+    # or sent to review); when there were none, the confirmation changed nothing.
+    going = {r for r, a in shown.items() if a in ("add", "change")} - case.moved_rows
+    assert {r for r in going if decls[r].status in ("applied", "pending_review")} == going
+    assert (registry_dump(desk.url) != moved_state) == bool(going)
 
 
 def test_the_judged_again_message_says_before_and_now(desk):
     batch_id = _preview(desk, PERSON_ADD)
-    desk.submit(*reversed(PERSON_ADD.moved()))
+    desk.submit(*reversed(PERSON_ADD.moved(None)))
     _confirm(desk, batch_id)
     (issue,) = [i for i in desk.issues(batch_id) if i.code == "judged_again"]
     assert issue.message.startswith("预览后登记信息有变化, 本行已按最新信息重新判定")
@@ -218,7 +221,7 @@ def test_the_judged_again_message_says_before_and_now(desk):
 
 def test_a_crash_mid_confirm_keeps_the_snapshot(desk):
     batch_id = _preview(desk, PERSON_ADD)
-    desk.submit(*reversed(PERSON_ADD.moved()))
+    desk.submit(*reversed(PERSON_ADD.moved(None)))
     request_confirm(desk.uow(), batch_id, desk.employer_id, "test")
     # A worker killed inside the run: the pipeline's start ran, the run did not finish.
     from importer.pipeline import _start
@@ -237,7 +240,7 @@ def test_only_a_finished_unconfirmed_preview_of_ones_own_can_be_confirmed(desk):
     other = second_employer(desk.url)
     with pytest.raises(ConfirmNotFound):
         request_confirm(desk.uow(), batch_id, other, "test")
-    direct, _ = desk.submit(*reversed(_add(person(9).add())))
+    direct, _ = desk.submit(xlsx_bytes("person_add", [person(9).add()]))
     with pytest.raises(ConfirmRefused, match="不是预览批次"):
         request_confirm(desk.uow(), direct, desk.employer_id, "test")
     _confirm(desk, batch_id)

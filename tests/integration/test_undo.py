@@ -3,13 +3,15 @@ batch, rows changed since kept with the reason, pending rows withdrawn, the undo
 undo, a run stopped midway resumed, the same sheet applied again afterwards, the window.
 
 The exactness test is parametrised over kinds: each entry of SCENARIOS prepares the
-registry and gives the sheet to apply and undo (kinds whose `revert` is still missing
-are skipped until their hooks are merged). Kinds sent to review (单位基本信息变更, 工伤)
-are undone by withdrawing: see the pending/approved test.
+registry and gives the sheet to apply and undo. Kinds whose every row goes to review
+(单位基本信息变更, 工伤, REVIEWED) have no `revert` and are undone by withdrawing: the
+registry as before too; see also the pending/approved test. Every kind is in one of the
+two tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -17,7 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from importer import undo as undo_module
-from importer.kinds import get_kind
+from importer.kinds import KINDS, get_kind
 from importer.kinds.base import Decision
 from importer.review import decide
 from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo, run_undo
@@ -25,6 +27,7 @@ from importer.undo_judge import APPROVED_REASON
 from registry.assess import assess_month
 from registry.models import AuditEntry, Batch, DeclarationReview, Person
 from tests.builders import xlsx_bytes
+from tests.integration.injury_support import appraisal_row, approved_injury, enrol, report_row
 from tests.integration.test_pipeline_base import base_row
 from tests.integration.test_pipeline_insurance import add_row as ins_add_row
 from tests.integration.test_pipeline_insurance import remove_row as ins_remove_row
@@ -86,9 +89,24 @@ def _base_declare_sheet(desk: Desk) -> tuple[bytes, str]:
     return xlsx_bytes("base_declare", rows), "缴费基数.xlsx"
 
 
-def _unless_revertible(kind: str):
-    missing = get_kind(kind).revert is None
-    return pytest.mark.skipif(missing, reason=f"{kind} has no revert yet (preview/undo hooks)")
+def _employer_change_sheet(desk: Desk) -> tuple[bytes, str]:
+    headers = get_kind("employer_change").spec.headers
+    cells = {"单位地址": "绍兴市上虞区百官街道市民大道88号", "联系人": "李红"}
+    return xlsx_bytes("employer_change", [[cells.get(h, "") for h in headers]]), "单位信息变更.xlsx"
+
+
+def _injury_report_sheet(desk: Desk) -> tuple[bytes, str]:
+    a, b = person(55), person(56)
+    enrol(desk, a, b)
+    rows = [report_row(a), report_row(b, 事故发生日期="2026-11-18")]
+    return xlsx_bytes("injury_report", rows), "工伤事故申报.xlsx"
+
+
+def _injury_appraisal_sheet(desk: Desk) -> tuple[bytes, str]:
+    a, b = person(57), person(58)
+    enrol(desk, a, b)
+    rows = [appraisal_row(p, approved_injury(desk, p)) for p in (a, b)]
+    return xlsx_bytes("injury_appraisal", rows), "工伤鉴定.xlsx"
 
 
 SCENARIOS: dict[str, Callable[[Desk], tuple[bytes, str]]] = {
@@ -98,9 +116,23 @@ SCENARIOS: dict[str, Callable[[Desk], tuple[bytes, str]]] = {
     "insurance_remove": _insurance_remove_sheet,
     "base_declare": _base_declare_sheet,
 }
+# Kinds whose every row goes to review (no `revert`): their undo withdraws.
+REVIEWED: dict[str, Callable[[Desk], tuple[bytes, str]]] = {
+    "employer_change": _employer_change_sheet,
+    "injury_report": _injury_report_sheet,
+    "injury_appraisal": _injury_appraisal_sheet,
+}
 
 
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=_unless_revertible(k)) for k in SCENARIOS])
+def test_every_kind_has_its_undo_scenario():
+    """A kind with `revert` is undone row by row (SCENARIOS); one without sends every row
+    to review and is undone by withdrawing (REVIEWED): a new kind must join one of them."""
+    revertible = {name for name, kind in KINDS.items() if kind.revert is not None}
+    assert set(SCENARIOS) == revertible
+    assert set(REVIEWED) == set(KINDS) - revertible
+
+
+@pytest.mark.parametrize("kind", list(SCENARIOS))
 def test_undo_restores_the_registry_exactly(desk, kind):
     sheet, name = SCENARIOS[kind](desk)
     before = registry_dump(desk.url)
@@ -143,6 +175,30 @@ def test_rows_changed_since_are_kept_with_the_reason(desk):
     decls = desk.declarations(batch_id)
     assert [decls[r].status for r in (3, 4, 5, 6)] == ["applied"] * 3 + ["undone"]
     assert desk.batch(batch_id).applied == 3
+
+
+@pytest.mark.parametrize("kind", list(REVIEWED))
+def test_undoing_a_reviewed_kind_withdraws_its_pending_rows(desk, kind):
+    sheet, name = REVIEWED[kind](desk)
+    before = registry_dump(desk.url)
+    batch_id, outcome = desk.submit(sheet, name)
+    assert set(outcome.status.values()) == {"pending_review"}, outcome.issues
+    pending = len(outcome.status)
+    result = undo(desk, batch_id, chunk_rows=1)
+    assert result == {"reverted": 0, "kept": []}
+    # What the upload wrote beside its declarations (a pending injury) is gone too.
+    assert registry_dump(desk.url) == before
+    batch = desk.batch(batch_id)
+    assert (batch.undo_status, batch.pending_review, batch.applied) == ("done", 0, 0)
+    assert batch.undo_result["withdrawn"] == pending
+    decls = desk.declarations(batch_id)
+    assert {d.status for d in decls.values()} == {"withdrawn"}
+    with desk.uow() as uow:
+        reviews = [uow.session.get(DeclarationReview, d.id) for d in decls.values()]
+    assert {(r.decision, r.actor) for r in reviews} == {("withdrawn", "clerk")}
+    # Withdrawn, the same sheet can be declared again (its key released).
+    _, again = desk.submit(sheet, name)
+    assert set(again.status.values()) == {"pending_review"}, again.issues
 
 
 def test_pending_rows_are_withdrawn_and_approved_ones_kept(desk):
@@ -263,10 +319,10 @@ def test_window_setting_is_parsed():
         UndoWindow.parse("weekly")
 
 
-@pytest.mark.skipif(
-    get_kind("person_remove").revert is not None, reason="人员减少 can be reverted now"
-)
-def test_a_kind_without_revert_is_refused_and_nothing_changes(desk):
+def test_a_kind_without_revert_is_refused_and_nothing_changes(desk, monkeypatch):
+    # Every kind applying rows has its revert now: one is taken away to see the refusal.
+    without = dataclasses.replace(get_kind("person_remove"), revert=None)
+    monkeypatch.setitem(KINDS, "person_remove", without)
     a = person(98)
     desk.submit(xlsx_bytes("person_add", [a.add(参保年月="202601")]))
     batch_id, _ = desk.submit(xlsx_bytes("person_remove", [a.remove()]), "人员减少.xlsx")
