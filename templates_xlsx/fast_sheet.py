@@ -23,9 +23,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 # (column, value, format): text, a number, or "" with a format for a blank formatted cell.
@@ -37,6 +38,17 @@ _SHORT_ENOUGH = 16_000
 # break included), its own _xHHHH_ escapes, non-characters, leading or trailing space, and
 # the rich-string prefix.
 NEEDS_XLSXWRITER = re.compile(r'["&<>\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|^<r>')
+
+
+@lru_cache(maxsize=1024)
+def _column_name(col: int) -> str:
+    """A..Z, AA.. of a zero-based column (a sheet has few: cached)."""
+    return xl_col_to_name(col)
+
+
+def _style(fmt: Format) -> str:
+    """The ` s="N"` attribute of a format (its index is fixed once first asked for)."""
+    return f' s="{fmt._get_xf_index()}"'
 
 
 class PlainTextWorksheet(Worksheet):
@@ -68,14 +80,22 @@ class PlainTextWorksheet(Worksheet):
         info = self.row_info.get(row)
         self._write_row(row, None, info)
         parts: list[str] = []
+        number = str(row + 1)
+        needs_xlsxwriter = NEEDS_XLSXWRITER.search
         for col, value, fmt in cells:
-            if type(value) is str and NEEDS_XLSXWRITER.search(value):
+            style = _style(fmt) if fmt is not None else self._column_style(col)
+            ref = _column_name(col) + number
+            if type(value) is not str:
+                parts.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
+            elif not value:
+                parts.append(f'<c r="{ref}"{style}/>')
+            elif needs_xlsxwriter(value):
                 # Text xlsxwriter escapes or marks: its own cell writer, in sequence.
                 self.fh.write("".join(parts))
                 parts.clear()
                 self._write_cell(row, col, CellStringTuple(value, fmt))
             else:
-                parts.append(self._cell_xml(row, col, value, fmt))
+                parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
         parts.append("</row>")
         self.fh.write("".join(parts))
         # Written: the constant-memory writer must not write the row again (as an empty
@@ -109,22 +129,11 @@ class PlainTextWorksheet(Worksheet):
             else:
                 self.write_number(row, col, value, fmt)
 
-    def _cell_xml(self, row: int, col: int, value: str | float, fmt: Format | None) -> str:
-        if fmt is not None:
-            style = f' s="{fmt._get_xf_index()}"'
-        else:
-            column = self.col_info.get(col)
-            style = (
-                f' s="{column.column_format._get_xf_index()}"'
-                if column is not None and column.column_format is not None
-                else ""
-            )
-        ref = xl_rowcol_to_cell_fast(row, col)
-        if type(value) is not str:
-            return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
-        if not value:
-            return f'<c r="{ref}"{style}/>'
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>'
+    def _column_style(self, col: int) -> str:
+        column = self.col_info.get(col)
+        if column is None or column.column_format is None:
+            return ""
+        return _style(column.column_format)
 
     def _is_plain_text(self, row: int, cell) -> bool:
         """A text cell with neither its own nor a row format, needing no escape."""

@@ -211,19 +211,27 @@ def judge(judgement: Judgement, v: RegistryVerdict) -> None:
         same_insurances &= j[column].eq("是") == j[f"held_{ins}"].eq(True)
     same = active & (j["active_start"] == month) & same_insurances
     v.unchanged |= set(j.index[same])
-    for row in j.index[active & ~same]:
+    # Plain lists, not `.at` per row: a sheet sent again holds an error on every row.
+    held = j[active & ~same]
+    for row, id_number, start in zip(
+        held.index.tolist(), held["证件号码"].tolist(), held["active_start"].tolist(), strict=True
+    ):
         v.errors.append(
             persons.error(
                 row, "证件号码", letters, "already_active_here",
-                value=j.at[row, "证件号码"], start=month_label(j.at[row, "active_start"]),
+                value=id_number, start=month_label(start),
             )
         )  # fmt: skip
-    overlap = ~active & j["last_end"].notna() & (j["last_end"].fillna("") >= month)
-    for row in j.index[overlap]:
+    overlap = j[~active & j["last_end"].notna() & (j["last_end"].fillna("") >= month)]
+    for row, asked, end in zip(
+        overlap.index.tolist(),
+        overlap["参保年月"].tolist(),
+        overlap["last_end"].tolist(),
+        strict=True,
+    ):
         v.errors.append(
             persons.error(
-                row, "参保年月", letters, "overlaps_history",
-                value=month[row], end=month_label(j.at[row, "last_end"]),
+                row, "参保年月", letters, "overlaps_history", value=asked, end=month_label(end)
             )
         )  # fmt: skip
     persons.name_mismatch(j, v, letters)
