@@ -70,6 +70,19 @@ INFRA_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+# How every task that works through a batch is run: retried through outages of the
+# database or the broker, acknowledged only once done, and handed to another worker
+# when this one dies (the batch's lease then decides who goes on).
+DURABLE_BATCH_TASK = {
+    "bind": True,
+    "autoretry_for": INFRA_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 20,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
 MAX_DEATHS = 2
 KILLED_WORKERS_MESSAGE = (
     "处理本文件时, 处理进程已两次异常退出(多半是文件需要的内存超出了服务器的能力), "
@@ -82,17 +95,7 @@ INTERNAL_ERROR_MESSAGE = (
 )
 
 
-@shared_task(
-    bind=True,
-    name=TASK_NAME,
-    autoretry_for=INFRA_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=20,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@shared_task(name=TASK_NAME, **DURABLE_BATCH_TASK)
 def process_batch(self, batch_id: int) -> None:
     """Process stored batch `batch_id` unless another worker holds it or it is finished."""
     settings, tuning = self.app.settings, self.app.tuning

@@ -19,24 +19,14 @@ from sqlalchemy import select
 from registry.models import Batch
 from registry.uow import UnitOfWork
 from worker.leases import lease_for
-from worker.tasks import INFRA_ERRORS
+from worker.tasks import DURABLE_BATCH_TASK, INFRA_ERRORS
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "shebao.undo_batch"
 
 
-@shared_task(
-    bind=True,
-    name=TASK_NAME,
-    autoretry_for=INFRA_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=20,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@shared_task(name=TASK_NAME, **DURABLE_BATCH_TASK)
 def undo_batch(self, batch_id: int) -> None:
     """Undo batch `batch_id` (marked running) unless another worker holds it."""
     from importer.undo import run_undo
