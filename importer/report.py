@@ -218,7 +218,7 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
     sheet.write_string(head, width, ERROR_NOTE_COLUMN, fmt["head"])
     sheet.freeze_panes(table.header_row, 0)
     positions = table.positions()
-    cell = _CellWriter(sheet, money)
+    cell = _CellWriter(money)
     # Rows that repeated the header were not data, but they were in the upload: they go
     # back at their row numbers (constant-memory writing needs rows in order).
     repeated = [(r, table.raw_header) for r in table.repeated_headers]
@@ -233,18 +233,16 @@ def _write_annotated(sheet, fmt: dict, table: SheetTable, by_row: dict) -> None:
         marks = _marks(issues, positions)
         _set_note_height(sheet, excel_row - 1, issues)
         if marked <= COMMENTED_ROWS:
-            _write_commented_row(sheet, fmt, excel_row - 1, cells, marks, cell)
-            sheet.write_string(excel_row - 1, width, *_note(fmt, issues))
-        else:
-            marked_cells = _marked_cells(fmt, cells, marks, cell)
-            sheet.write_cells(excel_row - 1, [*marked_cells, (width, *_note(fmt, issues))])
+            _comment_marked_cells(sheet, excel_row - 1, len(cells), marks)
+        marked_cells = _marked_cells(fmt, cells, marks, cell)
+        sheet.write_cells(excel_row - 1, [*marked_cells, (width, *_note(fmt, issues))])
 
 
 class _CellWriter:
     """Unmarked cells of a data row: amounts in money columns as numbers, the rest as text."""
 
-    def __init__(self, sheet, money: set[int]):
-        self.sheet, self.money = sheet, money
+    def __init__(self, money: set[int]):
+        self.money = money
 
     def value(self, c: int, value: str) -> str | float:
         """What an unmarked cell holds in the report."""
@@ -255,14 +253,6 @@ class _CellWriter:
     def plain(self, cells: list[str]) -> list[tuple]:
         """The cells of an unmarked row, for `write_cells`."""
         return [(c, self.value(c, v), None) for c, v in enumerate(cells) if v]
-
-    def write(self, r: int, c: int, value: str) -> None:
-        """One unmarked cell, written on its own."""
-        shown = self.value(c, value)
-        if isinstance(shown, float):
-            self.sheet.write_number(r, c, shown)
-        else:
-            self.sheet.write_string(r, c, shown)
 
 
 def _marks(issues: list, positions: dict) -> dict[int, list]:
@@ -296,21 +286,14 @@ def _marked_cells(fmt, cells: list[str], marks: dict[int, list], cell: _CellWrit
     return out
 
 
-def _write_commented_row(
-    sheet, fmt, r: int, cells: list[str], marks: dict[int, list], cell: _CellWriter
-) -> None:
-    """A marked row among the first COMMENTED_ROWS: each marked cell carries its messages
-    as a comment (written cell by cell: a comment follows its cell)."""
-    for c, value in enumerate(cells):
-        found = marks.get(c)
-        if not found:
-            if value:
-                cell.write(r, c, value)
-            continue
-        sheet.write_string(r, c, excel_safe(value), fmt[_worst(found)])
-        sheet.write_comment(
-            r, c, "\n".join(i.message for i in found), {"x_scale": 2.5, "y_scale": 2}
-        )
+def _comment_marked_cells(sheet, r: int, width: int, marks: dict[int, list]) -> None:
+    """The messages of a marked row among the first COMMENTED_ROWS, as a comment on each
+    marked cell; written before the row's cells (`write_cells` then writes the row the
+    way xlsxwriter does, comments included)."""
+    for c, found in sorted(marks.items()):
+        if c < width:
+            message = "\n".join(i.message for i in found)
+            sheet.write_comment(r, c, message, {"x_scale": 2.5, "y_scale": 2})
 
 
 def _note(fmt, issues: list) -> tuple[str, object]:

@@ -179,26 +179,15 @@ def _write_data_rows(
         if note:
             cells[width] = (width, excel_safe(note), formats.note)
         ordered = [cells[c] for c in sorted(cells)]
-        comments = [(col, message) for col, message in sorted(bad.items()) if message]
-        if comments:
-            _write_commented_row(sheet, row, ordered, comments)
-        elif ordered:
+        # Comments before the row's cells: `write_cells` then writes the row the way
+        # xlsxwriter does, comments included.
+        for col, message in sorted(bad.items()):
+            if message:
+                sheet.write_comment(row, col, message, _ERROR_BOX)
+        if ordered:
             sheet.write_cells(row, ordered)
         count = index + 1
     return count
-
-
-def _write_commented_row(
-    sheet: Worksheet, row: int, cells: list[tuple], comments: list[tuple[int, str]]
-) -> None:
-    """A row with comments on its cells: cell by cell (a comment follows its cell)."""
-    for col, value, fmt in cells:
-        if value:
-            sheet.write_string(row, col, value, fmt)
-        else:
-            sheet.write_blank(row, col, None, fmt)
-    for col, message in comments:
-        sheet.write_comment(row, col, message, _ERROR_BOX)
 
 
 def _cell_text(value: object) -> str:

@@ -68,7 +68,8 @@ class PlainTextWorksheet(Worksheet):
     def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
         """Write a complete row's `cells` (in column order), exactly as `write_string`,
         `write_number` and `write_blank` on each would; nothing may be added to the row
-        afterwards (no cell, no comment)."""
+        afterwards (no cell, no comment: a row's comments are written before its cells,
+        and such a row takes xlsxwriter's own path)."""
         if not self._direct_possible(row, cells):
             self._write_one_by_one(row, cells)
             return
