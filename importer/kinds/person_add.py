@@ -323,16 +323,18 @@ def current(judgement: Judgement) -> pd.DataFrame:
     details = judgement.state.attrs.get("details")
     if details is None or details.empty:
         return pd.DataFrame(columns=[*COMPARED_COLUMNS, "_updated_at"])
-    j = persons.joined(judgement)
-    known = j[j["证件号码"].isin(details["person_id"])]
-    cells = details.set_index("person_id").reindex(known["证件号码"])
-    out = pd.DataFrame(index=known.index)
+    rows, state, employer_id = judgement.rows, judgement.state, judgement.employer_id
+    ids = rows.loc[rows["证件号码"].isin(details["person_id"]), "证件号码"]
+    cells = details.set_index("person_id").reindex(ids)
+    out = pd.DataFrame(index=ids.index)
     for header, (column, _) in PERSON_CELLS.items():
         out[header] = cells[column].to_numpy()
-    out["参保年月"] = known["active_start"].fillna("").astype(str)
+    active = state[(state["employer_id"] == employer_id) & (state["status"] == "active")]
+    out["参保年月"] = persons.start_span(active)["earliest"].reindex(ids).fillna("").to_numpy()
     out["月缴费工资"] = ""
-    for column, ins in INSURANCE_COLUMNS.items():
-        out[column] = np.where(known[f"held_{ins}"].eq(True), "是", "否")
+    held = persons.EnrolmentsHere.of(state, employer_id).held_columns(ids)
+    for column in INSURANCE_COLUMNS:
+        out[column] = held[column]
     out["_updated_at"] = cells["reg_updated_at"].to_numpy()
     return out
 

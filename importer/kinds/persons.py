@@ -40,15 +40,9 @@ def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
     here = enrolled[enrolled["employer_id"] == employer_id]
     active = here[here["status"] == "active"]
     persons["here_any"] = persons.index.isin(here["person_id"])
-    # Earliest and latest start by sorting once: a group-by min/max of text falls back to
-    # Python per group (seconds for 100,000 persons), first/last after a sort does not.
-    starts = active.sort_values("start_month", kind="stable")
-    persons["active_start"] = starts.drop_duplicates("person_id").set_index("person_id")[
-        "start_month"
-    ]
-    persons["active_latest_start"] = starts.drop_duplicates("person_id", keep="last").set_index(
-        "person_id"
-    )["start_month"]
+    span = start_span(active)
+    persons["active_start"] = span["earliest"]
+    persons["active_latest_start"] = span["latest"]
     for ins in INSURANCES:
         mine = active[active["insurance"] == ins]
         persons[f"held_{ins}"] = persons.index.isin(mine["person_id"])
@@ -67,6 +61,16 @@ def summarise(state: pd.DataFrame, employer_id: int) -> pd.DataFrame:
             away[away["insurance"] == ins].groupby("person_id")["employer_name"].first()
         )
     return persons
+
+
+def start_span(active: pd.DataFrame) -> pd.DataFrame:
+    """Per person of the `active` enrolments, the earliest and latest start month. By one
+    sort: a group-by min/max of text falls back to Python per group (seconds for 100,000
+    persons), the first and last row after a sort do not."""
+    starts = active.sort_values("start_month", kind="stable")
+    first = starts.drop_duplicates("person_id").set_index("person_id")["start_month"]
+    last = starts.drop_duplicates("person_id", keep="last").set_index("person_id")["start_month"]
+    return pd.DataFrame({"earliest": first, "latest": last})
 
 
 def prefill_with(
