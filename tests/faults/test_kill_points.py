@@ -90,10 +90,15 @@ def test_kill_minus_9_at_five_random_points_of_a_100k_batch(broker_env, workers,
     # validated, the batch perhaps not even marked running yet; the others anywhere in the
     # first 60,000 rows. Not later: on an idle machine a resumed batch commits its last
     # 10,000-row chunks within a poll or two, so a point near the end is never reached.
+    # After the first, each kill waits until the resumed run has itself committed rows:
+    # two runs dying in a row without progress is how the worker recognises a batch that
+    # kills its process (worker.tasks, MAX_DEATHS), and it then fails the batch by design.
+    # Two points within one chunk would otherwise kill the resumed run while it re-reads.
     points = [0, *sorted(rng.randrange(1, 60_000) for _ in range(KILLS - 1))]
     resumed = []
+    committed = -1  # rows committed when the batch was last taken up
     for n, point in enumerate(points):
-        before = kill_at(env, batch_id, point, running)
+        before = kill_at(env, batch_id, max(point, committed + 1), running)
         if before["status"] in ("done", "failed"):
             break
         pid = holder_pid(env, batch_id)
@@ -108,6 +113,7 @@ def test_kill_minus_9_at_five_random_points_of_a_100k_batch(broker_env, workers,
             victim.start()  # restarted, as a supervisor (docker, `shebao serve`) would
         wait_taken_up(env, batch_id, pid, running)
         resumed.append(round(time.monotonic() - killed, 1))
+        committed = batch_state(url, batch_id)["done"]
         print(f"kill {n + 1}: {'worker' if whole else 'pool process'} at {before['done']} rows "
               f"({before['phase']}); taken up again {resumed[-1]}s later")  # fmt: skip
     state = wait_for(
