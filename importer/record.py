@@ -154,7 +154,9 @@ def insert_declarations(
 
 def _plain(payload: dict) -> dict:
     """Payload without our helper columns' numpy types."""
-    return {k: (bool(v) if k == "_clamped" else v) for k, v in payload.items()}
+    if "_clamped" in payload:  # the payload is this row's own dict: changed in place
+        payload["_clamped"] = bool(payload["_clamped"])
+    return payload
 
 
 def finish(

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +32,7 @@ from registry.uow import UnitOfWork
 from templates_xlsx.build import write_rows_workbook
 from templates_xlsx.cells import excel_safe
 from templates_xlsx.fast_sheet import PlainTextWorksheet
+from templates_xlsx.quick_zip import QuickWorkbook
 from validators.specs import ERROR_NOTE_COLUMN
 
 SEVERITY_LABEL = {"error": "错误", "warning": "提示"}
@@ -157,7 +157,7 @@ def build_error_report(source: _Source) -> bytes:
     for issue in source.issues:
         by_row[issue.excel_row].append(issue)
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf, {"constant_memory": True}) as book:
+    with QuickWorkbook(buf, {"constant_memory": True}) as book:
         fmt = _formats(book)
         sheet = book.add_worksheet("错误报告", worksheet_class=PlainTextWorksheet)
         _write_annotated(sheet, fmt, source.table, by_row)
@@ -353,6 +353,7 @@ def build_corrections(source: _Source) -> bytes:
         notes=notes,
         bad_cells=bad,
         sheet_note=f"批次 {source.batch_id} 中未通过的 {len(rows)} 行; 改正后直接上传本表即可",
+        workbook_class=QuickWorkbook,
     )
     return buf.getvalue()
 

@@ -82,17 +82,19 @@ def write_rows_workbook(
     notes: Iterable[str] | None = None,
     bad_cells: BadCells | None = None,
     sheet_note: str | None = None,
+    workbook_class: type[Workbook] = Workbook,
 ) -> int:
     """Write `rows` (cell text as typed) in template layout to `target`; returns the row count.
 
     `notes` (one per row) adds a 错误说明 column; `bad_cells` maps (row index in `rows`,
     column index) to a message shown as a comment on a light red cell (no comment when the
     message is empty); `sheet_note` goes
-    in row 1 right of the title. Rows longer than the template raise ValueError (the file
+    in row 1 right of the title; `workbook_class` is `quick_zip.QuickWorkbook` for large
+    files built while someone waits (templates keep xlsxwriter's). Rows longer than the template raise ValueError (the file
     left at `target` is then incomplete: write to a temporary place and move it on success).
     """
     target = str(target) if isinstance(target, Path) else target
-    with Workbook(target, {"constant_memory": True}) as workbook:
+    with workbook_class(target, {"constant_memory": True}) as workbook:
         workbook.set_properties(_properties(spec))
         formats = Formats(workbook, spec)
         sheet = workbook.add_worksheet(spec.title, worksheet_class=PlainTextWorksheet)

@@ -108,6 +108,7 @@ def _row_failures(checks: list[pa.Check], df: pd.DataFrame) -> pd.DataFrame:
 _CODE_OF_CHECK = {"cell_required": "required"}
 
 
+@functools.lru_cache(maxsize=512)
 def _check_code(check: str) -> str:
     """`not_in_list(('男', '女'))` → `not_in_list`; a check's code is its name."""
     name = str(check).split("(", 1)[0]
@@ -170,8 +171,12 @@ class _Extras:
                 .to_dict()
             )
             self.retire = retirement_months_of(rows, ctx).to_dict()
-        # Only the failing rows' cells: DataFrame.at in a loop, or whole columns, are slow.
-        self._cells = df.loc[sorted({i for i, _, _ in found})].to_dict("index")
+        # Only the failing rows' cells, a column at a time when first asked for: DataFrame.at
+        # in a loop is slow, and so is a dict per row (`to_dict("index")` boxes every cell
+        # of every column, 2 s on a sheet whose every row failed).
+        self._df = df
+        self._failing = sorted({i for i, _, _ in found})
+        self._columns: dict[str, dict[int, str]] = {}
         self.duplicates: dict[str, list[int]] = {}
         if any(c == "duplicate_in_sheet" for _, _, c in found):
             ids = df["证件号码"]
@@ -184,7 +189,11 @@ class _Extras:
 
     def cell(self, idx: int, column: str) -> str:
         """The text of one failing row's cell."""
-        return str(self._cells[idx][column])
+        values = self._columns.get(column)
+        if values is None:
+            picked = self._df[column].loc[self._failing].tolist()
+            values = self._columns[column] = dict(zip(self._failing, map(str, picked), strict=True))
+        return values[idx]
 
 
 def explain(
@@ -194,7 +203,7 @@ def explain(
     value = extras.cell(idx, column)
     out: dict[str, object] = {"column": column, "value": value, "length": len(value)}
     spec = rules.spec
-    spec_col = spec.column(column) if column in spec.headers else None
+    spec_col = spec.by_name.get(column)
     if spec_col is not None and code in _COLUMN_LIMIT_CODES:
         out.update(_column_limits(code, spec_col))
     elif code == "id_checksum":

@@ -6,6 +6,7 @@ exactly those of DOMAIN.md, in its order."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 FieldType = Literal[
@@ -64,8 +65,13 @@ class KindSpec:
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> ColumnSpec:
-        """The spec of header `name`."""
-        return next(c for c in self.columns if c.name == name)
+        """The spec of header `name` (KeyError when the kind has no such column)."""
+        return self.by_name[name]
+
+    @cached_property
+    def by_name(self) -> dict[str, ColumnSpec]:
+        """Header → column spec (asked once per error message: a lookup, not a scan)."""
+        return {c.name: c for c in self.columns}
 
 
 def code_column(name: str, choices: list[str], required: bool = True, **kw) -> ColumnSpec:

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from urllib.parse import quote
 
-import xlsxwriter
 from flask import Response
 
 from templates_xlsx.cells import excel_safe
+from templates_xlsx.quick_zip import QuickWorkbook
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +32,7 @@ def xlsx_table(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence
     """A one-sheet workbook: bold frozen header row, every cell written as text."""
     buf = io.BytesIO()
     # constant_memory streams rows to disk: exports of large rosters stay small in RAM.
-    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False})
+    book = QuickWorkbook(buf, {"constant_memory": True, "in_memory": False})
     sheet = book.add_worksheet(sheet_title[:31])
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1})
     text = book.add_format({"num_format": "@"})
