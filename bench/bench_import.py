@@ -283,6 +283,20 @@ def _measure(scenario: str, rows: int, db: str, sheets: dict[str, tuple[str, int
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def python_loop_seconds() -> float:
+    """Best of three of a fixed pure-Python loop (ten million additions): the machine's
+    speed at the time, printed beside the figures so that runs on a busier or slower
+    machine can be told from a slower product (this shared machine has varied threefold
+    between sessions)."""
+    best = float("inf")
+    for _ in range(3):
+        start, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def main() -> None:
     """Run each sheet × size × database in its own process and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -310,6 +324,7 @@ def main() -> None:
     scenarios += ["undo"] if args.undo else []
     variants = {v for s in scenarios for v in NEEDS[s]}
     sheets = make_sheets(args.rows, variants, Path(tempfile.mkdtemp(prefix="shebao-sheets-")))
+    before = python_loop_seconds()
     results = []
     for db in args.db:
         for rows in args.rows:
@@ -321,6 +336,13 @@ def main() -> None:
                     print(json.dumps(result), flush=True)
                 elif not args.markdown:
                     _print(result)
+    after = python_loop_seconds()
+    if args.json:
+        print(json.dumps({"python_loop_s": [before, after]}))
+    else:
+        print(
+            f"\nPython loop of 10 million additions: {before} s before the runs, {after} s after\n"
+        )
     if args.markdown:
         imports = [r for r in results if r["sheet"] != "undo"]
         print(markdown_table(imports))
