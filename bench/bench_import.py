@@ -64,6 +64,7 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
     start of the import until the clerk can download both. What the scenario needs in
     the registry first (the persons enrolled) is imported before, untimed."""
     from bench.bench_pages import page_timings
+    from importer.record import refresh_statistics
     from importer.report import error_report, prepare_reports
     from registry.db import upgrade_schema
     from registry.policy import seed_defaults
@@ -103,6 +104,7 @@ def run_one(scenario: str, rows: int, db: str, sheets: dict[str, str], spoiled: 
         built = prepare_reports(uow, batch_id, outcome.table)
         end_to_end = time.perf_counter() - start
         report = error_report(uow, batch_id)
+        refresh_statistics(uow, batch_id)  # as the worker does once the reports are kept
         pages = page_timings(url, "12345678" if scenario != "elsewhere" else "87654321", batch_id)
         statuses = list(outcome.status.values())
         counts = {s: statuses.count(s) for s in ("applied", "rejected", "unchanged", "valid")}

@@ -142,6 +142,7 @@ def _start(uow: UnitOfWork, batch: Batch) -> None:
     )
     batch.status, batch.phase, batch.started_at = "running", "reading", batch.started_at or utcnow()
     batch.error_code = batch.error_message = batch.error_detail = None
+    batch.issue_counts = None  # counted again with the issues this run records
     uow.commit()
 
 

@@ -10,7 +10,8 @@ from typing import NamedTuple
 from importer.apply import Insert, columns
 from importer.kinds import get_kind
 from importer.preview import REJECTED, UNCHANGED, RowLooks
-from registry.bulk import as_json, db_now, insert_rows
+from registry.batch_queries import tally_issues
+from registry.bulk import analyze, as_json, db_now, insert_rows
 from registry.models import AuditEntry, Batch, utcnow
 from registry.uow import UnitOfWork
 from validators.errors import RowError
@@ -185,6 +186,7 @@ def finish(
         (batch.id, e.row, e.column, e.letter, e.value, e.code, e.message, e.severity)
         for e in sorted(verdict.issues, key=lambda e: (e.row or 0, e.letter or ""))
     ])  # fmt: skip
+    batch.issue_counts = tally_issues(verdict.issues)
     batch.applied = len(by_status["applied"])
     batch.rejected = len(by_status["rejected"])
     batch.unchanged = len(by_status["unchanged"])
@@ -207,3 +209,19 @@ def finish(
         )
     )
     uow.commit()
+
+
+# A batch this large moves its tables' statistics enough to re-sample them (see analyze).
+ANALYZE_FROM_ROWS = 10_000
+
+
+def refresh_statistics(uow: UnitOfWork, batch_id: int) -> bool:
+    """After a large batch is recorded: the tables it filled sampled again, so its pages
+    are planned for what they hold (autovacuum would, a minute or so later). Whether it ran."""
+    with uow:
+        batch = uow.session.get(Batch, batch_id)
+        if batch is None or (batch.rows or 0) < ANALYZE_FROM_ROWS:
+            return False
+        analyze(uow.session, ["declarations", "batch_issues"])
+        uow.commit()
+        return True

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from importer.kinds import spec_of
 from importer.layout import SheetTable, locate_table
 from importer.reader import read_workbook
-from registry.models import Batch, BatchIssue, BatchReport, Declaration
+from registry.models import ISSUE_SHEET_ORDER, Batch, BatchIssue, BatchReport, Declaration
 from registry.uow import UnitOfWork
 from templates_xlsx.build import write_rows_workbook
 from templates_xlsx.cells import excel_safe
@@ -81,7 +81,7 @@ def _load(uow: UnitOfWork, batch_id: int, table: SheetTable | None = None) -> _S
     issues = uow.session.execute(
         select(*ISSUE_FIELDS)
         .where(BatchIssue.batch_id == batch_id)
-        .order_by(BatchIssue.excel_row, BatchIssue.id)
+        .order_by(ISSUE_SHEET_ORDER, BatchIssue.id)
     ).all()
     rejected = set(
         uow.session.scalars(

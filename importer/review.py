@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from importer.kinds import get_kind
 from importer.kinds.base import Decision, DecisionRefused
+from registry.batch_queries import count_issue
 from registry.models import (
     AuditEntry,
     Batch,
@@ -128,6 +129,7 @@ def _reject(session: Session, found: Declaration, batch: Batch, reason: str) -> 
             code="review_rejected", message=message, severity="error",
         )
     )  # fmt: skip
+    count_issue(batch, None, None, "error", "review_rejected")
     batch.rejected += 1
     # The stored workbooks no longer tell the whole story: the next download rebuilds them.
     session.execute(delete(BatchReport).where(BatchReport.batch_id == batch.id))

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, nulls_first, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from registry.models import Batch, BatchIssue, Declaration, Employer
+from registry.models import ISSUE_SHEET_ORDER, Batch, BatchIssue, Declaration, Employer
 
 T = TypeVar("T")
 # Ids are 32-bit integers in the database; a larger one names no batch.
@@ -66,8 +67,11 @@ def _count(session: Session, stmt: Select) -> int:
     return session.scalar(counting) or 0
 
 
-def _paged(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    total = _count(session, stmt)
+def _paged(
+    session: Session, stmt: Select, page: int, per_page: int, total: int | None = None
+) -> Page:
+    """A page of `stmt`; `total`, when the caller knows how many rows match, saves the count."""
+    total = _count(session, stmt) if total is None else total
     last = max(1, -(-total // per_page))
     # A page number past the end (a stale link after a filter) shows the last page.
     page = min(max(1, page), last)
@@ -150,7 +154,7 @@ def issues_query(batch_id: int, column: str | None = None, severity: str | None 
         stmt = stmt.where(column_condition(column))
     if severity:
         stmt = stmt.where(BatchIssue.severity == severity)
-    return stmt.order_by(nulls_first(BatchIssue.excel_row.asc()), BatchIssue.id)
+    return stmt.order_by(ISSUE_SHEET_ORDER, BatchIssue.id)
 
 
 def issues_page(
@@ -162,7 +166,8 @@ def issues_page(
     per_page: int = 50,
 ) -> Page[BatchIssue]:
     """Issues of a batch in sheet order (whole-file issues first), filtered and paged."""
-    return _paged(session, issues_query(batch_id, column, severity), page, per_page)
+    total = _issue_total(session, batch_id, column, severity)
+    return _paged(session, issues_query(batch_id, column, severity), page, per_page, total)
 
 
 def issues_slice(
@@ -175,7 +180,8 @@ def issues_slice(
 ) -> tuple[list[BatchIssue], int]:
     """Issues from `offset` (at most `limit`, or all), and how many match the filters."""
     stmt = issues_query(batch_id, column, severity)
-    total = _count(session, stmt)
+    total = _issue_total(session, batch_id, column, severity)
+    total = _count(session, stmt) if total is None else total
     stmt = stmt.offset(offset) if limit is None else stmt.offset(offset).limit(limit)
     return list(session.scalars(stmt)), total
 
@@ -206,18 +212,70 @@ class ColumnIssues:
 HELD_BACK_CODE = "held_back"
 
 
+def tally_issues(issues: Iterable[Any]) -> list[list[Any]]:
+    """[column, letter, severity, code, count] of `issues` (anything with those attributes),
+    what a batch keeps in `issue_counts` beside the issues it records."""
+    counts = Counter((i.column, i.letter, i.severity, i.code) for i in issues)
+    return [[*key, n] for key, n in sorted(counts.items(), key=str)]
+
+
+def count_issue(
+    batch: Batch, column: str | None, letter: str | None, severity: str, code: str
+) -> None:
+    """One more issue recorded on `batch` (a reviewer's rejection): its counts follow."""
+    if batch.issue_counts is None:
+        return
+    counts = [list(entry) for entry in batch.issue_counts]
+    for entry in counts:
+        if entry[:4] == [column, letter, severity, code]:
+            entry[4] += 1
+            break
+    else:
+        counts.append([column, letter, severity, code, 1])
+    batch.issue_counts = counts  # a new list: a JSON column notices assignment only
+
+
+def _issue_tally(session: Session, batch_id: int) -> list[list[Any]] | None:
+    """The batch's kept issue counts, or None (recorded before they were kept, or running)."""
+    batch = session.get(Batch, batch_id)  # the page has loaded it: no query
+    return batch.issue_counts if batch is not None else None
+
+
+def _issue_total(
+    session: Session, batch_id: int, column: str | None, severity: str | None
+) -> int | None:
+    """How many issues of the batch `issues_query` matches, from the kept counts (None when
+    the batch has none): the same filters as `column_condition` and the severity."""
+    tally = _issue_tally(session, batch_id)
+    if tally is None:
+        return None
+    by_letter = bool(column and _LETTER.match(column))
+    return sum(
+        count
+        for col, letter, sev, _code, count in tally
+        if (not column or col == column or (by_letter and letter == column.upper()))
+        and (not severity or sev == severity)
+    )
+
+
 def issue_counts_by_column(session: Session, batch_id: int) -> list[ColumnIssues]:
     """Errors and warnings per column, the column with most errors first (rows held back
     by 全部正确才申报 are not errors of any column: see `held_back_rows`)."""
-    stmt = (
-        select(
-            BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code, func.count()
-        )
-        .where(BatchIssue.batch_id == batch_id, BatchIssue.code != HELD_BACK_CODE)
-        .group_by(BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code)
-    )
+    tally = _issue_tally(session, batch_id)
+    if tally is None:
+        stmt = (
+            select(
+                BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code,
+                func.count(),
+            )
+            .where(BatchIssue.batch_id == batch_id, BatchIssue.code != HELD_BACK_CODE)
+            .group_by(BatchIssue.column, BatchIssue.letter, BatchIssue.severity, BatchIssue.code)
+        )  # fmt: skip
+        tally = [list(row) for row in session.execute(stmt)]
     by_column: dict[str | None, ColumnIssues] = {}
-    for column, letter, severity, code, count in session.execute(stmt):
+    for column, letter, severity, code, count in tally:
+        if code == HELD_BACK_CODE:
+            continue
         entry = by_column.setdefault(column, ColumnIssues(column, letter))
         entry.letter = entry.letter or letter
         if severity == "warning":
@@ -230,6 +288,9 @@ def issue_counts_by_column(session: Session, batch_id: int) -> list[ColumnIssues
 
 def held_back_rows(session: Session, batch_id: int) -> int:
     """How many valid rows were not applied because the upload was all-or-nothing."""
+    tally = _issue_tally(session, batch_id)
+    if tally is not None:
+        return sum(entry[4] for entry in tally if entry[3] == HELD_BACK_CODE)
     stmt = select(func.count()).where(
         BatchIssue.batch_id == batch_id, BatchIssue.code == HELD_BACK_CODE
     )

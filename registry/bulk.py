@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import orjson
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,14 @@ def delete_rows(session: Session, table: str, key: Sequence[str], rows: Sequence
         f"DELETE FROM {table} WHERE {where.replace('?', '%s')}",
         rows,
     )
+
+
+def analyze(session: Session, tables: Sequence[str]) -> None:
+    """Have PostgreSQL sample `tables` again now (SQLite needs nothing): right after a bulk
+    load its statistics still describe the table before it, and a batch's 100,000 new
+    issues estimated as a handful make the planner sort them all for every page."""
+    if is_postgres(session):
+        session.execute(text("ANALYZE " + ", ".join(tables)))
 
 
 def db_now() -> str:

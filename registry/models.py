@@ -193,6 +193,9 @@ class Batch(Base):
     undone_by: Mapped[str | None] = mapped_column(String(40))
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     undo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The batch's issues counted as [column, letter, severity, code, count], kept with them
+    # (registry.batch_queries.tally_issues); None before migration 0010 or while running.
+    issue_counts: Mapped[list[list[Any]] | None] = mapped_column(JSON)
 
 
 # Declarations that hold their natural key: a rejected or withdrawn one releases it.
@@ -275,6 +278,12 @@ class DeclarationReview(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# A batch issue's place in sheet order: its Excel row, 0 (before every row) for an issue of
+# the whole file. The same text in the index and in the queries that page by it, so that
+# both databases see the index fits (a bound parameter for the 0 would hide it).
+ISSUE_SHEET_ORDER = text("coalesce(excel_row, 0)")
+
+
 class BatchIssue(Base):
     """One error or warning of a batch, flat, so pages can filter and page them."""
 
@@ -289,7 +298,9 @@ class BatchIssue(Base):
     message: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8))
     __table_args__ = (
-        Index("ix_issues_batch_row", "batch_id", "excel_row"),
+        # Sheet order, whole-file issues (no row) first, as the issue list pages them: an
+        # index in that very order, so a page of a batch's 100,000 issues is read, not sorted.
+        Index("ix_issues_batch_order", "batch_id", ISSUE_SHEET_ORDER, "id"),
         Index("ix_issues_batch_column", "batch_id", "column", "severity"),
     )
 

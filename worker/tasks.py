@@ -149,6 +149,18 @@ def _process(batch_id: int, settings: Settings) -> None:
         uncount_attempt(uow, batch_id)
     _prepare_reports(uow, batch_id, outcome.table)
     _refresh_name_keys(uow, batch_id)
+    _refresh_statistics(uow, batch_id)
+
+
+def _refresh_statistics(uow: UnitOfWork, batch_id: int) -> None:
+    """The database's statistics of the tables a large batch filled, sampled again."""
+    from importer.record import refresh_statistics
+
+    try:
+        if refresh_statistics(uow, batch_id):
+            log.info("batch %s: statistics of its tables refreshed", batch_id)
+    except Exception:
+        log.exception("statistics after batch %s not refreshed; autovacuum will", batch_id)
 
 
 def _refresh_name_keys(uow: UnitOfWork, batch_id: int) -> None:
