@@ -9,7 +9,9 @@ Why a batch is processed exactly once although messages are delivered at least o
    again after the visibility timeout.
 3. A task first takes the batch's lease (`worker.leases`): a second copy of the message
    finds it held and steps aside, so no two workers run one batch at the same time; it
-   also steps aside when the batch is already `done` or `failed`.
+   also steps aside when the batch is already `done` or `failed`. A copy that finds the
+   lease held while the batch is `queued` (a confirmed preview, queued again while the
+   preview's run is still writing its workbooks) is retried a few seconds later.
 4. `run_batch` commits applied rows in chunks and is idempotent: rerun on an interrupted
    batch it skips what was applied (the declarations' unique natural key guarantees it)
    and finishes the rest.
@@ -84,6 +86,8 @@ DURABLE_BATCH_TASK = {
     "reject_on_worker_lost": True,
 }
 MAX_DEATHS = 2
+# Seconds before a queued batch whose lease is still held is tried again (see process_batch).
+LEASE_BUSY_RETRY = 3
 KILLED_WORKERS_MESSAGE = (
     "处理本文件时, 处理进程已两次异常退出(多半是文件需要的内存超出了服务器的能力), "
     "系统不再重试, 已申报成功的行不受影响。请检查文件: 删除多余的工作表、行、列和超长的内容, "
@@ -101,6 +105,12 @@ def process_batch(self, batch_id: int) -> None:
     settings, tuning = self.app.settings, self.app.tuning
     lease = lease_for(settings, tuning, batch_id)
     if not lease.acquire():
+        if batch_status(UnitOfWork.for_url(settings.database_url), batch_id) == "queued":
+            # A new run asked for while the last one still holds the lease for its final
+            # steps (确认申报 clicked as a preview's workbooks are being written): come back
+            # shortly instead of dropping the request until the recovery pass finds it.
+            log.info("batch %s is still held; queued again in %s s", batch_id, LEASE_BUSY_RETRY)
+            raise self.retry(countdown=LEASE_BUSY_RETRY)
         log.info("batch %s is being processed by another worker; this copy steps aside", batch_id)
         return
     try:

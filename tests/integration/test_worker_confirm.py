@@ -71,3 +71,34 @@ def test_a_confirmation_killed_mid_apply_is_finished_by_the_next_worker(stack, w
     with uow:
         again = judged_again_rows(uow.session, preview)
     assert again == list(range(2, 2 + MOVED))  # CSV: row 1 is the header
+
+
+def test_a_confirmation_queued_while_the_preview_still_holds_the_lease_is_run(stack, workers):
+    # The preview's run holds the batch's lease until its workbooks are written; a clerk
+    # who confirms at once queues the batch while it is held. That message used to step
+    # aside for good (the batch stayed 排队中 until the recovery pass, minutes later).
+    from tests.integration.test_worker_support import settings_of
+    from worker.app import WorkerTuning
+    from worker.leases import lease_for
+
+    rows = roster_rows(20)
+    uow = UnitOfWork.for_url(stack.database_url)
+    preview = create_batch(
+        uow, stack.employer_id, "roster.csv", csv_bytes("person_add", rows),
+        BatchOptions(dry_run=True),
+    )  # fmt: skip
+    worker = workers(stack, "w1")
+    stack.enqueue(preview)
+    assert test_worker.wait_finished(stack, preview, worker, timeout=300)["status"] == "done"
+    still_writing = lease_for(settings_of(stack.env), WorkerTuning(), preview)
+    # Taken as soon as the preview's run lets it go (its workbooks written).
+    wait_for(still_writing.acquire, bool, 60, "the preview's lease", worker.log)
+    try:
+        request_confirm(uow, preview, stack.employer_id, "test")
+        stack.enqueue(preview)
+        wait_for(lambda: worker.log(), lambda log: "queued again" in log, 60, "a retry", worker.log)
+    finally:
+        still_writing.release()
+    state = test_worker.wait_finished(stack, preview, worker, timeout=120)
+    assert state["status"] == "done" and state["applied"] + state["rejected"] == 20, state
+    assert state["applied"] > 0, state

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
+from celery.exceptions import Retry
 from sqlalchemy import update
 
 from importer.batches import BatchOptions, create_batch
@@ -149,11 +150,30 @@ def test_task_runs_a_queued_batch_and_skips_held_or_finished_ones(embedded, engi
     assert calls == [batch_id]
     holder = FileLease(settings.data_dir / "leases", batch_id)
     assert holder.acquire()
-    task.run(batch_id)  # another worker has it: this copy steps aside
+    set_batch(settings.database_url, batch_id, status="running")
+    task.run(batch_id)  # another worker runs it: this copy steps aside
     holder.release()
     set_batch(settings.database_url, batch_id, status="done")
     task.run(batch_id)
     task.run(999_999)  # no such batch
+    assert calls == [batch_id]
+
+
+def test_a_queued_batch_whose_lease_is_still_held_is_tried_again_not_dropped(
+    embedded, engine_calls
+):
+    # 确认申报 queues a preview again while the preview's run may still be writing its
+    # workbooks under the lease: that copy must come back, not step aside for good.
+    app, settings, batch_id = embedded
+    calls, _ = engine_calls
+    task = app.tasks[TASK_NAME]
+    holder = FileLease(settings.data_dir / "leases", batch_id)
+    assert holder.acquire()
+    with pytest.raises(Retry):
+        task.run(batch_id)
+    holder.release()
+    assert calls == []
+    task.run(batch_id)  # the retried copy, once the lease is free
     assert calls == [batch_id]
 
 
