@@ -166,8 +166,9 @@ def issues_page(
     per_page: int = 50,
 ) -> Page[BatchIssue]:
     """Issues of a batch in sheet order (whole-file issues first), filtered and paged."""
-    total = _issue_total(session, batch_id, column, severity)
-    return _paged(session, issues_query(batch_id, column, severity), page, per_page, total)
+    stmt = issues_query(batch_id, column, severity)
+    total = _matching_issues(session, batch_id, column, severity, stmt)
+    return _paged(session, stmt, page, per_page, total)
 
 
 def issues_slice(
@@ -180,8 +181,7 @@ def issues_slice(
 ) -> tuple[list[BatchIssue], int]:
     """Issues from `offset` (at most `limit`, or all), and how many match the filters."""
     stmt = issues_query(batch_id, column, severity)
-    total = _issue_total(session, batch_id, column, severity)
-    total = _count(session, stmt) if total is None else total
+    total = _matching_issues(session, batch_id, column, severity, stmt)
     stmt = stmt.offset(offset) if limit is None else stmt.offset(offset).limit(limit)
     return list(session.scalars(stmt)), total
 
@@ -241,14 +241,15 @@ def _issue_tally(session: Session, batch_id: int) -> list[list[Any]] | None:
     return batch.issue_counts if batch is not None else None
 
 
-def _issue_total(
-    session: Session, batch_id: int, column: str | None, severity: str | None
-) -> int | None:
-    """How many issues of the batch `issues_query` matches, from the kept counts (None when
-    the batch has none): the same filters as `column_condition` and the severity."""
+def _matching_issues(
+    session: Session, batch_id: int, column: str | None, severity: str | None, stmt: Select
+) -> int:
+    """How many issues `stmt` (the `issues_query` of these filters) matches: from the kept
+    counts, by the same filters as `column_condition` and the severity, or counted when
+    the batch has none."""
     tally = _issue_tally(session, batch_id)
     if tally is None:
-        return None
+        return _count(session, stmt)
     by_letter = bool(column and _LETTER.match(column))
     return sum(
         count

@@ -88,10 +88,10 @@ def write_rows_workbook(
 
     `notes` (one per row) adds a 错误说明 column; `bad_cells` maps (row index in `rows`,
     column index) to a message shown as a comment on a light red cell (no comment when the
-    message is empty); `sheet_note` goes
-    in row 1 right of the title; `workbook_class` is `quick_zip.QuickWorkbook` for large
-    files built while someone waits (templates keep xlsxwriter's). Rows longer than the template raise ValueError (the file
-    left at `target` is then incomplete: write to a temporary place and move it on success).
+    message is empty); `sheet_note` goes in row 1 right of the title; `workbook_class` is
+    `quick_zip.QuickWorkbook` for large files built while someone waits (templates keep
+    xlsxwriter's). Rows longer than the template raise ValueError (the file left at
+    `target` is then incomplete: write to a temporary place and move it on success).
     """
     target = str(target) if isinstance(target, Path) else target
     with workbook_class(target, {"constant_memory": True}) as workbook:

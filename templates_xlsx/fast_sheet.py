@@ -177,20 +177,21 @@ class PlainTextWorksheet(Worksheet):
         parts: list[str] = []
         number = str(row + 1)
         needs_xlsxwriter = NEEDS_XLSXWRITER.search
+        heads = self._heads
         for col, value, fmt in cells:
-            style = _style(fmt) if fmt is not None else self._column_style(col)
-            ref = _column_name(col) + number
+            head = heads.get((col, fmt)) or self._head(col, fmt)
+            opening = f"{head[0]}{number}{head[1]}"  # <c r="B7" s="3"
             if type(value) is not str:
-                parts.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
+                parts.append(f"{opening}><v>{value:.16G}</v></c>")
             elif not value:
-                parts.append(f'<c r="{ref}"{style}/>')
+                parts.append(f"{opening}/>")
             elif needs_xlsxwriter(value):
                 # Text xlsxwriter escapes or marks: its own cell writer, in sequence.
                 self.fh.write("".join(parts))
                 parts.clear()
                 self._write_cell(row, col, CellStringTuple(value, fmt))
             else:
-                parts.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
+                parts.append(f'{opening} t="inlineStr"><is><t>{value}{_TEXT_END}')
         parts.append("</row>")
         self.fh.write("".join(parts))
 

@@ -31,13 +31,18 @@ def _snapshot_rows(url: str, batch_id: int) -> int:
         return uow.session.scalar(stmt) or 0
 
 
+def _store_preview(stack, rows: list) -> int:
+    """A 预览 upload of `rows` stored as a queued batch (as the web does); its id."""
+    return create_batch(
+        UnitOfWork.for_url(stack.database_url), stack.employer_id, "roster.csv",
+        csv_bytes("person_add", rows), BatchOptions(dry_run=True),
+    )  # fmt: skip
+
+
 def test_a_confirmation_killed_mid_apply_is_finished_by_the_next_worker(stack, workers):
     rows = roster_rows(ROWS)
     uow = UnitOfWork.for_url(stack.database_url)
-    preview = create_batch(
-        uow, stack.employer_id, "roster.csv", csv_bytes("person_add", rows),
-        BatchOptions(dry_run=True),
-    )  # fmt: skip
+    preview = _store_preview(stack, rows)
     first = workers(stack, "w1")
     stack.enqueue(preview)
     state = test_worker.wait_finished(stack, preview, first, timeout=600)
@@ -81,12 +86,8 @@ def test_a_confirmation_queued_while_the_preview_still_holds_the_lease_is_run(st
     from worker.app import WorkerTuning
     from worker.leases import lease_for
 
-    rows = roster_rows(20)
     uow = UnitOfWork.for_url(stack.database_url)
-    preview = create_batch(
-        uow, stack.employer_id, "roster.csv", csv_bytes("person_add", rows),
-        BatchOptions(dry_run=True),
-    )  # fmt: skip
+    preview = _store_preview(stack, roster_rows(20))
     worker = workers(stack, "w1")
     stack.enqueue(preview)
     assert test_worker.wait_finished(stack, preview, worker, timeout=300)["status"] == "done"
