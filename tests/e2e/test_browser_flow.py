@@ -48,7 +48,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 LOGIN, PASSWORD = "33068212345678", "Demo1234!"
-EMPLOYER = "上虞示例制造有限公司"
+# The header names the employer; a test of this module approves a change of its name, so
+# logging in checks the code, which no declaration changes.
+EMPLOYER_CODE = "单位编码 12345678"
 DEMO_ROSTER = 6  # people `shebao seed-demo` enrols
 MONTH = "202611"  # SHEBAO_TODAY is 2026-11-29
 BIRTH = "19880517"
@@ -253,7 +255,7 @@ def log_in(page, base: str, screenshot: str | None = None) -> None:
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{base}/")
-    expect(page.locator(".site-header")).to_contain_text(EMPLOYER)
+    expect(page.locator(".site-header")).to_contain_text(EMPLOYER_CODE)
 
 
 def menu(page, title: str) -> None:
