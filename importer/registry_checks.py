@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from importer.kinds.base import Judgement, Kind, RegistryVerdict
 from registry.state import applied_keys
+from validators import messages
 from validators.context import RuleContext
+from validators.errors import RowError
 
 __all__ = ["RegistryRead", "RegistryVerdict", "SheetJob", "check_against_registry", "read_registry"]
 
@@ -76,6 +78,8 @@ def check_against_registry(
         again = elsewhere[elsewhere].index
         same.loc[again] = _same_substance(job, rows.loc[again], keys[again], read.applied)
     _already_applied(job.kind, judgement, same, verdict)
+    if elsewhere.any():
+        _declared_otherwise(job, rows, keys, elsewhere & ~same, read.applied, verdict)
     return verdict
 
 
@@ -91,6 +95,44 @@ def _same_substance(
     )
     before = declared.astype(object).fillna("").astype("str")
     return rows[columns].astype("str").eq(before).all(axis=1)
+
+
+def _declared_otherwise(
+    job: SheetJob,
+    rows: pd.DataFrame,
+    keys: pd.Series,
+    differs: pd.Series,
+    applied: dict[str, tuple[int, dict]],
+    v: RegistryVerdict,
+) -> None:
+    """A row the kind judged `unchanged` (the registry still holds its key: the same person
+    active here from the same month) whose cells say otherwise than the declaration that
+    applied that key is an error, not "无变化": a re-upload with a corrected wage or phone
+    must not be silently ignored. A blank cell states nothing and is not a difference."""
+    rows_ = [r for r in differs.index[differs].tolist() if r in v.unchanged]
+    if not rows_:
+        return
+    columns = [h for h in job.kind.spec.headers if h != "备注" and h in rows.columns]
+    for row in rows_:
+        batch_id, declared = applied[keys.at[row]]
+        changed = [(c, _text(declared.get(c)), _text(rows.at[row, c])) for c in columns]
+        changed = [(c, old, new) for c, old, new in changed if new != "" and new != old]
+        if not changed:
+            continue
+        v.unchanged.discard(row)
+        column, _, new = changed[0]
+        what = "; ".join(f"{c}: 已申报「{old or '空'}」, 本行「{n}」" for c, old, n in changed)
+        v.errors.append(
+            RowError(
+                int(row), column, job.letters.get(column), new, "declared_otherwise",
+                messages.render("declared_otherwise", batch=batch_id, what=what), "error",
+            )
+        )  # fmt: skip
+
+
+def _text(value: object) -> str:
+    """A cell as text, a missing one as ""."""
+    return "" if value is None or value is pd.NA or value != value else str(value)
 
 
 def _without(judgement: Judgement, rows: set[int]) -> Judgement:

@@ -40,6 +40,7 @@ SHARED: dict[str, str] = {
     "name_mismatch": "姓名「{value}」与系统中该证件号码登记的姓名「{expected}」不一致。请核对姓名或证件号码。",
     "not_enrolled_here": "证件号码 {value} 不在本单位的参保人员名册中, 无法办理。请核对证件号码, 或在「单位人员名册」中查询; 新招用的职工请先办理人员增加。",
     "not_active_here": "此人已于 {end} 在本单位停保, 目前不在本单位参保, 无法办理。重新招用的请先办理人员增加。",
+    "declared_otherwise": "本行的证件号码和年月已由批次 {batch} 申报并生效, 但本行填写的内容与当时不同({what}), 不会按本行修改。如确需更改, 请先撤销批次 {batch}(撤销本批次)后重新上传, 或到社保经办窗口办理变更。",
     # --- in-sheet duplicates of 人员险种增加 / 人员险种减少 (OnePerPersonAndInsurance) ---
     "duplicate_insurance_in_sheet": "同一证件号码的{value}在本表中出现了 {count} 次(第 {rows} 行)。同一人的同一险种只能申报一行, 请删除多余的行。",
     # --- review desk ---

@@ -289,12 +289,27 @@ def test_person_already_active_here_from_another_month(desk):
     assert {e.start_month for e in desk.enrolments()} == {"202610"}
 
 
-def test_same_month_again_with_other_details_is_unchanged(desk):
+def test_same_month_again_with_another_wage_is_refused_not_ignored(desk):
+    # The registry already holds this person from this month; a re-upload with a corrected
+    # wage is not applied (人员增加 does not change a base), and it is not "无变化" either:
+    # the clerk is told which cell differs from what was declared, and how to change it.
+    someone = person(0)
+    first, _ = desk.submit(xlsx_bytes("person_add", [someone.add()]))
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", [someone.add(月缴费工资="7000")]))
+    assert outcome.status == {3: "rejected"}
+    assert desk.errors(batch_id) == {err(3, "月缴费工资", "declared_otherwise")}
+    (issue,) = desk.issues(batch_id)
+    assert f"批次 {first}" in issue.message and "本行「7000」" in issue.message
+    assert desk.count(ContributionBase) == 1
+
+
+def test_same_month_again_with_only_a_blank_or_a_remark_changed_is_unchanged(desk):
+    # A blank cell states nothing, and 备注 is no part of the declaration.
     someone = person(0)
     desk.submit(xlsx_bytes("person_add", [someone.add()]))
-    batch_id, outcome = desk.submit(xlsx_bytes("person_add", [someone.add(月缴费工资="7000")]))
+    again = someone.add(民族="", 备注="第二次上传")
+    batch_id, outcome = desk.submit(xlsx_bytes("person_add", [again]))
     assert outcome.status == {3: "unchanged"}
-    assert desk.count(ContributionBase) == 1
 
 
 def test_same_month_asking_for_other_insurances_is_not_unchanged(desk):
