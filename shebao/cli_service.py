@@ -104,6 +104,8 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool, small_wor
         if embedded:
             click.echo("正在停止后台处理进程 ...")
         for worker in embedded:
+            worker.request_stop()
+        for worker in embedded:
             worker.stop()
         click.echo("已停止。")
 
