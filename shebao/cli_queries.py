@@ -58,7 +58,8 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+# ASCII digits only: \d would take full-width ones, which compare wrong as text.
+MONTH = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
 
 def _month(value: str, what: str) -> str:
@@ -172,6 +173,10 @@ def query(name, code, month_from, month_to, id_number, within, as_json) -> None:
     from registry.queries.listing import Params, json_row
 
     months = [_month(m, "年月") if m else None for m in (month_from, month_to)]
+    if months[0] and months[1] and months[0] > months[1]:
+        raise click.ClickException(
+            f"--from {months[0]} 晚于 --to {months[1]}, 没有记录能同时满足; 请调换后再查询。"
+        )
     with _uow() as uow:
         emp = employer_by_code(uow.session, code)
         if emp is None:
