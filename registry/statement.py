@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.models import PolicyInterest
+from registry.models import Person, PolicyInterest
 from registry.query_models import AccountOpening, Contribution
 
 FEN = Decimal("0.01")
@@ -102,8 +102,18 @@ def _rate(session: Session, year: int) -> Decimal:
     return Decimal(str(rate)).normalize()
 
 
+def _registered(session: Session, person_id: str) -> None:
+    """A StatementError naming the (masked) number when no such person is registered: an
+    account of nobody is a typing error, not a balance of zero."""
+    from registry.queries.listing import mask_id  # the lists import this module
+
+    if session.get(Person, person_id) is None:
+        raise StatementError(f"证件号码 {mask_id(person_id)} 未登记, 请核对后重新输入。")
+
+
 def statement(session: Session, person_id: str, year: int) -> Statement:
     """The account statement of `person_id` for `year` (see the module doc)."""
+    _registered(session, person_id)
     first = _first_year(session, person_id)
     start = year if first is None or first > year else first
     entered = dict(
@@ -113,7 +123,7 @@ def statement(session: Session, person_id: str, year: int) -> Statement:
             )
         ).all()
     )
-    balance = Decimal(0)
+    balance = Decimal(0).quantize(FEN)
     for y in range(start, year + 1):
         opening = _dec(entered[y]) if y in entered else balance
         months = month_credits(session, person_id, y)
@@ -126,8 +136,9 @@ def statement(session: Session, person_id: str, year: int) -> Statement:
 
 def set_opening(session: Session, person_id: str, year: int, balance: Decimal) -> None:
     """Enter (or correct) the opening balance of `year` for a person."""
-    if balance < 0:
-        raise StatementError("期初余额不能为负数。")
+    if not balance.is_finite() or balance < 0:
+        raise StatementError("期初余额应为不小于 0 的金额。")
+    _registered(session, person_id)
     row = session.get(AccountOpening, (person_id, year)) or AccountOpening(
         person_id=person_id, year=year
     )

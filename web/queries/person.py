@@ -189,7 +189,7 @@ def statement_export():
     rows += [[f"{m.month[:4]}年{m.month[4:]}月", m.base, m.credit] for m in s.months]
     rows += [
         ["本年记入", "", s.credits],
-        [f"本年利息(利率 {s.rate * 100}%)", "", s.interest],
+        [f"本年利息(利率 {s.rate * 100:.2f}%)", "", s.interest],
         ["期末余额", "", s.closing],
     ]
     title = f"{person.name} {year}年养老个人帐户对帐单"
