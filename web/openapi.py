@@ -14,6 +14,8 @@ from importer.kinds import SPECS
 PREFIX = "/api/v1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _JSON = "application/json"
+# A month YYYYMM (the pages and the API read no other).
+MONTH_PATTERN = "^[0-9]{4}(0[1-9]|1[0-2])$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -168,13 +170,13 @@ def _query_paths() -> dict[str, Any]:
         {
             "name": "from",
             "in": "query",
-            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
-            "description": "起始年月 YYYYMM",
+            "schema": {"type": "string", "pattern": MONTH_PATTERN},
+            "description": "起始年月 YYYYMM (不晚于截止年月)",
         },
         {
             "name": "to",
             "in": "query",
-            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "schema": {"type": "string", "pattern": MONTH_PATTERN},
             "description": "截止年月 YYYYMM",
         },
         {"name": "sort", "in": "query", "schema": text, "description": "排序列的 key"},

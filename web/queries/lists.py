@@ -19,7 +19,7 @@ from web.db import uow
 from web.exports import xlsx_response, xlsx_table
 from web.main import page_arg
 from web.queries import bp
-from web.queries.params import list_params
+from web.queries.params import list_params, month_problems
 from web.queries.render import css_class, excel_rows, html_cell
 from web.queries.scope import Scope, employer_choices, query_scope
 
@@ -52,6 +52,7 @@ def _page_view(query: ListQuery) -> Callable:
 
 def _context(session: Session, query: ListQuery, scope: Scope, params: Params) -> dict:
     context: dict[str, Any] = {"query": query, "scope": scope, "params": params, "page": None}
+    context["problems"] = month_problems(request.args) if query.months else []
     if scope.employer_id is None:
         context["employers"] = employer_choices(session)
         return context
