@@ -7,28 +7,15 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from registry.models import PolicyInterest, PolicySetting
-from registry.policy import seed_defaults, set_setting
+from registry.policy import set_setting
 from registry.query_models import Contribution
 from registry.uow import UnitOfWork
 from tests.registry_data import bulk_persons, id_number, person
 from worker import assess_task
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def policy_restored(db_url):
-    """The policy tables back to their defaults afterwards: they outlive a test on the
-    session's PostgreSQL database."""
-    yield
-    with UnitOfWork.for_url(db_url) as uow:
-        for table in (PolicySetting, PolicyInterest):
-            uow.session.execute(delete(table))
-        seed_defaults(uow.session)
-        uow.commit()
 
 
 class _FirstOfDecember(dt.date):

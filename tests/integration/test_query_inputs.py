@@ -11,29 +11,15 @@ import json
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
-from sqlalchemy import delete
 
-from registry.models import PolicyInterest, PolicySetting
 from registry.payments import import_receipts, read_rows
-from registry.policy import seed_defaults, set_setting, settings
+from registry.policy import set_setting, settings
 from registry.query_models import Payment
 from registry.uow import UnitOfWork
 from shebao.cli import main
 from tests.registry_data import bulk_persons, id_number, person
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def policy_restored(db_url):
-    """The policy tables back to their defaults afterwards: they outlive a test on the
-    session's PostgreSQL database."""
-    yield
-    with UnitOfWork.for_url(db_url) as uow:
-        for table in (PolicySetting, PolicyInterest):
-            uow.session.execute(delete(table))
-        seed_defaults(uow.session)
-        uow.commit()
 
 
 def _run(db_url: str, *args: str):
