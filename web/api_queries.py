@@ -77,7 +77,8 @@ def query_list(name: str) -> Response:
             "query": name,
             "title": query.title,
             "columns": [
-                {"key": c.key, "header": c.header, "format": c.format} for c in query.columns
+                {"key": c.key, "header": c.header, "format": c.format, "hint": c.hint}
+                for c in query.columns
             ],
             "rows": [json_row(query, r) for r in page.items],
             "total": page.total,

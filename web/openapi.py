@@ -140,7 +140,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "query": {"type": "string"},
             "title": {"type": "string", "description": "页面标题, 如 单位人员名册"},
-            "columns": {"type": "array", "items": {"type": "object", "required": ["key", "header", "format"], "properties": {"key": {"type": "string"}, "header": {"type": "string"}, "format": {"type": "string"}}}},
+            "columns": {"type": "array", "items": {"type": "object", "required": ["key", "header", "format"], "properties": {"key": {"type": "string"}, "header": {"type": "string"}, "format": {"type": "string"}, "hint": {"type": "string", "description": "该列如何得出(空: 无需说明)"}}}},
             "rows": {"type": "array", "items": {"type": "object", "description": "按 columns 的 key; 金额为两位小数的字符串, 年月为 YYYYMM, 证件号码部分隐藏"}},
             "total": _COUNT,
             "page": {"type": "integer", "minimum": 1},

@@ -70,36 +70,59 @@ def reaching_source(employer_id: int, params: Params) -> Select:
     )  # fmt: skip
 
 
-def _months_insured(session: Session, person_ids: list[str], until: str) -> dict[str, int]:
-    rows = session.execute(
-        select(Enrolment.person_id, Enrolment.start_month, Enrolment.end_month).where(
-            Enrolment.person_id.in_(person_ids), Enrolment.insurance == "110"
-        )
+def _month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[4:]) - 1
+
+
+def pension_spans(
+    session: Session, person_ids: list | Select
+) -> dict[str, list[tuple[int, int | None]]]:
+    """Each person's pension enrolments (any employer) as month indexes [start, end), the
+    end None while active; one statement for any number of persons."""
+    e = Enrolment
+    out: dict[str, list[tuple[int, int | None]]] = {}
+    stmt = select(e.person_id, e.start_month, e.end_month).where(
+        e.person_id.in_(person_ids), e.insurance == "110"
     )
-    out: dict[str, int] = {}
-    for pid, start, end in rows:
-        stop = min(end or until, until)
-        span = (int(stop[:4]) * 12 + int(stop[4:])) - (int(start[:4]) * 12 + int(start[4:]))
-        out[pid] = out.get(pid, 0) + max(span, 0)
+    for pid, start, end in session.execute(stmt):
+        out.setdefault(pid, []).append((_month_index(start), _month_index(end) if end else None))
     return out
+
+
+def months_until(spans: list[tuple[int, int | None]], until: int) -> int:
+    """Distinct months insured before month index `until` (an active enrolment runs on
+    to it; two enrolments over the same months count them once)."""
+    count, reached = 0, None
+    for start, end in sorted(spans):
+        stop = min(until if end is None else end, until)
+        begin = start if reached is None else max(start, reached)
+        if stop > begin:
+            count += stop - begin
+            reached = stop if reached is None else max(reached, stop)
+    return count
 
 
 def _years(months: int) -> Decimal:
     return (Decimal(months) / 12).quantize(Decimal("0.1"))
 
 
-def decorate_reaching(
-    session: Session, _employer_id: int, rows: list[dict], _params: Params
-) -> None:
-    """Add the minimum years needed, the years insured here and elsewhere, and whether
-    they suffice (months insured in the pension up to the retirement month)."""
+def decorate_reaching(session: Session, employer_id: int, rows: list[dict], params: Params) -> None:
+    """The minimum years needed; the years insured (any employer) up to this month and
+    those at the retirement month if the insurance goes on; whether the latter suffice."""
+    if not rows:
+        return
+    spans = pension_spans(session, REACHING.keys(employer_id, params, rows, "id_number"))
+    today = params.today or dt.date.today()
+    now = today.year * 12 + today.month - 1
     for r in rows:
         month = str(r["retire_month"])
-        insured = _months_insured(session, [r["id_number"]], month).get(r["id_number"], 0)
+        held = spans.get(r["id_number"], [])
+        at_retirement = months_until(held, _month_index(month))
         need = min_contribution_years(int(month[:4]))
         r["min_years"] = need
-        r["years"] = _years(insured)
-        r["enough"] = "是" if Decimal(insured) / 12 >= need else "否"
+        r["years"] = _years(months_until(held, now + 1))
+        r["years_at_retirement"] = _years(at_retirement)
+        r["enough"] = "是" if Decimal(at_retirement) / 12 >= need else "否"
 
 
 COMMON = (
@@ -119,9 +142,28 @@ REACHING = ListQuery(
         Column("retire_month", "法定退休年月", "month", sortable=True),
         Column("age_years", "退休年龄(岁)", "int"),
         Column("age_months", "另加月数", "int"),
-        Column("min_years", "最低缴费年限", "decimal", computed=True),
-        Column("years", "已缴费年限", "decimal", computed=True),
-        Column("enough", "是否满足", computed=True),
+        Column(
+            "min_years",
+            "最低缴费年限",
+            "decimal",
+            computed=True,
+            hint="法定退休当年所需的最低缴费年限: 15 年, 2030 年起每年增加半年, 至 20 年。",
+        ),
+        Column(
+            "years",
+            "已缴费年限",
+            "decimal",
+            computed=True,
+            hint="截至本月(含本月)在各单位参加养老保险的月数 ÷ 12, 重叠月份只计一次。",
+        ),
+        Column(
+            "years_at_retirement",
+            "到龄时缴费年限",
+            "decimal",
+            computed=True,
+            hint="按现在的参保状态继续缴费到法定退休年月(不含该月)时的缴费年限; 已停保的不再增加。",
+        ),
+        Column("enough", "是否满足最低缴费年限", computed=True, hint="按到龄时缴费年限判断。"),
     ),
     filters=(Filter("within", "到龄时间", choices=HORIZONS, source_only=True),),
     default_sort="retire_month",
@@ -149,11 +191,10 @@ def retirees_source(employer_id: int, params: Params) -> Select:
     )  # fmt: skip
 
 
-def decorate_retirees(
-    session: Session, _employer_id: int, rows: list[dict], _params: Params
-) -> None:
+def decorate_retirees(session: Session, employer_id: int, rows: list[dict], params: Params) -> None:
     """Age, years contributed, the account balance and the monthly account pension."""
     table = payout_table(session)
+    spans = pension_spans(session, RETIREES.keys(employer_id, params, rows, "id_number"))
     for r in rows:
         month, birth = str(r["retire_month"]), r["birth_date"]
         if isinstance(birth, str):
@@ -162,9 +203,7 @@ def decorate_retirees(
             (int(month[:4]) * 12 + int(month[4:])) - (birth.year * 12 + birth.month) if birth else 0
         )
         r["age"] = f"{age // 12}岁{age % 12}个月" if birth else ""
-        r["years"] = _years(
-            _months_insured(session, [r["id_number"]], month).get(r["id_number"], 0)
-        )
+        r["years"] = _years(months_until(spans.get(r["id_number"], []), _month_index(month)))
         try:
             balance = statement(session, r["id_number"], int(month[:4])).closing
         except StatementError:

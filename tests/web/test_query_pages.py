@@ -61,6 +61,36 @@ def test_reaching_age_within_the_horizon(clerk, registry_rows):
     assert "王芳" not in clerk.get("/queries/reaching-age?within=24").get_data(as_text=True)
 
 
+def test_reaching_age_years_now_and_at_retirement(clerk, db_url, registry_rows, other_employer):
+    """张伟 (statutory 2027-03) is insured here from 202401 and was at another employer
+    202301-202402 (two months overlapping): to 202611 inclusive 23 + 12 + 12 = 47 months
+    (3.9 years); on to 202702, 50 months (4.2); 15 years needed in 2027: not enough."""
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.add(Enrolment(person_id=OLD, employer_id=other_employer, insurance="110",
+                                  start_month="202301", end_month="202403", status="stopped",
+                                  stop_reason="调出"))  # fmt: skip
+        uow.commit()
+    html = clerk.get("/queries/reaching-age").get_data(as_text=True)
+    row = html[html.index("张伟") :]
+    cells = [c.split("<")[0] for c in row[: row.index("</tr>")].split('class="num">')[1:]]
+    assert cells[-3:] == ["15", "3.9", "4.2"], cells
+    assert (
+        "到龄时缴费年限" in html and "截至本月(含本月)" in html and "按到龄时缴费年限判断" in html
+    )
+    import json
+
+    from click.testing import CliRunner
+
+    from shebao.cli import main
+
+    env = {"DATABASE_URL": db_url, "SHEBAO_TODAY": "2026-11-29"}
+    run = CliRunner().invoke(
+        main, ["query", "reaching-age", "--employer", "12345678", "--json"], env=env
+    )
+    (found,) = json.loads(run.output)
+    assert (found["years"], found["years_at_retirement"], found["enough"]) == ("3.9", "4.2", "否")
+
+
 def test_retiree_with_balance_and_account_pension(clerk, registry_rows):
     html = clerk.get("/queries/retirees").get_data(as_text=True)
     # 11 credits of 400: 4,400 + 400 × 77 / 12 × 2.62 % (67.25) = 4,467.25; 50y1m → 194.6 months.
