@@ -93,9 +93,36 @@ def test_reaching_age_years_now_and_at_retirement(clerk, db_url, registry_rows, 
 
 def test_retiree_with_balance_and_account_pension(clerk, registry_rows):
     html = clerk.get("/queries/retirees").get_data(as_text=True)
-    # 11 credits of 400: 4,400 + 400 × 77 / 12 × 2.62 % (67.25) = 4,467.25; 50y1m → 194.6 months.
-    assert "李娜" in html and "50岁1个月" in html and "4,467.25" in html
-    assert "194.6" in html and "22.96" in html and "张伟" not in html
+    # Retired 202412 (R = 12): 11 credits of 400, interest up to December: 400 × (11 + 10 +
+    # … + 1) / 12 × 2.62 % = 57.64; 4,400 + 57.64 = 4,457.64 (the year's closing, 4,467.25,
+    # would add December's interest on months after she left). 50y1m → 194.6 months: 22.91.
+    assert "李娜" in html and "50岁1个月" in html and "4,457.64" in html and "2.62%" in html
+    assert "194.6" in html and "22.91" in html and "张伟" not in html
+    assert "记账利率尚未录入" not in html and "计至退休月" in html
+
+
+def test_retiree_in_a_year_without_a_rate_is_said(clerk, db_url, employer_id, registry_rows):
+    """A retirement in 2026, whose 记账利率 is not entered: the balance is computed on
+    2025's, and the row, the page and the API say so (figures: test_retire_account.py)."""
+    pid = id_number(5, "19760410", male=False)
+    with UnitOfWork.for_url(db_url) as uow:
+        bulk_persons(uow.session, employer_id, [person(pid, "陈静", gender="女")],
+                     start_month="202501", base="6000")  # fmt: skip
+        uow.session.execute(update(Enrolment).where(Enrolment.person_id == pid)
+                            .values(status="stopped", end_month="202604", stop_reason="退休"))  # fmt: skip
+        for month in [f"2025{m:02d}" for m in range(1, 13)] + ["202601", "202602", "202603"]:
+            assess_month(uow.session, month)
+        uow.commit()
+    html = clerk.get("/queries/retirees").get_data(as_text=True)
+    assert "7,272.18" in html and "1.50%(2026 年未录入, 暂按 2025 年)" in html
+    assert "2026 年的记账利率尚未录入" in html and "shebao policy interest --year 2026" in html
+    from tests.web.conftest import CLERK_LOGIN, CLERK_PASSWORD
+
+    token = clerk.post("/api/v1/token", json={"username": CLERK_LOGIN, "password": CLERK_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    body = clerk.get("/api/v1/queries/retirees", headers=headers).get_json()
+    (row,) = [r for r in body["rows"] if r["name"] == "陈静"]
+    assert row["balance"] == "7272.18" and row["rate"] == "1.50%(2026 年未录入, 暂按 2025 年)"
 
 
 def test_changes_and_contributions(clerk, registry_rows):
@@ -183,7 +210,7 @@ def test_cli_query_same_columns(db_url, registry_rows):
         main, ["query", "retirees", "--employer", "12345678", "--json"], env=env
     )
     rows = json.loads(run.output)
-    assert rows[0]["id_number"] == RETIREE and rows[0]["balance"] == "4467.25"
+    assert rows[0]["id_number"] == RETIREE and rows[0]["balance"] == "4457.64"
     run = CliRunner().invoke(main, ["query", "person", "--employer", "12345678", "--id", RETIREE,
                                     "--from", "202411", "--to", "202411", "--json"], env=env)  # fmt: skip
     assert {r["insurance"] for r in json.loads(run.output)} == {"110", "210", "310", "410"}

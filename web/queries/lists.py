@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry.pinyin import refresh_name_keys
 from registry.queries import LISTS
 from registry.queries.listing import ListQuery, Params
+from registry.queries.retire import rate_notice
 from registry.queries.roster import roster_counts
 from web.auth import login_required
 from web.db import uow
@@ -23,9 +24,11 @@ from web.queries.params import list_params, month_problems
 from web.queries.render import css_class, excel_rows, html_cell
 from web.queries.scope import Scope, employer_choices, query_scope
 
-# Extra figures some pages show above the table: name → f(session, employer id, params).
-EXTRAS: dict[str, Callable[[Session, int, Params], dict[str, Any]]] = {
-    "roster": lambda session, employer_id, _params: roster_counts(session, employer_id),
+# Extra figures some pages show above the table:
+# name → f(session, employer id, params, the page's rows).
+EXTRAS: dict[str, Callable[[Session, int, Params, list[dict]], dict[str, Any]]] = {
+    "roster": lambda session, employer_id, _params, _rows: roster_counts(session, employer_id),
+    "retirees": lambda _session, _employer_id, _params, rows: {"rate_notice": rate_notice(rows)},
 }
 
 
@@ -61,7 +64,7 @@ def _context(session: Session, query: ListQuery, scope: Scope, params: Params) -
     context["page"] = query.page(session, scope.employer_id, params)
     extra = EXTRAS.get(query.name)
     if extra:
-        context.update(extra(session, scope.employer_id, params))
+        context.update(extra(session, scope.employer_id, params, context["page"].items))
     return context
 
 
