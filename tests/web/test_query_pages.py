@@ -272,3 +272,40 @@ def test_arrears_page_accrues_between_two_receipts(clerk, reviewer, registry_row
     assert "4,771.00" in html and "35.78" in html and "2025-01-15" in html
     row = html[html.index("2024年12月") :]
     assert ">20<" in row[: row.index("</tr>")].replace(" ", "")
+
+
+def test_contributions_spread_a_receipt_over_the_insurances(clerk, reviewer, db_url, registry_rows):
+    """202412 is due 3,120 (养老) · 1,495 (医疗) · 130 (失业) · 26 (工伤) = 4,771; a receipt
+    of 1,000.17 gives 654.0621 · 313.4048 · 27.2528 · 5.4506, rounded 654.06 · 313.40 ·
+    27.25 · 5.45 = 1,000.16: the fen left over goes to 养老 (the largest), 654.07."""
+    data = "单位编码,费款所属期,金额,到账日期\n12345678,202412,1000.17,2025-01-10\n".encode()
+    form = {"file": (io.BytesIO(data), "到账.csv")}
+    reviewer.post("/queries/payments/import", data=form, content_type="multipart/form-data")
+    import json
+
+    from click.testing import CliRunner
+
+    from shebao.cli import main
+
+    env = {"DATABASE_URL": db_url, "SHEBAO_TODAY": "2026-11-29"}
+    run = CliRunner().invoke(main, ["query", "contributions", "--employer", "12345678",
+                                    "--from", "202412", "--to", "202412", "--json"], env=env)  # fmt: skip
+    got = {r["insurance"]: (r["paid"], r["owing"]) for r in json.loads(run.output)}
+    assert got == {"110": ("654.07", "2465.93"), "310": ("313.40", "1181.60"),
+                   "210": ("27.25", "102.75"), "410": ("5.45", "20.55")}  # fmt: skip
+    # An insurance filter keeps the spread of the whole month; a month without receipts
+    # owes all it is due.
+    html = clerk.get("/queries/contributions?from=202412&to=202412&insurance=310").get_data(
+        as_text=True
+    )
+    assert "313.40" in html and "1,181.60" in html and "已缴(元)" in html and "尾差计入" in html
+    sheet = load_workbook(
+        io.BytesIO(clerk.get("/queries/contributions.xlsx?from=202411&to=202411").data)
+    ).worksheets[0]
+    header, *rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    paid, owing, total = (
+        header.index("已缴(元)"),
+        header.index("欠缴(元)"),
+        header.index("应缴合计(元)"),
+    )
+    assert rows and all(r[paid] == 0 and r[owing] == r[total] for r in rows)
