@@ -169,6 +169,22 @@ def test_employer_page(clerk, reviewer, registry_rows, db_url, employer_id):
         and "0575-2" in html
     )
     assert "12345678" in reviewer.get("/queries/employer?employer=12345678").get_data(as_text=True)
+    import json
+
+    from click.testing import CliRunner
+
+    from shebao.cli import main
+
+    run = CliRunner().invoke(
+        main,
+        ["query", "employer", "--employer", "12345678", "--json"],
+        env={"DATABASE_URL": db_url},
+    )
+    shown = json.loads(run.output)
+    # The page's 变更记录 columns: 变更时间 · 项目 · 原内容 · 新内容.
+    (change,) = shown["history"]
+    assert (change["field"], change["old"], change["new"]) == ("联系电话", "0575-1", "0575-2")
+    assert change["changed_at"].endswith("Z") and shown["name"] == "上虞示例制造有限公司"
 
 
 @pytest.mark.parametrize("name", LISTS)

@@ -15,7 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from importer.context import today
-from registry.models import Employer, EmployerHistory, Enrolment, Person
+from registry.employer_info import history_rows
+from registry.models import Employer, Enrolment, Person
 from registry.queries import PERSON
 from registry.queries.listing import Params
 from registry.statement import StatementError, statement
@@ -42,17 +43,11 @@ def employer_page():
         scope = query_scope(work.session)
         emp = work.session.get(Employer, scope.employer_id) if scope.employer_id else None
         choices = employer_choices(work.session) if emp is None else []
-        history = _history(work.session, emp.id) if emp is not None else []
+        history = history_rows(work.session, emp.id) if emp is not None else []
     return render_template(
         "queries/employer.html", scope=scope, emp=emp, fields=EMPLOYER_FIELDS, employers=choices,
-        history=history, labels=dict(EMPLOYER_FIELDS),
+        history=history,
     )  # fmt: skip
-
-
-def _history(session: Session, employer_id: int) -> list[EmployerHistory]:
-    """The employer's recorded changes, newest first (filled by approved 单位基本信息变更)."""
-    stmt = select(EmployerHistory).where(EmployerHistory.employer_id == employer_id)
-    return list(session.scalars(stmt.order_by(EmployerHistory.changed_at.desc()).limit(200)))
 
 
 def _person_here(session: Session, employer_id: int, id_number: str) -> Person:
