@@ -166,6 +166,31 @@ def statement(session: Session, person_id: str, year: int) -> Statement:
     return replace(roll_forward(account, year, rate_of), person_id=person_id)
 
 
+@dataclass(frozen=True)
+class EmployerView:
+    """What one employer may see of a statement: the months credited there (its bases
+    and credits) and the sum credited at other employers in the year."""
+
+    months: list[MonthCredit]
+    elsewhere: Decimal
+
+
+def employer_view(session: Session, s: Statement, employer_id: int) -> EmployerView:
+    """The statement `s` as employer `employer_id` may see it (one statement): another
+    employer's wages are not shown to it, only what they credited, summed."""
+    c = Contribution
+    rows = session.execute(
+        select(c.month, func.sum(c.base), func.sum(c.employee_amount))
+        .where(c.person_id == s.person_id, c.employer_id == employer_id, c.insurance == PENSION)
+        .where(c.month >= f"{s.year}01", c.month <= f"{s.year}12")
+        .group_by(c.month)
+        .order_by(c.month)
+    )
+    own = [MonthCredit(m, _dec(b), _dec(credit)) for m, b, credit in rows]
+    own = [m for m in own if m.credit or m.base]
+    return EmployerView(own, s.credits - sum((m.credit for m in own), Decimal(0)))
+
+
 def set_opening(session: Session, person_id: str, year: int, balance: Decimal) -> None:
     """Enter (or correct) the opening balance of `year` for a person."""
     if not balance.is_finite() or balance < 0:

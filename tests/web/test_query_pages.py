@@ -325,3 +325,60 @@ def test_contributions_spread_a_receipt_over_the_insurances(clerk, reviewer, db_
         header.index("应缴合计(元)"),
     )
     assert rows and all(r[paid] == 0 and r[owing] == r[total] for r in rows)
+
+
+def test_statement_export_of_a_year_without_a_rate_says_so(clerk, reviewer, registry_rows):
+    form = {"id_number": RETIREE, "year": "2030"}
+    response = clerk.post("/queries/statement.xlsx", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "2026 年的记账利率尚未录入" in html and "社保经办机构" in html
+    assert "shebao policy" not in html  # a clerk cannot run it
+    html = reviewer.post("/queries/statement.xlsx?employer=12345678", data=form).get_data(
+        as_text=True
+    )
+    assert "2026 年的记账利率尚未录入" in html and "shebao policy interest --year 2026" in html
+
+
+MOVED = id_number(6, "19850301")  # 陈静: at the other employer 202401-202406, here from 202407
+
+
+@pytest.fixture
+def moved_here(db_url, employer_id, other_employer, registry_rows):
+    """A person whose 2024 pension was credited at 8,000 elsewhere (Jan-Jun) and at 6,000
+    here (Jul-Dec)."""
+    from registry.models import ContributionBase
+
+    with UnitOfWork.for_url(db_url) as uow:
+        s = uow.session
+        bulk_persons(s, other_employer, [person(MOVED, "陈静", gender="女")],
+                     start_month="202401", base="8000", insurances=("110",))  # fmt: skip
+        s.execute(update(Enrolment).where(Enrolment.person_id == MOVED)
+                  .values(status="stopped", end_month="202407", stop_reason="调出"))  # fmt: skip
+        s.add(Enrolment(person_id=MOVED, employer_id=employer_id, insurance="110",
+                        start_month="202407", status="active"))  # fmt: skip
+        s.add(ContributionBase(person_id=MOVED, employer_id=employer_id, effective_month="202407",
+                               declared_wage=6000, base=6000, clamped=False))  # fmt: skip
+        for m in range(1, 13):
+            assess_month(s, f"2024{m:02d}")
+        uow.commit()
+
+
+def test_a_clerk_sees_no_other_employers_wages(clerk, reviewer, moved_here):
+    """Credits: 6 × 640 elsewhere = 3,840.00 and 6 × 480 here = 2,880.00; interest at
+    2.62 %: 640 × 57 / 12 = 3,040 and 480 × 21 / 12 = 840, × r = 101.656 → 101.66;
+    closing 6,821.66, the same for the clerk and the reviewer."""
+    form = {"id_number": MOVED, "year": "2024"}
+    html = clerk.post("/queries/statement", data=form).get_data(as_text=True)
+    assert "在其他单位期间记账" in html and "3,840.00" in html and "6,720.00" in html
+    assert "6,821.66" in html and "101.66" in html and "2024年7月" in html
+    assert "8,000.00" not in html and "2024年6月" not in html and "另一家单位" not in html
+    sheet = load_workbook(
+        io.BytesIO(clerk.post("/queries/statement.xlsx", data=form).data)
+    ).worksheets[0]
+    cells = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert ["在其他单位期间记账", "", 3840] in cells and cells[-1] == ["期末余额", "", 6821.66]
+    assert not any(r[1] == 8000 for r in cells)
+    html = reviewer.post("/queries/statement?employer=12345678", data=form).get_data(as_text=True)
+    assert "8,000.00" in html and "2024年6月" in html and "在其他单位期间记账" not in html
+    assert "6,821.66" in html
