@@ -1,5 +1,5 @@
 """An employer's details by their template headers, and the history of their changes
-(the 单位基本信息 page and `shebao employer show` read these)."""
+(the 单位基本信息 page, `shebao query employer` and `shebao employer show` read these)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,25 @@ def employer_history(session: Session, employer_id: int) -> list[dict[str, Any]]
         }
         for e in entries
     ]
+
+
+# The history keeps fields by header (单位名称); entries written by attribute name show the
+# header too.
+HEADERS = {attr: header for header, attr in EMPLOYER_FIELDS.items()} | {"code": "单位编码"}
+
+
+def history_rows(session: Session, employer_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """The 单位基本信息 page's 变更记录, newest first: one row per changed field, with when
+    (a datetime), the field's header and the values before and after."""
+    entries = session.scalars(
+        select(EmployerHistory)
+        .where(EmployerHistory.employer_id == employer_id)
+        .order_by(EmployerHistory.changed_at.desc(), EmployerHistory.id.desc())
+        .limit(limit)
+    )
+    return [
+        {"changed_at": e.changed_at, "field": HEADERS.get(key, key),
+         "old": (e.old_values or {}).get(key, ""), "new": new}
+        for e in entries
+        for key, new in (e.new_values or {}).items()
+    ]  # fmt: skip

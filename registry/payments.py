@@ -26,7 +26,8 @@ from registry.models import Employer
 from registry.query_models import Payment
 
 HEADERS = ["单位编码", "费款所属期", "金额", "到账日期"]
-MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+# ASCII digits only: \d would take full-width ones, which compare wrong as text.
+MONTH = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 FEN = Decimal("0.01")
 
 
@@ -74,7 +75,9 @@ def _row(values: list[object], codes: dict[str, int]) -> tuple[int, str, Decimal
     code = str(code).strip()
     if code not in codes:
         raise ValueError(f"A 列(单位编码)「{code}」不是已登记的单位, 请核对 8 位单位编码")
-    month = str(month).strip().replace("-", "")
+    # An Excel date typed in the month column means its month, as in the templates.
+    month = month.strftime("%Y%m") if isinstance(month, dt.date) else str(month).strip()
+    month = month.replace("-", "")
     if not MONTH.match(month):
         raise ValueError(f"B 列(费款所属期)「{month}」应为 YYYYMM, 如 202611")
     try:

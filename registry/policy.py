@@ -4,7 +4,7 @@ and editable by the operator (CLI `shebao policy ...`). Code reads them, never h
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -144,16 +144,56 @@ def settings(session: Session) -> dict[str, str]:
     return {s.key: s.value for s in session.scalars(select(PolicySetting))}
 
 
+# Bounds of the settings a wrong figure would break: a due day every month has, and a
+# daily charge given as a fraction (0.0005 is 0.05 %; 0.05 typed for "0.05 %" is refused).
+SETTING_BOUNDS = {
+    "payment_due_day": (Decimal(1), Decimal(28)),
+    "late_charge_daily": (Decimal(0), Decimal("0.01")),
+}
+
+
+def setting_problem(key: str, value: str) -> str | None:
+    """Why `value` cannot be the setting `key`, in Chinese, or None. Every setting is a
+    number (a whole one where the default is, but for 计发月数); the bounded ones must lie
+    within bounds."""
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return f"{key} 应为数字, 收到「{value}」。"
+    # 计发月数 may be corrected to a decimal (the interpolated ages are); counts may not.
+    whole = DEFAULT_SETTINGS.get(key, ("0", ""))[0].isdigit() and "payout_months" not in key
+    if not number.is_finite() or number < 0 or (whole and number != number.to_integral_value()):
+        kind = "不小于 0 的整数" if whole else "不小于 0 的数"
+        return f"{key} 应为{kind}, 收到「{value}」。"
+    low, high = SETTING_BOUNDS.get(key, (Decimal(0), None))
+    if number < low or (high is not None and number > high):
+        return f"{key} 应在 {low} 到 {high} 之间, 收到「{value}」。"
+    return None
+
+
 def set_setting(session: Session, key: str, value: str) -> None:
-    """Change one named policy figure (only keys that exist)."""
+    """Change one named policy figure (only keys that exist; ValueError with a Chinese
+    message for a value that is not a valid figure)."""
     row = session.get(PolicySetting, key)
     if row is None:
         raise KeyError(key)
-    row.value = value
+    problem = setting_problem(key, value)
+    if problem:
+        raise ValueError(problem)
+    row.value = value.strip()
+
+
+def interest_rates(session: Session) -> dict[int, Decimal]:
+    """The 记账利率 entered per year, oldest first."""
+    rows = session.execute(select(PolicyInterest.year, PolicyInterest.rate).order_by("year"))
+    return {year: Decimal(str(rate)).normalize() for year, rate in rows}
 
 
 def set_interest(session: Session, year: int, rate: Decimal) -> None:
-    """Enter or correct the 记账利率 of `year`."""
+    """Enter or correct the 记账利率 of `year` (a fraction: 0.0262 is 2.62 %; ValueError
+    with a Chinese message otherwise)."""
+    if not rate.is_finite() or not Decimal(0) <= rate < Decimal("0.3"):
+        raise ValueError(f"记账利率应为小数, 如 0.0262 表示 2.62%, 收到「{rate}」。")
     row = session.get(PolicyInterest, year) or PolicyInterest(year=year)
     row.rate = rate
     session.add(row)

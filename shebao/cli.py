@@ -151,6 +151,7 @@ def policy_show() -> None:
                 "base_limits": {
                     y: [str(f), str(c)] for y, (f, c) in pol.base_limits(uow.session).items()
                 },
+                "interest": {y: str(r) for y, r in pol.interest_rates(uow.session).items()},
                 "retirement": pol.retirement_rules(uow.session),
                 "settings": pol.settings(uow.session),
                 "notice": pol.base_limits_notice(uow.session, today()),
@@ -182,9 +183,14 @@ def policy_interest(year: int, rate: str) -> None:
     """Enter the 记账利率 of a year."""
     from registry import policy as pol
 
-    with _uow() as uow:
-        pol.set_interest(uow.session, year, Decimal(rate))
-        uow.commit()
+    try:
+        with _uow() as uow:
+            pol.set_interest(uow.session, year, Decimal(rate))
+            uow.commit()
+    except InvalidOperation:
+        raise click.ClickException(f"记账利率「{rate}」不是数字, 应为如 0.0262 的小数。") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{year} 年记账利率 {rate}")
 
 
@@ -200,6 +206,8 @@ def policy_set(key: str, value: str) -> None:
             pol.set_setting(uow.session, key, value)
         except KeyError:
             raise click.ClickException(f"没有名为 {key} 的政策参数") from None
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
         uow.commit()
     click.echo(f"{key} = {value}")
 

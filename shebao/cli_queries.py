@@ -58,7 +58,8 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-MONTH = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+# ASCII digits only: \d would take full-width ones, which compare wrong as text.
+MONTH = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 
 
 def _month(value: str, what: str) -> str:
@@ -155,6 +156,21 @@ QUERY_NAMES = [
 ]
 
 
+def _employer_json(session, emp) -> dict:
+    """单位基本信息 as JSON: the fields, and `history` with the page's 变更记录 columns
+    (changed_at, field, old, new; newest first)."""
+    from registry.employer_info import history_rows
+
+    keys = ("code", "name", "credit_code", "legal_rep", "address", "contact", "phone",
+            "bank", "bank_account", "risk_class")  # fmt: skip
+    out: dict = {k: getattr(emp, k) for k in keys}
+    out["history"] = [
+        {**h, "changed_at": h["changed_at"].isoformat(timespec="seconds") + "Z"}
+        for h in history_rows(session, emp.id)
+    ]
+    return out
+
+
 @click.command("query")
 @click.argument("name", type=click.Choice(QUERY_NAMES))
 @click.option("--employer", "code", required=True, help="8 位单位编码")
@@ -172,14 +188,16 @@ def query(name, code, month_from, month_to, id_number, within, as_json) -> None:
     from registry.queries.listing import Params, json_row
 
     months = [_month(m, "年月") if m else None for m in (month_from, month_to)]
+    if months[0] and months[1] and months[0] > months[1]:
+        raise click.ClickException(
+            f"--from {months[0]} 晚于 --to {months[1]}, 没有记录能同时满足; 请调换后再查询。"
+        )
     with _uow() as uow:
         emp = employer_by_code(uow.session, code)
         if emp is None:
             raise click.ClickException(f"单位 {code} 不存在")
         if name == "employer":
-            keys = ("code", "name", "credit_code", "legal_rep", "address", "contact", "phone",
-                    "bank", "bank_account", "risk_class")  # fmt: skip
-            _echo_json({k: getattr(emp, k) for k in keys})
+            _echo_json(_employer_json(uow.session, emp))
             return
         refresh_name_keys(uow.session, emp.id)
         uow.commit()

@@ -4,8 +4,6 @@ sees its own employer; a reviewer's names one with `employer=CODE`."""
 
 from __future__ import annotations
 
-import re
-
 from flask import Response, request
 from sqlalchemy import select
 
@@ -17,7 +15,7 @@ from web.api import bp
 from web.api_auth import current_user, token_required
 from web.api_errors import ApiError, json_response
 from web.db import uow
-from web.queries.params import list_params
+from web.queries.params import MONTH, list_params
 
 MAX_PER_PAGE = 1000
 
@@ -47,11 +45,14 @@ def _int_arg(name: str, default: int, highest: int) -> int:
 
 
 def _months_or_400() -> None:
-    """from / to, when given, are YYYYMM (the page forgives other spellings; the API says
-    so instead, as its document does)."""
+    """from / to, when given, are YYYYMM months, from not after to (the page forgives
+    other spellings with a notice; the API says so instead, as its document does)."""
     for name in ("from", "to"):
-        if name in request.args and not re.fullmatch(r"[0-9]{6}", request.args[name]):
+        if name in request.args and not MONTH.fullmatch(request.args[name]):
             raise ApiError(400, "bad_option", f"{name} 应为 6 位年月 YYYYMM, 例如 202611。")
+    start, end = request.args.get("from"), request.args.get("to")
+    if start and end and start > end:
+        raise ApiError(400, "bad_option", f"from({start})晚于 to({end}), 请调换后再查询。")
 
 
 @bp.get("/queries/<name>")
@@ -76,7 +77,8 @@ def query_list(name: str) -> Response:
             "query": name,
             "title": query.title,
             "columns": [
-                {"key": c.key, "header": c.header, "format": c.format} for c in query.columns
+                {"key": c.key, "header": c.header, "format": c.format, "hint": c.hint}
+                for c in query.columns
             ],
             "rows": [json_row(query, r) for r in page.items],
             "total": page.total,

@@ -14,6 +14,8 @@ from importer.kinds import SPECS
 PREFIX = "/api/v1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _JSON = "application/json"
+# A month YYYYMM (the pages and the API read no other).
+MONTH_PATTERN = "^[0-9]{4}(0[1-9]|1[0-2])$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -138,7 +140,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "query": {"type": "string"},
             "title": {"type": "string", "description": "页面标题, 如 单位人员名册"},
-            "columns": {"type": "array", "items": {"type": "object", "required": ["key", "header", "format"], "properties": {"key": {"type": "string"}, "header": {"type": "string"}, "format": {"type": "string"}}}},
+            "columns": {"type": "array", "items": {"type": "object", "required": ["key", "header", "format"], "properties": {"key": {"type": "string"}, "header": {"type": "string"}, "format": {"type": "string"}, "hint": {"type": "string", "description": "该列如何得出(空: 无需说明)"}}}},
             "rows": {"type": "array", "items": {"type": "object", "description": "按 columns 的 key; 金额为两位小数的字符串, 年月为 YYYYMM, 证件号码部分隐藏"}},
             "total": _COUNT,
             "page": {"type": "integer", "minimum": 1},
@@ -168,13 +170,13 @@ def _query_paths() -> dict[str, Any]:
         {
             "name": "from",
             "in": "query",
-            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
-            "description": "起始年月 YYYYMM",
+            "schema": {"type": "string", "pattern": MONTH_PATTERN},
+            "description": "起始年月 YYYYMM (不晚于截止年月)",
         },
         {
             "name": "to",
             "in": "query",
-            "schema": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "schema": {"type": "string", "pattern": MONTH_PATTERN},
             "description": "截止年月 YYYYMM",
         },
         {"name": "sort", "in": "query", "schema": text, "description": "排序列的 key"},

@@ -1,5 +1,6 @@
 """人员增减名册 and 单位缴费信息: additions and reductions by month, and the assessed
-contributions per month and insurance."""
+contributions per month and insurance with what the receipts paid of them
+(`registry.queries.paid`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import Select, case, func, literal, select, union_all
 
 from registry.models import Employer, Enrolment, Person
 from registry.queries.listing import Column, Filter, ListQuery, Params
+from registry.queries.paid import OWING_HINT, PAID_HINT, decorate_paid
 from registry.query_models import Contribution, PersonNameKey
 
 CHANGE_KINDS = {"add": "增加", "remove": "减少"}
@@ -109,12 +111,15 @@ CONTRIBUTIONS = ListQuery(
         Column("employer_amount", "单位缴纳(元)", "money"),
         Column("employee_amount", "个人缴纳(元)", "money"),
         Column("total", "应缴合计(元)", "money", sortable=True, descending=True),
+        Column("paid", "已缴(元)", "money", computed=True, hint=PAID_HINT),
+        Column("owing", "欠缴(元)", "money", computed=True, hint=OWING_HINT),
         Column("corrections", "更正笔数", "int"),
     ),
     filters=(Filter("insurance", "险种", choices=INSURANCE_LABELS),),
     default_sort="month",
     tiebreak=("insurance",),
     months=True,
+    decorate=decorate_paid,
 )
 
 

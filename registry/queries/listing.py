@@ -40,6 +40,7 @@ class Column:
     descending: bool = False  # the first click sorts this way (newest, highest first)
     labels: Mapping[str, str] | None = None  # coded values shown as words (status)
     computed: bool = False  # filled by the list's `decorate`, not selected
+    hint: str = ""  # how the figure is arrived at, shown with the header
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class Params:
     per_page: int = 50
     today: dt.date | None = None  # the reference day of age horizons (SHEBAO_TODAY in tests)
 
+
+# A page's `decorate` looks its rows up by their own keys; past this many rows (an
+# export) by the list's statement instead: either way one statement per lookup.
+INLINE_KEYS = 1000
 
 # The source of one employer's list: every list is per employer (the agency picks one).
 Source = Callable[[int, Params], Select]
@@ -132,6 +137,15 @@ class ListQuery:
             order.append(expr.desc() if col.descending else expr.asc())
         order += [cols[k].asc() for k in self.tiebreak if k != key]
         return order
+
+    def keys(self, employer_id: int, params: Params, rows: list[dict], key: str) -> list | Select:
+        """What a `decorate` selects the data of `rows` by: their `key` values, or for
+        more than INLINE_KEYS rows (an export) the list's own statement, so a lookup is one
+        statement whatever the number of rows."""
+        if len(rows) <= INLINE_KEYS:
+            return sorted({r[key] for r in rows})
+        sub = self.statement(employer_id, params).order_by(None).subquery("keys")
+        return select(sub.c[key])
 
     def page(self, session: Session, employer_id: int | None, params: Params) -> Page[dict]:
         """One page of rows as dicts (count and page: two statements)."""

@@ -392,7 +392,17 @@ def test_assess_json_contract(sh):
 
 
 def test_statement_and_opening_json_contract(sh):
+    from registry.accounts import employer_by_code
+    from registry.uow import UnitOfWork
+    from tests.registry_data import bulk_persons
+    from tests.registry_data import person as registered
+
     pid = person(0).id_number
+    with UnitOfWork.for_url(sh.env["DATABASE_URL"]) as uow:  # an account is a person's
+        emp = employer_by_code(uow.session, CODE)
+        assert emp is not None
+        bulk_persons(uow.session, emp.id, [registered(pid, "张伟")], start_month="202611")
+        uow.commit()
     sh.ok("account", "opening", "--id", pid, "--year", "2024", "--balance", "10000")
     out = json.loads(sh.ok("statement", "--id", pid, "--year", "2024", "--json").stdout)
     assert out == {"opening": "10000.00", "credits": "0.00", "interest": "262.00", "closing": "10262.00",

@@ -52,6 +52,7 @@ def test_half_year_of_credits_and_the_next_year(db_url, employer_id):
 def test_entered_opening_balance(db_url, employer_id):
     pid = id_number(1)
     with UnitOfWork.for_url(db_url) as uow:
+        bulk_persons(uow.session, employer_id, [person(pid, "王芳")], start_month="202612")
         set_opening(uow.session, pid, 2024, Decimal("10000"))
         uow.commit()
         s = statement(uow.session, pid, 2025)
@@ -63,3 +64,22 @@ def test_entered_opening_balance(db_url, employer_id):
         )
         with pytest.raises(StatementError, match="2026 年的记账利率尚未录入"):
             statement(uow.session, pid, 2026)
+
+
+def test_an_unregistered_number_has_no_account(db_url, employer_id):
+    """A mistyped ID number is said to be unknown (masked), not shown as an account of 0."""
+    pid = id_number(7)
+    with UnitOfWork.for_url(db_url) as uow:
+        with pytest.raises(StatementError, match=f"证件号码 {pid[:6]}\\*{{8}}{pid[-4:]} 未登记"):
+            statement(uow.session, pid, 2024)
+        with pytest.raises(StatementError, match="未登记"):
+            set_opening(uow.session, pid, 2024, Decimal("100"))
+
+
+def test_an_empty_account_is_zero_to_the_fen(db_url, employer_id):
+    pid = id_number(8)
+    with UnitOfWork.for_url(db_url) as uow:
+        bulk_persons(uow.session, employer_id, [person(pid, "李娜")], start_month="202612")
+        shown = statement(uow.session, pid, 2024).as_json()
+    assert (shown["opening"], shown["credits"], shown["interest"], shown["closing"]) == (
+        "0.00", "0.00", "0.00", "0.00")  # fmt: skip

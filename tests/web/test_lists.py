@@ -1,5 +1,6 @@
 """The list machinery through the test client: pinyin order, search, reviewer scope, the
-JSON API, formula-safe exports, and paging in SQL (same statements for 50 or 50,000)."""
+JSON API, formula-safe exports, and paging in SQL (same statements for 50 or 50,000; every
+list page and export the same statements for 3 persons or 2,400)."""
 
 from __future__ import annotations
 
@@ -142,3 +143,63 @@ def test_paging_is_done_in_sql(app, db_url, employer_id, other_employer, clerk):
     # Wall time is not asserted: the shared test machine's load swamps it (README figures).
     html = big.get("/queries/roster?page=2").get_data(as_text=True)
     assert "第 2 / 1000 页, 共 50000 条" in html and html.count("<tr>") == 51
+
+
+def _crowd(session, employer_id: int, count: int, first: int, start_month: str) -> None:
+    """`count` men born 1966-09 (statutory 2027-03: reaching age), insured from
+    `start_month`; every other one stopped for 退休 in 202412 (a retiree)."""
+    from sqlalchemy import update
+
+    from registry.models import Enrolment
+
+    rows = [
+        person(id_number(k // 28, f"196609{k % 28 + 1:02d}"), f"王{k % 97}号")
+        for k in range(first, first + count)
+    ]
+    bulk_persons(session, employer_id, rows, start_month=start_month)
+    retired = [r["id_number"] for r in rows[::2]]
+    session.execute(
+        update(Enrolment)
+        .where(Enrolment.person_id.in_(retired))
+        .values(status="stopped", end_month="202412", stop_reason="退休")
+    )
+
+
+def test_every_list_pages_and_exports_in_the_same_statements(
+    app, db_url, employer_id, other_employer, clerk, monkeypatch
+):
+    """3 persons and one assessed month against 2,400 persons and twelve months (past the
+    1,000 rows a decorate looks up by key): each list page and export takes the same
+    statements, so nothing is queried per row."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from registry.assess import assess_month
+    from registry.query_models import Payment
+    from tests.web.conftest import OTHER_LOGIN, OTHER_PASSWORD, login
+
+    monkeypatch.setenv("SHEBAO_TODAY", "2026-11-29")
+    with UnitOfWork.for_url(db_url) as uow:
+        _crowd(uow.session, employer_id, 3, 0, "202412")
+        _crowd(uow.session, other_employer, 2400, 3, "202401")
+        for m in range(1, 13):
+            assess_month(uow.session, f"2024{m:02d}")
+        uow.session.add_all(
+            Payment(employer_id=e, month=f"2024{m:02d}", amount=Decimal("1000.17"),
+                    paid_on=dt.date(2025, 1, 10))
+            for e in (employer_id, other_employer) for m in range(1, 13)
+        )  # fmt: skip
+        uow.commit()
+    big = app.test_client()
+    login(big, OTHER_LOGIN, OTHER_PASSWORD)
+    counts = {}
+    for name in ("changes", "contributions", "arrears", "roster", "retirees", "reaching-age"):
+        for url in (f"/queries/{name}?page=2", f"/queries/{name}.xlsx"):
+            counts[url] = (_statements(db_url, clerk, url)[0], _statements(db_url, big, url)[0])
+    assert all(small == large for small, large in counts.values()), counts
+    assert max(large for _, large in counts.values()) <= 12, counts
+    # The big employer's lists did have the rows: a page of retirees, all in the export.
+    html = big.get("/queries/retirees?page=2").get_data(as_text=True)
+    assert "第 2 / 24 页, 共 1200 条" in html
+    sheet = load_workbook(io.BytesIO(big.get("/queries/reaching-age.xlsx").data)).worksheets[0]
+    assert sheet.max_row == 1201

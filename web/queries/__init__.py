@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("queries", __name__, url_prefix="/queries")
 
-from web.queries import batches, lists, payments, person  # noqa: E402, F401  (routes on bp)
+from web.queries import account, batches, lists, payments, person  # noqa: E402, F401  (routes on bp)

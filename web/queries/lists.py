@@ -13,19 +13,22 @@ from sqlalchemy.orm import Session
 from registry.pinyin import refresh_name_keys
 from registry.queries import LISTS
 from registry.queries.listing import ListQuery, Params
+from registry.queries.retire import rate_notice
 from registry.queries.roster import roster_counts
 from web.auth import login_required
 from web.db import uow
 from web.exports import xlsx_response, xlsx_table
 from web.main import page_arg
 from web.queries import bp
-from web.queries.params import list_params
+from web.queries.params import list_params, month_problems
 from web.queries.render import css_class, excel_rows, html_cell
 from web.queries.scope import Scope, employer_choices, query_scope
 
-# Extra figures some pages show above the table: name → f(session, employer id, params).
-EXTRAS: dict[str, Callable[[Session, int, Params], dict[str, Any]]] = {
-    "roster": lambda session, employer_id, _params: roster_counts(session, employer_id),
+# Extra figures some pages show above the table:
+# name → f(session, employer id, params, the page's rows).
+EXTRAS: dict[str, Callable[[Session, int, Params, list[dict]], dict[str, Any]]] = {
+    "roster": lambda session, employer_id, _params, _rows: roster_counts(session, employer_id),
+    "retirees": lambda _session, _employer_id, _params, rows: {"rate_notice": rate_notice(rows)},
 }
 
 
@@ -52,6 +55,7 @@ def _page_view(query: ListQuery) -> Callable:
 
 def _context(session: Session, query: ListQuery, scope: Scope, params: Params) -> dict:
     context: dict[str, Any] = {"query": query, "scope": scope, "params": params, "page": None}
+    context["problems"] = month_problems(request.args) if query.months else []
     if scope.employer_id is None:
         context["employers"] = employer_choices(session)
         return context
@@ -60,7 +64,7 @@ def _context(session: Session, query: ListQuery, scope: Scope, params: Params) -
     context["page"] = query.page(session, scope.employer_id, params)
     extra = EXTRAS.get(query.name)
     if extra:
-        context.update(extra(session, scope.employer_id, params))
+        context.update(extra(session, scope.employer_id, params, context["page"].items))
     return context
 
 

@@ -1,4 +1,5 @@
-"""单位基本信息, 人员缴费信息 and 养老个人帐户对帐单: pages about one employer or person.
+"""单位基本信息 and 人员缴费信息: pages about one employer or person (养老个人帐户对帐单:
+`web.queries.account`).
 
 A person is looked up by a posted ID number (CSRF-protected form), or reached from a
 roster row by `?ref=` (the number of one of the person's enrolments), never by an ID
@@ -14,11 +15,10 @@ from flask import abort, render_template, request
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from importer.context import today
-from registry.models import Employer, EmployerHistory, Enrolment, Person
+from registry.employer_info import history_rows
+from registry.models import Employer, Enrolment, Person
 from registry.queries import PERSON
 from registry.queries.listing import Params
-from registry.statement import StatementError, statement
 from web.auth import login_required
 from web.db import uow
 from web.exports import xlsx_response, xlsx_table
@@ -42,20 +42,15 @@ def employer_page():
         scope = query_scope(work.session)
         emp = work.session.get(Employer, scope.employer_id) if scope.employer_id else None
         choices = employer_choices(work.session) if emp is None else []
-        history = _history(work.session, emp.id) if emp is not None else []
+        history = history_rows(work.session, emp.id) if emp is not None else []
     return render_template(
         "queries/employer.html", scope=scope, emp=emp, fields=EMPLOYER_FIELDS, employers=choices,
-        history=history, labels=dict(EMPLOYER_FIELDS),
+        history=history,
     )  # fmt: skip
 
 
-def _history(session: Session, employer_id: int) -> list[EmployerHistory]:
-    """The employer's recorded changes, newest first (filled by approved 单位基本信息变更)."""
-    stmt = select(EmployerHistory).where(EmployerHistory.employer_id == employer_id)
-    return list(session.scalars(stmt.order_by(EmployerHistory.changed_at.desc()).limit(200)))
-
-
-def _person_here(session: Session, employer_id: int, id_number: str) -> Person:
+def person_here(session: Session, employer_id: int, id_number: str) -> Person:
+    """The person `id_number` if enrolled (ever) at the employer; 404 otherwise."""
     here = exists().where(Enrolment.person_id == id_number, Enrolment.employer_id == employer_id)
     person = session.scalar(select(Person).where(Person.id_number == id_number, here))
     if person is None:
@@ -63,7 +58,8 @@ def _person_here(session: Session, employer_id: int, id_number: str) -> Person:
     return person
 
 
-def _posted_id() -> str:
+def posted_id() -> str:
+    """The posted ID number, trimmed and upper-cased (a trailing x is X)."""
     return (request.form.get("id_number") or "").strip().upper()
 
 
@@ -71,7 +67,7 @@ def _person_seen(session: Session, scope: Scope, id_number: str) -> Person:
     """The person of the 人员缴费信息 page: any registered one for a reviewer, one enrolled
     at the own employer for a clerk; 404 otherwise."""
     if scope.employer_id is not None and not scope.reviewer:
-        return _person_here(session, scope.employer_id, id_number)
+        return person_here(session, scope.employer_id, id_number)
     person = session.get(Person, id_number) if id_number else None
     if person is None:
         abort(404)
@@ -103,7 +99,7 @@ def _months_of(scope: Scope) -> int | None:
 def person_page():
     """人员缴费信息: one person's months (full ID on this page), across employers for a
     reviewer."""
-    id_number = _posted_id() if request.method == "POST" else ""
+    id_number = posted_id() if request.method == "POST" else ""
     with uow() as work:
         scope = query_scope(work.session)
         if request.method == "GET" and "ref" in request.args:
@@ -128,7 +124,7 @@ def person_page():
 @login_required
 def person_export():
     """导出Excel of one person's months (the same rows as the page)."""
-    id_number = _posted_id()
+    id_number = posted_id()
     with uow() as work:
         scope = query_scope(work.session)
         _person_seen(work.session, scope, id_number)
@@ -138,60 +134,3 @@ def person_export():
             PERSON.title, [c.header for c in PERSON.columns], excel_rows(PERSON, rows)
         )
     return xlsx_response(data, f"人员缴费信息_{id_number[-4:]}.xlsx", "person.xlsx")
-
-
-def _year() -> int:
-    raw = (request.form.get("year") or "").strip()
-    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else today().year - 1
-
-
-@bp.route("/statement", methods=["GET", "POST"])
-@login_required
-def statement_page():
-    """养老个人帐户对帐单 of a person and year, printable on A4."""
-    id_number = _posted_id() if request.method == "POST" else ""
-    year = _year()
-    with uow() as work:
-        scope = query_scope(work.session)
-        context: dict[str, object] = {
-            "scope": scope,
-            "person": None,
-            "id_number": id_number,
-            "year": year,
-            "error": None,
-        }
-        if scope.employer_id is None:
-            context["employers"] = employer_choices(work.session)
-        elif id_number:
-            context["person"] = _person_here(work.session, scope.employer_id, id_number)
-            try:
-                context["statement"] = statement(work.session, id_number, year)
-            except StatementError as exc:
-                context["error"] = str(exc)
-    return render_template("queries/statement.html", **context)
-
-
-@bp.route("/statement.xlsx", methods=["POST"])
-@login_required
-def statement_export():
-    """The statement as an Excel sheet (one row per month, then the totals)."""
-    id_number, year = _posted_id(), _year()
-    with uow() as work:
-        scope = query_scope(work.session)
-        if scope.employer_id is None:
-            abort(404)
-        person = _person_here(work.session, scope.employer_id, id_number)
-        try:
-            s = statement(work.session, id_number, year)
-        except StatementError:
-            abort(404)
-    rows: list[list[object]] = [["期初余额", "", s.opening]]
-    rows += [[f"{m.month[:4]}年{m.month[4:]}月", m.base, m.credit] for m in s.months]
-    rows += [
-        ["本年记入", "", s.credits],
-        [f"本年利息(利率 {s.rate * 100}%)", "", s.interest],
-        ["期末余额", "", s.closing],
-    ]
-    title = f"{person.name} {year}年养老个人帐户对帐单"
-    data = xlsx_table(title, ["项目", "缴费基数(元)", "金额(元)"], rows)
-    return xlsx_response(data, f"养老个人帐户对帐单_{year}.xlsx", f"statement_{year}.xlsx")
