@@ -47,13 +47,13 @@ def person_state(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
     a person without enrolments has one row with empty enrolment columns)."""
     if not id_numbers:
         return pd.DataFrame(columns=STATE_COLUMNS)
-    frame = _frame_of(session, _PERSON_STATE, id_numbers, STATE_COLUMNS)
+    frame = frame_of(session, _PERSON_STATE, id_numbers, STATE_COLUMNS)
     # A number on both engines (COPY sends text), NaN where the person has no enrolment.
     frame["employer_id"] = pd.to_numeric(frame["employer_id"])
     return frame
 
 
-def _frame_of(
+def frame_of(
     session: Session, query: str, values: Sequence[str], columns: list[str]
 ) -> pd.DataFrame:
     """The rows of `query`, its `{match}` taking `values`: on PostgreSQL as text sent by
@@ -93,7 +93,7 @@ def person_details(session: Session, id_numbers: Sequence[str]) -> pd.DataFrame:
     preview shows as old values and undo puts back)."""
     if not id_numbers:
         return pd.DataFrame(columns=PERSON_DETAIL_COLUMNS)
-    frame = _frame_of(session, _PERSON_DETAILS, id_numbers, PERSON_DETAIL_COLUMNS)
+    frame = frame_of(session, _PERSON_DETAILS, id_numbers, PERSON_DETAIL_COLUMNS)
     return frame.astype(object).where(frame.notna(), "").astype(str)
 
 

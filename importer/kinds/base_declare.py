@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import validators.checks
 from importer.apply import Delete, Insert, Target, Write, columns
 from importer.kinds import persons
 from importer.kinds.base import Judgement, Kind, RegistryVerdict, Verdictish
-from registry.state import _in_clause
+from registry.state import frame_of
 from validators.bases import clamp_bases
 from validators.context import RuleContext, month_label
 from validators.models import OnePerPerson, PersonIdChecks, model_for
@@ -204,22 +203,30 @@ def read_state(session: Session, rows: pd.DataFrame) -> BaseState:
         return BaseState(
             pd.DataFrame(columns=PERSON_COLUMNS), pd.DataFrame(columns=BASE_STATE_COLUMNS)
         )
-    match, params = _in_clause(session, ids)
-    people = session.execute(text(_ACTIVE.format(match=match)), params).all()
+    people = frame_of(session, _ACTIVE, ids, PERSON_COLUMNS)
     found = [
-        (year, *held)
+        frame_of(session, _in_force_in(year), ids, BASE_STATE_COLUMNS).assign(year=year)
         for year in years
-        for held in session.execute(
-            text(_IN_FORCE.format(match=match)), {**params, "month": f"{int(year):04d}01"}
-        ).all()
     ]
-    in_force = pd.DataFrame(found, columns=IN_FORCE_COLUMNS)
+    in_force = pd.concat(found) if found else pd.DataFrame(columns=IN_FORCE_COLUMNS)
+    in_force = _numbers(in_force[IN_FORCE_COLUMNS].reset_index(drop=True))
+    people = _numbers(people)
     declared = in_force[in_force["effective_month"] == in_force["year"] + "01"]
-    return BaseState(
-        pd.DataFrame(people, columns=PERSON_COLUMNS),
-        declared[BASE_STATE_COLUMNS].reset_index(drop=True),
-        in_force,
-    )
+    return BaseState(people, declared[BASE_STATE_COLUMNS].reset_index(drop=True), in_force)
+
+
+def _in_force_in(year: str) -> str:
+    """The in-force query for January of `year`, the month a literal: four digits only, so
+    nothing typed in the sheet reaches the SQL."""
+    return _IN_FORCE.replace(":month", f"'{int(year):04d}01'")
+
+
+def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ids and amounts as numbers on both engines (COPY on PostgreSQL sends text)."""
+    for column in ("employer_id", "id", "declared_wage", "base"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column])
+    return frame
 
 
 def _joined(judgement: Judgement) -> pd.DataFrame:
