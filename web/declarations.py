@@ -19,7 +19,7 @@ from templates_xlsx.cells import excel_safe
 from web.auth import login_required
 from web.db import own_employer_id, scope_employer_id, uow
 from web.exports import xlsx_response, xlsx_table
-from web.formatting import datetime, declaration_status, kind_title, mask_id
+from web.formatting import datetime, declaration_status, kind_title, mask_id, review_text
 from web.main import page_arg
 from web.review import date_arg
 from web.review_forms import WithdrawForm
@@ -61,7 +61,7 @@ def subject_of(row: DeclarationRow) -> str:
 
 def _export_row(r: DeclarationRow) -> list[object]:
     d = r.declaration
-    reason = r.review.reason if r.review and r.review.reason else ""
+    reason = review_text(r.review)
     return [
         d.id, excel_safe(f"{r.employer_name}({r.employer_code})"), kind_title(d.kind),
         excel_safe(subject_of(r)), mask_id(d.id_number), datetime(d.created_at),

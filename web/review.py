@@ -98,11 +98,12 @@ def _show(declaration_id: int, form: DecisionForm, status: int = 200):
         context = {
             "row": row, "d": d, "kind": kind, "employer": employer,
             "batch": session.get(Batch, d.batch_id),
-            "history": person_history(session, d.id_number) if kind.subject == "person" else None,
+            # Every declaration about a person (工伤 ones too: whether 工伤保险 was held
+            # and the earlier injuries are what the reviewer decides on).
+            "history": person_history(session, d.id_number) if d.id_number else None,
             "employer_now": employer_fields(employer) if employer else {},
             "employer_history": employer_history(session, d.employer_id)
             if kind.subject == "employer" else [],
-            "injury_fields": d.kind.startswith("injury"),
         }  # fmt: skip
     return render_template("review/show.html", form=form, **context), status
 

@@ -4,6 +4,7 @@ upload whose rows go to review (待审核), and the API's count of them."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -64,3 +65,48 @@ def test_upload_goes_to_review_on_the_page_and_through_the_api(clerk, client):
     assert again["pending_review"] == 0
     first = client.get(f"/api/v1/batches/{batch}", headers=test_api.bearer(token)).get_json()
     assert (first["pending_review"], first["rejected"], first["applied"]) == (1, 1, 0)
+
+
+def _decide(reviewer, declaration_id: int, **form: str):
+    return reviewer.post(f"/review/{declaration_id}/decide", data=form)
+
+
+def _pending(reviewer, kind: str) -> int:
+    html = reviewer.get(f"/review/?kind={kind}").get_data(as_text=True)
+    found = re.findall(r'href="/review/(\d+)"', html)
+    assert found, html[-2000:]
+    return int(found[0])
+
+
+def test_the_reviewer_sees_the_history_and_the_clerk_the_injury_number(clerk, reviewer):
+    batch_id_of(upload(clerk, person_add_sheet([person_add_row(0)])))
+    sheet = xlsx_bytes("injury_report", [report_row(0)])
+    batch_id_of(upload(clerk, sheet, url="/declare/injury_report", name="工伤.xlsx"))
+    number = _pending(reviewer, "injury_report")
+    page = reviewer.get(f"/review/{number}").get_data(as_text=True)
+    # The person's enrolments (was 工伤保险 held?) beside an accident, and only the
+    # choice this kind needs: 认定结论, not an appraisal's 伤残等级.
+    assert "此人的参保记录" in page and "以往工伤" in page
+    assert 'name="outcome"' in page and 'name="grade"' not in page
+    assert _decide(reviewer, number, decision="approve", outcome="视同工伤").status_code == 302
+
+    decided = reviewer.get(f"/review/{number}").get_data(as_text=True)
+    injury_no = re.search(r"工伤认定编号 (GS\d{9})", decided)
+    assert injury_no and "视同工伤" in decided, decided[-2000:]
+    # The clerk reads the 认定编号 the 工伤鉴定 template asks for in 申报及结果查询 and its export.
+    listed = clerk.get("/declarations/?kind=injury_report").get_data(as_text=True)
+    assert f"视同工伤, 工伤认定编号 {injury_no.group(1)}" in listed
+    exported = load_workbook(io.BytesIO(clerk.get("/declarations/export.xlsx").data))
+    cells = [c.value for row in exported.worksheets[0].iter_rows() for c in row]
+    assert f"视同工伤, 工伤认定编号 {injury_no.group(1)}" in cells
+
+    rows = [[NAMES[0], make_id(0), injury_no.group(1), "初次鉴定", "2026-11-25", ""]]
+    sheet = xlsx_bytes("injury_appraisal", rows)
+    batch_id_of(upload(clerk, sheet, url="/declare/injury_appraisal", name="鉴定.xlsx"))
+    appraisal = _pending(reviewer, "injury_appraisal")
+    page = reviewer.get(f"/review/{appraisal}").get_data(as_text=True)
+    assert 'name="grade"' in page and 'name="outcome"' not in page
+    decided = _decide(reviewer, appraisal, decision="approve", grade="八级", self_care="未达等级")
+    assert decided.status_code == 302
+    listed = clerk.get("/declarations/?kind=injury_appraisal").get_data(as_text=True)
+    assert "伤残等级 八级, 生活自理障碍 未达等级" in listed
