@@ -128,9 +128,26 @@ def employer_show(code: str, as_json: bool) -> None:
         click.echo(f"{entry['changed_at']}  {changes}")
 
 
-def _listed(code: str | None, kind: str | None, state: str | None, reviewed: bool, as_json):
-    from registry.review_queries import DeclarationFilter, all_declarations, declaration_json
+def _check_filters(kind: str | None, state: str | None, states: tuple[str, ...], as_json) -> None:
+    """An unknown kind or state is an error naming the known ones, not an empty list."""
+    from importer.kinds import KINDS
 
+    if kind is not None and kind not in KINDS:
+        _usage_error(as_json, "unknown_kind", f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
+    if state is not None and state not in states:
+        _usage_error(as_json, "unknown_state", f"未知的状态 {state}; 可选: {', '.join(states)}")
+
+
+def _listed(code: str | None, kind: str | None, state: str | None, reviewed: bool, as_json):
+    from registry.review_queries import (
+        DECLARATION_STATES,
+        REVIEW_STATES,
+        DeclarationFilter,
+        all_declarations,
+        declaration_json,
+    )
+
+    _check_filters(kind, state, REVIEW_STATES if reviewed else DECLARATION_STATES, as_json)
     employer_id = _employer_id(code, as_json) if code else None
     filters = DeclarationFilter(
         kind=kind, employer_id=employer_id, state=state, reviewed_only=reviewed
@@ -149,8 +166,9 @@ def review() -> None:
 @review.command("list")
 @click.option("--kind", default=None)
 @click.option("--employer", "code", default=None, help="8-digit employer code")
+# Checked by `_check_filters` (a click.Choice would answer in English, not in JSON).
 @click.option("--state", default="pending_review", show_default=True,
-              type=click.Choice(["pending_review", "approved", "rejected", "withdrawn"]))  # fmt: skip
+              help="pending_review / approved / rejected / withdrawn")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 def review_list(kind: str | None, code: str | None, state: str, as_json: bool) -> None:
     """Declarations sent to review (pending ones unless --state says otherwise)."""

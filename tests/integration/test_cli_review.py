@@ -89,3 +89,19 @@ def test_import_counts_rows_sent_to_review(sh):
     headers = xlsx_bytes("employer_change", [["", "", "", "", "王芳", "", "", "", ""]])
     summary = sh.import_json(sh.file("变更.xlsx", headers))
     assert (summary["pending_review"], summary["applied"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("review", "list", "--kind", "person_ad"), "unknown_kind"),
+        (("review", "list", "--state", "applied"), "unknown_state"),
+        (("declarations", "--employer", CODE, "--kind", "injury"), "unknown_kind"),
+        (("declarations", "--employer", CODE, "--state", "pending"), "unknown_state"),
+    ],
+)
+def test_an_unknown_kind_or_state_is_a_json_error_not_an_empty_list(sh, args, code):
+    result = sh(*args, "--json")
+    assert result.exit_code == 1
+    error = as_json(result)["error"]
+    assert error["code"] == code and "可选" in error["message"]
