@@ -213,7 +213,8 @@ def review_decide(declaration_id: int, approve: bool | None, reason: str, outcom
     if as_json:
         _echo(shown)
     else:
-        click.echo(f"申报 {declaration_id}: {shown['state']}")
+        number = f", 工伤认定编号 {shown['injury_no']}" if shown.get("injury_no") else ""
+        click.echo(f"申报 {declaration_id}: {shown['state']}{number}")
 
 
 def _one(declaration_id: int) -> dict[str, Any]:
