@@ -79,6 +79,29 @@ def test_reviewer_lists_and_desk_offer_no_clerk_action(clerk, reviewer, done_bat
     assert "/withdraw" in text_of(clerk.get("/declarations/"))
     (number,) = re.findall(r'href="/review/(\d+)"', text_of(reviewer.get("/review/")))
     for url in ("/", "/declarations/", "/review/", f"/review/{number}", "/queries/batches",
-                "/queries/employer?employer=12345678"):  # fmt: skip
+                "/queries/employer?employer=12345678", "/employer/history?employer=12345678"):  # fmt: skip
         page = text_of(reviewer.get(url, follow_redirects=True))
         assert clerk_only(page) == [], (url, clerk_only(page))
+
+
+def test_employer_history_for_a_reviewer_is_the_chosen_employers(clerk, reviewer):
+    batch_id_of(clerk.post("/employer/change", data={"联系人": "李红"}))
+    (number,) = re.findall(r'href="/review/(\d+)"', text_of(reviewer.get("/review/")))
+    assert (
+        reviewer.post(f"/review/{number}/decide", data={"decision": "approve"}).status_code == 302
+    )
+
+    # The reviewer has no 单位基本信息变更 form (404): the history is 单位基本信息's.
+    chosen = reviewer.get("/employer/history?employer=12345678")
+    assert chosen.status_code == 302
+    assert chosen.headers["Location"] == "/queries/employer?employer=12345678#history"
+    page = text_of(reviewer.get(chosen.headers["Location"]))
+    assert '<h2 id="history">变更记录</h2>' in page and "李红" in page
+    assert "上虞示例制造有限公司(12345678)在社保登记的信息" in page
+    unchosen = reviewer.get("/employer/history")
+    assert unchosen.headers["Location"] == "/queries/employer#history"
+    assert "请先选择单位" in text_of(reviewer.get(unchosen.headers["Location"]))
+    # The clerk's stays the form's own history.
+    own = clerk.get("/employer/history")
+    assert own.headers["Location"] == "/employer/change#history"
+    assert "李红" in text_of(clerk.get(own.headers["Location"]))
