@@ -101,7 +101,7 @@ def _show(declaration_id: int, form: DecisionForm, status: int = 200):
             "batch": session.get(Batch, d.batch_id),
             # Every declaration about a person (工伤 ones too: whether 工伤保险 was held
             # and the earlier injuries are what the reviewer decides on).
-            "history": person_history(session, d.id_number) if d.id_number else None,
+            "history": person_history(session, d.id_number, d.id) if d.id_number else None,
             "employer_now": employer_fields(employer) if employer else {},
             "employer_history": employer_history(session, d.employer_id)
             if kind.subject == "employer" else [],

@@ -110,3 +110,38 @@ def test_the_reviewer_sees_the_history_and_the_clerk_the_injury_number(clerk, re
     assert decided.status_code == 302
     listed = clerk.get("/declarations/?kind=injury_appraisal").get_data(as_text=True)
     assert "伤残等级 八级, 生活自理障碍 未达等级" in listed
+
+
+def _earlier(reviewer, declaration_id: int) -> str:
+    """The 以往工伤 part of a declaration's review page."""
+    page = reviewer.get(f"/review/{declaration_id}").get_data(as_text=True)
+    return page.split("<h3>以往工伤</h3>", 1)[1].split("</section>", 1)[0]
+
+
+def _report(clerk, **cells: object) -> None:
+    sheet = xlsx_bytes("injury_report", [report_row(0, **cells)])
+    batch_id_of(upload(clerk, sheet, url="/declare/injury_report", name="工伤.xlsx"))
+
+
+def test_earlier_injuries_leave_out_the_declaration_under_review(clerk, reviewer):
+    batch_id_of(upload(clerk, person_add_sheet([person_add_row(0)])))
+    _report(clerk, 事故发生日期="2026-11-02")
+    first = _pending(reviewer, "injury_report")
+    assert "没有工伤记录" in _earlier(reviewer, first)  # not the accident under review
+    assert _decide(reviewer, first, decision="approve", outcome="认定工伤").status_code == 302
+    assert "没有工伤记录" in _earlier(reviewer, first)  # nor once decided
+    listed = clerk.get("/declarations/?kind=injury_report").get_data(as_text=True)
+    injury_no = re.search(r"工伤认定编号 (GS\d{9})", listed).group(1)  # type: ignore[union-attr]
+
+    _report(clerk, 事故发生日期="2026-11-20", 受伤部位="右脚")
+    second = _pending(reviewer, "injury_report")
+    earlier = _earlier(reviewer, second)
+    assert injury_no in earlier and "2026-11-02" in earlier
+    assert "2026-11-20" not in earlier and "右脚" not in earlier
+
+    rows = [[NAMES[0], make_id(0), injury_no, "初次鉴定", "2026-11-25", ""]]
+    sheet = xlsx_bytes("injury_appraisal", rows)
+    batch_id_of(upload(clerk, sheet, url="/declare/injury_appraisal", name="鉴定.xlsx"))
+    # The appraised injury is history; the appraisal under review is not among its 鉴定.
+    earlier = _earlier(reviewer, _pending(reviewer, "injury_appraisal"))
+    assert injury_no in earlier and "2026-11-20" in earlier and "初次鉴定" not in earlier
