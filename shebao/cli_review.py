@@ -189,20 +189,27 @@ def _fail(as_json: bool, code: str, message: str) -> NoReturn:
 
 @review.command("decide")
 @click.argument("declaration_id", type=int)
-@click.option("--approve/--reject", "approve", default=None)
+# Two flags, not click's --approve/--reject pair: with that pair the last one given wins,
+# and `--approve --reject` would quietly reject.
+@click.option("--approve", is_flag=True, help="approve (批准)")
+@click.option("--reject", is_flag=True, help="reject (退回), with --reason")
 @click.option("--reason", default="", help="required to reject")
 @click.option("--outcome", default=None, help="work injury: 认定工伤 / 视同工伤 / 不予认定")
 @click.option("--grade", default=None, help="appraisal: 一级..十级 / 未达等级")
 @click.option("--self-care", "self_care", default=None, help="appraisal: 生活自理障碍")
 @click.option("--reviewer", default="cli", show_default=True, help="who decides (audit log)")
 @click.option("--json", "as_json", is_flag=True)
-def review_decide(declaration_id: int, approve: bool | None, reason: str, outcome: str | None,
-                  grade: str | None, self_care: str | None, reviewer: str, as_json: bool) -> None:  # fmt: skip
+def review_decide(declaration_id: int, approve: bool, reject: bool, reason: str,
+                  outcome: str | None, grade: str | None, self_care: str | None, reviewer: str,
+                  as_json: bool) -> None:  # fmt: skip
     """Approve or reject declaration ID; prints it after the decision."""
     from importer.kinds.base import Decision
     from importer.review import ReviewError, decide
 
-    if approve is None:
+    if approve and reject:
+        _fail(as_json, "bad_option",
+              "--approve(批准)和 --reject(退回)只能选一个, 请去掉其中一个后再执行。")  # fmt: skip
+    if not approve and not reject:
         _fail(as_json, "bad_option", "请用 --approve(批准)或 --reject(退回)说明审核结果。")
     decision = Decision(approve, reviewer, reason, outcome, grade, self_care)
     try:

@@ -63,7 +63,12 @@ def test_review_decide_records_the_outcome_number_and_conclusion(sh):  # noqa: F
     first = next(i for i in queue if i["name"] == a.name)
     assert first["id_number"] != a.id_number  # masked in lists
     refused = sh("review", "decide", str(first["id"]), "--approve", "--json")
-    assert refused.exit_code == 1 and "认定结论" in _json(refused)["error"]["message"]
+    assert refused.exit_code == 1
+    # In Chinese, naming what --outcome may be on an approval.
+    assert _json(refused)["error"]["message"] == (
+        "批准工伤认定须选择认定结论「认定工伤」或「视同工伤」, 现在是「未选择」。"
+        "不予认定的, 请选择驳回并写明理由。"
+    )
     decided = _json(sh.ok("review", "decide", str(first["id"]), "--approve",
                           "--outcome", "视同工伤", "--json"))  # fmt: skip
     assert (decided["state"], decided["outcome"]) == ("approved", "视同工伤")
