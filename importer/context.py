@@ -26,6 +26,7 @@ def rule_context(session: Session, employer_code: str, on: dt.date | None = None
         employer_code=employer_code,
         backdate_months=int(figures.get("backdate_months", 12)),
         min_age=int(figures.get("min_age", 16)),
+        injury_report_days=int(figures.get("injury_report_days", 30)),
         base_limits=policy.base_limits(session),
         retirement=rules or RuleContext(today=dt.date.today()).retirement,
     )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from registry.models import Appraisal, Declaration, Employer, Injury, Person, utcnow
@@ -149,11 +149,6 @@ def conclude_appraisal(
     ).one()
 
 
-def injury_of_declaration(session: Session, declaration_id: int) -> int | None:
-    """The id of the injury a declaration reported, if any."""
-    return session.scalar(select(Injury.id).where(Injury.declaration_id == declaration_id))
-
-
 def withdraw_pending(session: Session, model: type[Injury] | type[Appraisal], declaration_id: int):
     """Delete the pending row of a withdrawn declaration (nothing was decided); a decided
     row is kept. Returns how many rows went."""
@@ -164,21 +159,26 @@ def withdraw_pending(session: Session, model: type[Injury] | type[Appraisal], de
 
 
 def injury_history(
-    session: Session, id_number: str, employer_id: int | None = None
+    session: Session,
+    id_number: str,
+    employer_id: int | None = None,
+    except_declaration: int | None = None,
 ) -> list[dict[str, Any]]:
     """The person's injuries, newest accident first, each with its employer and its
     appraisals (for the reviewer's history view; `employer_id` limits it to one employer,
-    for pages an employer's clerk reads). Withdrawn reports are not listed."""
+    for pages an employer's clerk reads). Withdrawn reports are not listed, nor the report
+    or appraisal of `except_declaration`: the one the reviewer has open is not history."""
     query = (
         select(Injury, Employer.name)
         .join(Employer, Employer.id == Injury.employer_id)
-        .where(Injury.person_id == id_number, _live(Injury))
+        .where(Injury.person_id == id_number, _live(Injury), _not_of(Injury, except_declaration))
         .order_by(Injury.accident_date.desc(), Injury.id.desc())
     )
     if employer_id is not None:
         query = query.where(Injury.employer_id == employer_id)
     found = session.execute(query).all()
-    appraisals = _appraisals_of(session, [i.injury_no for i, _ in found if i.injury_no])
+    numbers = [i.injury_no for i, _ in found if i.injury_no]
+    appraisals = _appraisals_of(session, numbers, except_declaration)
     return [
         {
             "id": i.id, "injury_no": i.injury_no, "employer": name, "accident_date": i.accident_date,
@@ -190,13 +190,27 @@ def injury_history(
     ]  # fmt: skip
 
 
-def _appraisals_of(session: Session, numbers: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _not_of(model, declaration_id: int | None):
+    """Rows other than the one `declaration_id` wrote (any row when None)."""
+    if declaration_id is None:
+        return true()
+    # Rows keep their declaration id NULL until linked; != alone would drop them.
+    return or_(model.declaration_id.is_(None), model.declaration_id != declaration_id)
+
+
+def _appraisals_of(
+    session: Session, numbers: list[str], except_declaration: int | None
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     if not numbers:
         return out
     rows = session.scalars(
         select(Appraisal)
-        .where(Appraisal.injury_no.in_(numbers), _live(Appraisal))
+        .where(
+            Appraisal.injury_no.in_(numbers),
+            _live(Appraisal),
+            _not_of(Appraisal, except_declaration),
+        )
         .order_by(Appraisal.applied_date, Appraisal.id)
     )
     for a in rows:

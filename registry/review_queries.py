@@ -133,9 +133,12 @@ def visible_declaration(
     return _row(found) if found else None
 
 
-def person_history(session: Session, id_number: str | None) -> dict[str, list[dict]]:
-    """A person's enrolments (every employer), contribution bases and earlier injuries
-    (when the registry has an injuries table), for the reviewer."""
+def person_history(
+    session: Session, id_number: str | None, declaration_id: int | None = None
+) -> dict[str, list[dict]]:
+    """A person's enrolments (every employer), contribution bases and earlier injuries,
+    for the reviewer of `declaration_id` (whose own report or appraisal is not listed
+    among them)."""
     if not id_number:
         return {"enrolments": [], "bases": [], "injuries": []}
     enrolments = session.execute(
@@ -155,7 +158,7 @@ def person_history(session: Session, id_number: str | None) -> dict[str, list[di
             {"month": b.effective_month, "wage": str(b.declared_wage), "base": str(b.base)}
             for b in bases
         ],
-        "injuries": _injuries(session, id_number),
+        "injuries": _injuries(session, id_number, declaration_id),
     }
 
 
@@ -169,7 +172,7 @@ def _enrolment(e: Enrolment, employer: str | None) -> dict[str, Any]:
 _INJURY_STATES = {"pending": "审核中", "approved": "已认定", "rejected": "不予认定"}
 
 
-def _injuries(session: Session, id_number: str) -> list[dict[str, Any]]:
+def _injuries(session: Session, id_number: str, declaration_id: int | None) -> list[dict[str, Any]]:
     """The person's earlier injuries at any employer, as the reviewer reads them (Chinese
     labels, dates as text), each with its appraisals summarised."""
     from registry.injuries import injury_history
@@ -182,7 +185,7 @@ def _injuries(session: Session, id_number: str) -> list[dict[str, Any]]:
             "认定结论": i["outcome"] or "",
             "劳动能力鉴定": "; ".join(_appraisal_text(a) for a in i["appraisals"]),
         }
-        for i in injury_history(session, id_number)
+        for i in injury_history(session, id_number, except_declaration=declaration_id)
     ]  # fmt: skip
 
 

@@ -128,9 +128,26 @@ def employer_show(code: str, as_json: bool) -> None:
         click.echo(f"{entry['changed_at']}  {changes}")
 
 
-def _listed(code: str | None, kind: str | None, state: str | None, reviewed: bool, as_json):
-    from registry.review_queries import DeclarationFilter, all_declarations, declaration_json
+def _check_filters(kind: str | None, state: str | None, states: tuple[str, ...], as_json) -> None:
+    """An unknown kind or state is an error naming the known ones, not an empty list."""
+    from importer.kinds import KINDS
 
+    if kind is not None and kind not in KINDS:
+        _usage_error(as_json, "unknown_kind", f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
+    if state is not None and state not in states:
+        _usage_error(as_json, "unknown_state", f"未知的状态 {state}; 可选: {', '.join(states)}")
+
+
+def _listed(code: str | None, kind: str | None, state: str | None, reviewed: bool, as_json):
+    from registry.review_queries import (
+        DECLARATION_STATES,
+        REVIEW_STATES,
+        DeclarationFilter,
+        all_declarations,
+        declaration_json,
+    )
+
+    _check_filters(kind, state, REVIEW_STATES if reviewed else DECLARATION_STATES, as_json)
     employer_id = _employer_id(code, as_json) if code else None
     filters = DeclarationFilter(
         kind=kind, employer_id=employer_id, state=state, reviewed_only=reviewed
@@ -149,8 +166,9 @@ def review() -> None:
 @review.command("list")
 @click.option("--kind", default=None)
 @click.option("--employer", "code", default=None, help="8-digit employer code")
+# Checked by `_check_filters` (a click.Choice would answer in English, not in JSON).
 @click.option("--state", default="pending_review", show_default=True,
-              type=click.Choice(["pending_review", "approved", "rejected", "withdrawn"]))  # fmt: skip
+              help="pending_review / approved / rejected / withdrawn")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True)
 def review_list(kind: str | None, code: str | None, state: str, as_json: bool) -> None:
     """Declarations sent to review (pending ones unless --state says otherwise)."""
@@ -171,20 +189,27 @@ def _fail(as_json: bool, code: str, message: str) -> NoReturn:
 
 @review.command("decide")
 @click.argument("declaration_id", type=int)
-@click.option("--approve/--reject", "approve", default=None)
+# Two flags, not click's --approve/--reject pair: with that pair the last one given wins,
+# and `--approve --reject` would quietly reject.
+@click.option("--approve", is_flag=True, help="approve (批准)")
+@click.option("--reject", is_flag=True, help="reject (退回), with --reason")
 @click.option("--reason", default="", help="required to reject")
 @click.option("--outcome", default=None, help="work injury: 认定工伤 / 视同工伤 / 不予认定")
 @click.option("--grade", default=None, help="appraisal: 一级..十级 / 未达等级")
 @click.option("--self-care", "self_care", default=None, help="appraisal: 生活自理障碍")
 @click.option("--reviewer", default="cli", show_default=True, help="who decides (audit log)")
 @click.option("--json", "as_json", is_flag=True)
-def review_decide(declaration_id: int, approve: bool | None, reason: str, outcome: str | None,
-                  grade: str | None, self_care: str | None, reviewer: str, as_json: bool) -> None:  # fmt: skip
+def review_decide(declaration_id: int, approve: bool, reject: bool, reason: str,
+                  outcome: str | None, grade: str | None, self_care: str | None, reviewer: str,
+                  as_json: bool) -> None:  # fmt: skip
     """Approve or reject declaration ID; prints it after the decision."""
     from importer.kinds.base import Decision
     from importer.review import ReviewError, decide
 
-    if approve is None:
+    if approve and reject:
+        _fail(as_json, "bad_option",
+              "--approve(批准)和 --reject(退回)只能选一个, 请去掉其中一个后再执行。")  # fmt: skip
+    if not approve and not reject:
         _fail(as_json, "bad_option", "请用 --approve(批准)或 --reject(退回)说明审核结果。")
     decision = Decision(approve, reviewer, reason, outcome, grade, self_care)
     try:
@@ -195,7 +220,8 @@ def review_decide(declaration_id: int, approve: bool | None, reason: str, outcom
     if as_json:
         _echo(shown)
     else:
-        click.echo(f"申报 {declaration_id}: {shown['state']}")
+        number = f", 工伤认定编号 {shown['injury_no']}" if shown.get("injury_no") else ""
+        click.echo(f"申报 {declaration_id}: {shown['state']}{number}")
 
 
 def _one(declaration_id: int) -> dict[str, Any]:

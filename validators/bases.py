@@ -43,9 +43,11 @@ def clamp_bases(
         low, high = amounts < float(floor), amounts > float(cap)
         bases[idx] = wages[idx].where(~low, str(floor)).where(~high, str(cap))
         clamped[idx] = low | high
-        fields = {"column": label or column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap)}
+        fields = {"column": label or column, "year": used, "floor": _yuan(floor), "cap": _yuan(cap),
+                  "note": ""}  # fmt: skip
         if used != int(year):
-            fields["year"] = f"{year} 年的标准尚未公布, 暂按 {used}"
+            # Said after the figure: "低于 2024 年缴费基数下限 4,812.00(2027 年的标准尚未公布, …)".
+            fields["note"] = f"({year} 年的标准尚未公布, 暂按 {used} 年的标准)"
         for row in amounts.index[low | high]:
             code = "base_below_floor" if low[row] else "base_above_cap"
             warnings.append(_warn(row, column, letter, wages[row], code, fields))

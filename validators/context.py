@@ -36,6 +36,8 @@ class RuleContext:
     employer_code: str = ""
     backdate_months: int = 12
     min_age: int = 16
+    # Days after an accident within which the employer reports it (工伤保险条例 art. 17).
+    injury_report_days: int = 30
     base_limits: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     retirement: dict[str, RetirementRule] = field(default_factory=lambda: DEFAULT_RETIREMENT)
 

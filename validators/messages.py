@@ -47,8 +47,8 @@ SHARED: dict[str, str] = {
     "review_rejected": "社保经办机构审核未通过, 审核意见: {reason}。请按审核意见修改本行后重新上传, 修改后的申报会重新送审。",
     # --- warnings (the row is applied) ---
     "id15_upgraded": "15 位老身份证号码 {value} 已自动升级为 18 位 {expected}, 请核对。",
-    "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}, 已按下限 {floor} 核定。",
-    "base_above_cap": "{column} {value} 高于 {year} 年缴费基数上限 {cap}, 已按上限 {cap} 核定。",
+    "base_below_floor": "{column} {value} 低于 {year} 年缴费基数下限 {floor}{note}, 已按下限 {floor} 核定。",
+    "base_above_cap": "{column} {value} 高于 {year} 年缴费基数上限 {cap}{note}, 已按上限 {cap} 核定。",
     "base_limits_outdated": "{year} 年的缴费基数上下限尚未公布, 暂按 {used} 年的标准({floor}-{cap})核定。",
     "header_mapped": "表头「{typed}」{how}「{standard}」列读取。如不对, 请把该列表头改为标准名称后重新上传。",
     "derived_from_id": "表中没有「{column}」列, 已按证件号码推算。证件号码有误的行无法推算, 会提示必填。",

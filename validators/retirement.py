@@ -123,6 +123,28 @@ def payout_months(age_years: int, age_months: int, table: Mapping[int, Decimal])
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# 弹性提前退休 (人社部发〔2024〕94号): at most 3 years before the statutory age, and never
+# before the original one. Statute, like the minimum years: kept in code.
+FLEXIBLE_EARLY_MONTHS = 36
+
+
+def earliest_flexible_months(original: pd.Series, due: pd.Series) -> pd.Series:
+    """Vectorised earliest month (YYYYMM) of 弹性提前退休: the later of the original-age
+    month and 3 years before the statutory month ('' where either is unknown). For women
+    workers born from 1981 the reform delays retirement by more than 3 years, so the
+    original age (50) is then too early."""
+    known = original.ne("") & due.ne("")
+    out = pd.Series("", index=due.index, dtype=object)
+    if not known.any():
+        return out
+    d = due[known]
+    index = d.str.slice(0, 4).astype(int) * 12 + d.str.slice(4, 6).astype(int) - 1
+    index -= FLEXIBLE_EARLY_MONTHS
+    back = (index // 12).astype(str) + (index % 12 + 1).astype(str).str.zfill(2)
+    out[known] = np.where(back > original[known], back, original[known])
+    return out
+
+
 def original_months(
     births: pd.Series, categories: pd.Series, rules: dict[str, RetirementRule]
 ) -> pd.Series:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from importer.kinds import SPECS
 from importer.review import ReviewError, withdraw
+from registry.batch_queries import Page
 from registry.review_queries import (
     DECLARATION_STATES,
     DeclarationFilter,
@@ -19,9 +20,9 @@ from templates_xlsx.cells import excel_safe
 from web.auth import login_required
 from web.db import own_employer_id, scope_employer_id, uow
 from web.exports import xlsx_response, xlsx_table
-from web.formatting import datetime, declaration_status, kind_title, mask_id
+from web.filter_args import FilterArgs
+from web.formatting import datetime, declaration_status, kind_title, mask_id, review_text
 from web.main import page_arg
-from web.review import date_arg
 from web.review_forms import WithdrawForm
 
 bp = Blueprint("declarations", __name__, url_prefix="/declarations")
@@ -32,26 +33,45 @@ EXPORT_HEADERS = [
 ]  # fmt: skip
 
 
-def _filters() -> tuple[DeclarationFilter, dict]:
-    kind = request.args.get("kind") if request.args.get("kind") in SPECS else None
-    state = request.args.get("state") if request.args.get("state") in DECLARATION_STATES else None
+def kind_choices() -> dict[str, str]:
+    """Kind → its Chinese title, for the kind filter and its notice."""
+    return {spec.kind: spec.title for spec in SPECS.values()}
+
+
+def state_choices(states: tuple[str, ...]) -> dict[str, str]:
+    """State → its Chinese name, for the state filter and its notice."""
+    return {state: declaration_status(state) for state in states}
+
+
+def _filters() -> tuple[DeclarationFilter, dict, str]:
+    """The list's filter, the values shown in the form, and the notice of a bad one."""
+    args = FilterArgs()
     f = DeclarationFilter(
-        kind=kind, state=state, date_from=date_arg("date_from"), date_to=date_arg("date_to")
+        kind=args.choice("kind", "申报类型", kind_choices()),
+        state=args.choice("state", "状态", state_choices(DECLARATION_STATES)),
+        date_from=args.date("date_from", "提交日期从"),
+        date_to=args.date("date_to", "提交日期到"),
     )
-    return f, {"kind": kind, "state": state, "date_from": f.date_from, "date_to": f.date_to}
+    shown = {"kind": f.kind, "state": f.state, "date_from": f.date_from, "date_to": f.date_to}
+    return f, shown, args.notice
 
 
 @bp.route("/")
 @login_required
 def list_page():
-    """The viewer's declarations, newest batch first, filtered and paged."""
-    f, shown = _filters()
-    with uow() as work:
-        page = declarations_page(work.session, scope_employer_id(), f, page_arg(), PER_PAGE)
-    return render_template(
+    """The viewer's declarations, newest batch first, filtered and paged; a filter that
+    is not one of the choices lists nothing and says so (400, as the API answers)."""
+    f, shown, notice = _filters()
+    if notice:
+        page: Page[DeclarationRow] = Page([], 0, 1, PER_PAGE)
+    else:
+        with uow() as work:
+            page = declarations_page(work.session, scope_employer_id(), f, page_arg(), PER_PAGE)
+    html = render_template(
         "declarations/list.html", page=page, filters=shown, kinds=SPECS.values(),
-        states=DECLARATION_STATES, form=WithdrawForm(),
+        states=DECLARATION_STATES, form=WithdrawForm(), notice=notice,
     )  # fmt: skip
+    return html, 400 if notice else 200
 
 
 def subject_of(row: DeclarationRow) -> str:
@@ -61,7 +81,7 @@ def subject_of(row: DeclarationRow) -> str:
 
 def _export_row(r: DeclarationRow) -> list[object]:
     d = r.declaration
-    reason = r.review.reason if r.review and r.review.reason else ""
+    reason = review_text(r.review)
     return [
         d.id, excel_safe(f"{r.employer_name}({r.employer_code})"), kind_title(d.kind),
         excel_safe(subject_of(r)), mask_id(d.id_number), datetime(d.created_at),
@@ -72,8 +92,12 @@ def _export_row(r: DeclarationRow) -> list[object]:
 @bp.route("/export.xlsx")
 @login_required
 def export():
-    """导出Excel of the filtered list (ID numbers masked, nothing can start a formula)."""
-    f, _ = _filters()
+    """导出Excel of the filtered list (ID numbers masked, nothing can start a formula); a
+    bad filter goes back to the list, which names it, rather than export everything."""
+    f, _, notice = _filters()
+    if notice:
+        query = request.query_string.decode("ascii", "replace")
+        return redirect(f"{url_for('declarations.list_page')}?{query}")
     with uow() as work:
         rows = [_export_row(r) for r in all_declarations(work.session, scope_employer_id(), f)]
     data = xlsx_table("申报及结果查询", EXPORT_HEADERS, rows)

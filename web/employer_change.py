@@ -16,7 +16,8 @@ from registry.employer_info import employer_fields, employer_history
 from registry.models import Employer
 from registry.review_queries import DeclarationFilter, declarations_page
 from web.auth import login_required
-from web.db import own_employer_id, uow
+from web.db import is_reviewer, own_employer_id, uow
+from web.main import text_arg
 from web.review_forms import EmployerChangeForm, WithdrawForm
 from web.uploads import enqueue_batch
 
@@ -68,5 +69,12 @@ def form_page():
 @bp.route("/history")
 @login_required
 def history():
-    """The employer's details and their history (the same page, at its history)."""
+    """The employer's details and their history: a clerk's own, at the form's history; a
+    reviewer (who has no form) the chosen employer's (`?employer=CODE`, else the
+    chooser) on 单位基本信息, which lists the same history."""
+    if is_reviewer():
+        code = text_arg("employer")
+        page = "queries.employer_page"
+        target = url_for(page, employer=code) if code else url_for(page)
+        return redirect(target + "#history")
     return redirect(url_for("employer_change.form_page") + "#history")

@@ -97,6 +97,34 @@ def declaration_status(status: str) -> str:
     return DECLARATION_STATUS.get(status, status)
 
 
+def review_result(result: dict | None) -> str:
+    """What a reviewer's decision produced, in Chinese (empty when nothing): an injury's
+    认定结论 and 认定编号, an appraisal's 伤残等级 and 生活自理障碍, an employer's changed
+    fields. The clerk needs the 认定编号 to apply for a 工伤鉴定."""
+    r = result or {}
+    parts = []
+    if r.get("outcome"):
+        parts.append(str(r["outcome"]))
+    if r.get("injury_no"):
+        parts.append(f"工伤认定编号 {r['injury_no']}")
+    if r.get("grade"):
+        parts.append(f"伤残等级 {r['grade']}")
+    if r.get("self_care"):
+        parts.append(f"生活自理障碍 {r['self_care']}")
+    if r.get("concluded_at"):
+        parts.append(f"结论作出日期 {r['concluded_at']}")
+    if r.get("changed"):
+        parts.append("已变更: " + "、".join(str(c) for c in r["changed"]))
+    return ", ".join(parts)
+
+
+def review_text(review) -> str:
+    """The 审核意见 of a list row: what the decision produced, then the reviewer's reason."""
+    if review is None:
+        return ""
+    return "; ".join(p for p in (review_result(review.result), review.reason or "") if p)
+
+
 def severity(value: str) -> str:
     """错误 / 提示."""
     return SEVERITY.get(value, value)
@@ -127,6 +155,8 @@ FILTERS = {
     "declaration_status": declaration_status,
     "severity": severity,
     "phase": phase,
+    "review_result": review_result,
+    "review_text": review_text,
 }
 
 

@@ -8,26 +8,28 @@ request and shows the outcome.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from importer.kinds import SPECS, get_kind
 from importer.kinds.base import Decision
 from importer.review import ReviewError, decide
 from registry.accounts import employer_by_code
+from registry.batch_queries import Page
 from registry.employer_info import employer_fields, employer_history
 from registry.models import Batch, Employer
 from registry.review_queries import (
     REVIEW_STATES,
     DeclarationFilter,
+    DeclarationRow,
     declarations_page,
     person_history,
     visible_declaration,
 )
 from web.auth import login_required
 from web.db import is_reviewer, uow
-from web.main import page_arg
+from web.declarations import kind_choices, state_choices
+from web.filter_args import FilterArgs
+from web.main import page_arg, text_arg
 from web.review_forms import DecisionForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -41,42 +43,41 @@ def reviewers_only():
         abort(404)
 
 
-def date_arg(name: str) -> dt.date | None:
-    """A `YYYY-MM-DD` query argument; anything else is no filter."""
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _queue_filter(session) -> tuple[DeclarationFilter, dict]:
-    kind = request.args.get("kind") if request.args.get("kind") in SPECS else None
-    state = request.args.get("state", "pending_review")
-    state = state if state in REVIEW_STATES else "pending_review"
-    code = (request.args.get("employer") or "").strip()
+def _queue_filter(session) -> tuple[DeclarationFilter, dict, str]:
+    """The queue's filter, the values shown in the form, and the notice of a bad one."""
+    args = FilterArgs()
+    kind = args.choice("kind", "申报类型", kind_choices())
+    state = args.choice("state", "状态", state_choices(REVIEW_STATES)) or "pending_review"
+    code = text_arg("employer") or ""
     employer = employer_by_code(session, code) if code else None
-    missing = bool(code) and employer is None
+    if code and employer is None:
+        args.unknown("单位编码", code, "没有这个单位, 单位编码是 8 位数字, 请核对。")
     f = DeclarationFilter(
         kind=kind, state=state, reviewed_only=True,
-        # An unknown code matches nothing rather than everything.
-        employer_id=-1 if missing else employer.id if employer else None,
-        date_from=date_arg("date_from"), date_to=date_arg("date_to"),
+        employer_id=employer.id if employer else None,
+        date_from=args.date("date_from", "提交日期从"), date_to=args.date("date_to", "提交日期到"),
     )  # fmt: skip
     shown = {"kind": kind, "state": state, "employer": code, "date_from": f.date_from,
              "date_to": f.date_to}  # fmt: skip
-    return f, shown
+    return f, shown, args.notice
 
 
 @bp.route("/")
 @login_required
 def queue():
-    """审核队列: declarations sent to review, pending ones first by default, filtered."""
+    """审核队列: declarations sent to review, pending ones first by default, filtered; a
+    filter that is not one of the choices lists nothing and says so (400, as the API)."""
     with uow() as work:
-        f, shown = _queue_filter(work.session)
-        page = declarations_page(work.session, None, f, page_arg(), PER_PAGE)
-    return render_template(
-        "review/queue.html", page=page, filters=shown, kinds=SPECS.values(), states=REVIEW_STATES
-    )
+        f, shown, notice = _queue_filter(work.session)
+        if notice:
+            page: Page[DeclarationRow] = Page([], 0, 1, PER_PAGE)
+        else:
+            page = declarations_page(work.session, None, f, page_arg(), PER_PAGE)
+    html = render_template(
+        "review/queue.html", page=page, filters=shown, kinds=SPECS.values(),
+        states=REVIEW_STATES, notice=notice,
+    )  # fmt: skip
+    return html, 400 if notice else 200
 
 
 @bp.route("/<int:declaration_id>")
@@ -98,11 +99,12 @@ def _show(declaration_id: int, form: DecisionForm, status: int = 200):
         context = {
             "row": row, "d": d, "kind": kind, "employer": employer,
             "batch": session.get(Batch, d.batch_id),
-            "history": person_history(session, d.id_number) if kind.subject == "person" else None,
+            # Every declaration about a person (工伤 ones too: whether 工伤保险 was held
+            # and the earlier injuries are what the reviewer decides on).
+            "history": person_history(session, d.id_number, d.id) if d.id_number else None,
             "employer_now": employer_fields(employer) if employer else {},
             "employer_history": employer_history(session, d.employer_id)
             if kind.subject == "employer" else [],
-            "injury_fields": d.kind.startswith("injury"),
         }  # fmt: skip
     return render_template("review/show.html", form=form, **context), status
 

@@ -36,8 +36,6 @@ from validators.models import PersonIdChecks, model_for
 from validators.sheet import SheetRules
 from validators.specs import ID_COLUMN, NAME_COLUMN, NOTE_COLUMN, ColumnSpec, KindSpec, code_column
 
-# Days after the accident within which the employer must apply (工伤保险条例 art. 17).
-REPORT_DAYS = 30
 INSURANCE = "410"
 
 # 事故类别 (only 工伤事故申报 offers this list).
@@ -83,7 +81,7 @@ MESSAGES: dict[str, str] = {
     "injury_not_insured": "此人在事故发生的 {month} 没有在本单位参加工伤保险({held})。只有事故发生时在本单位参加工伤保险的职工才能在此申报; 请核对证件号码和事故发生日期, 未参保期间发生的事故请到社保经办窗口咨询。",
     "injury_already_reported": "此人 {value} 的事故已经申报过, 正在审核, 本行与原申报的内容不同。如需修改, 请先撤回原申报, 再重新申报。",
     "injury_already_decided": "此人 {value} 的事故已于 {decided} 认定为「{outcome}」(工伤认定编号 {number}), 本行与原申报的内容不同, 不能再次申报。认定信息有误的, 请到社保经办窗口办理更正。",
-    "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 30 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
+    "injury_reported_late": "事故发生于 {date}, 到申报之日 {today} 已过 {days} 天, 超过了 {limit} 天的申报时限。本行照常申报; 但按《工伤保险条例》第十七条, 逾期期间发生的符合规定的工伤待遇等有关费用由本单位负担。",
     **review.REPORT_MESSAGES,
 }
 
@@ -104,17 +102,20 @@ RULES = SheetRules(
 
 
 def late_warnings(verdict: Verdictish, ctx: RuleContext) -> None:
-    """A warning on every valid row reported more than 30 days after its accident."""
+    """A warning on every valid row reported more than `ctx.injury_report_days` (30)
+    days after its accident."""
     ok = verdict.candidates()
     if ok.empty:
         return
     dates = verdict.df.loc[ok, "事故发生日期"]
     days = (pd.Timestamp(ctx.today) - fields.parse_dates(dates)).dt.days
     column = "事故发生日期"
-    for row in days.index[days > REPORT_DAYS]:
+    # The limit is the operator's policy setting `injury_report_days` (30 by art. 17).
+    limit = ctx.injury_report_days
+    for row in days.index[days > limit]:
         message = messages.render(
             "injury_reported_late", date=dates[row], today=ctx.today.isoformat(),
-            days=int(days[row]),
+            days=int(days[row]), limit=limit,
         )  # fmt: skip
         verdict.issues.append(
             RowError(int(row), column, verdict.letters.get(column), dates[row],

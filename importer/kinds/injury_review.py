@@ -88,9 +88,9 @@ def earlier_injuries(session: Session, declaration: PendingDeclaration) -> list[
     first, each with its appraisals (see `registry.injuries.injury_history`)."""
     if not declaration.id_number:
         return []
-    own = injuries.injury_of_declaration(session, declaration.id)
-    history = injuries.injury_history(session, declaration.id_number)
-    return [h for h in history if h["id"] != own]
+    return injuries.injury_history(
+        session, declaration.id_number, except_declaration=declaration.id
+    )
 
 
 # --- 工伤鉴定 ---

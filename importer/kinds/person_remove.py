@@ -2,8 +2,9 @@
 
 One row per person and stop month. Reason 退休 is checked against the person's
 retirement age (from the registry's birth date, gender and 个人身份): before the original
-age (60 men / 55 women cadres / 50 women workers) it is an error; from the original age
-to the month before the statutory (reformed) age it is 弹性提前退休 (人社部发〔2024〕94号):
+age (60 men / 55 women cadres / 50 women workers), or more than 3 years before the
+statutory age, it is an error; from the later of those to the month before the statutory
+(reformed) age it is 弹性提前退休 (人社部发〔2024〕94号):
 the row carries a warning and goes to an agency reviewer instead of being applied, and
 `approve` stops the enrolments once the reviewer agrees; from the statutory age on it is
 plain.
@@ -94,7 +95,7 @@ SPEC = KindSpec(
 MESSAGES: dict[str, str] = {
     "already_stopped": "此人已于 {end} 在本单位停保(原因: {reason}), 无需再次减少。",
     "stop_before_start": "停保年月 {month} 早于此人的参保年月 {start}。请填写不早于 {start} 的年月。",
-    "retire_too_early": "减少原因为「退休」, 但此人 {month} 时尚未达到原退休年龄(最早可于 {original} 起申请弹性提前退休, 法定退休年龄在 {retire})。请核对减少原因或停保年月。",
+    "retire_too_early": "减少原因为「退休」, 但此人 {month} 时还不能退休: 法定退休年龄在 {retire}, 弹性提前退休最早可于 {earliest} 起申请(最多提前 3 年, 且不早于原退休年龄 {original})。请核对减少原因或停保年月。",
     "flexible_early_retirement": "此人 {month} 已达到原退休年龄({original}), 但法定退休年龄在 {retire}: 按弹性提前退休(人社部发〔2024〕94号)办理, 需社保经办机构审核, 审核通过后才停保。请确认本人已书面申请且缴费年限已满最低年限。",
 }
 
@@ -157,10 +158,12 @@ def _flexible(rows: pd.DataFrame, ctx: RuleContext) -> tuple[pd.Series, pd.Serie
     """Of the joined 退休 rows: (before the original age, 弹性提前退休, and the months
     `original` and `due` of each)."""
     original, due = _retirement(rows, ctx)
+    # Up to 3 years before the statutory age, never before the original one.
+    earliest = retirement.earliest_flexible_months(original, due).where(due.ne(""), original)
     month = rows["停保年月"]
-    early = original.ne("") & (month < original)
+    early = earliest.ne("") & (month < earliest)
     flexible = due.ne("") & ~early & (month < due)
-    return early, flexible, pd.DataFrame({"original": original, "due": due})
+    return early, flexible, pd.DataFrame({"original": original, "earliest": earliest, "due": due})
 
 
 def _retire_too_early(
@@ -177,6 +180,7 @@ def _retire_too_early(
             row, "减少原因", letters, code, value="退休",
             retire=month_label(months.at[row, "due"]),
             original=month_label(months.at[row, "original"]),
+            earliest=month_label(months.at[row, "earliest"]),
             month=month_label(rows.at[row, "停保年月"]),
         )  # fmt: skip
         if code == "retire_too_early":

@@ -89,3 +89,40 @@ def test_import_counts_rows_sent_to_review(sh):
     headers = xlsx_bytes("employer_change", [["", "", "", "", "王芳", "", "", "", ""]])
     summary = sh.import_json(sh.file("变更.xlsx", headers))
     assert (summary["pending_review"], summary["applied"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("review", "list", "--kind", "person_ad"), "unknown_kind"),
+        (("review", "list", "--state", "applied"), "unknown_state"),
+        (("declarations", "--employer", CODE, "--kind", "injury"), "unknown_kind"),
+        (("declarations", "--employer", CODE, "--state", "pending"), "unknown_state"),
+    ],
+)
+def test_an_unknown_kind_or_state_is_a_json_error_not_an_empty_list(sh, args, code):
+    result = sh(*args, "--json")
+    assert result.exit_code == 1
+    error = as_json(result)["error"]
+    assert error["code"] == code and "可选" in error["message"]
+
+
+def test_approve_and_reject_together_or_neither_are_refused(sh):
+    changed = as_json(
+        sh.ok("employer", "change", "--code", CODE, "--field", "联系人=王芳", "--json")
+    )
+    number = str(changed["declaration"])
+    # With click's --approve/--reject pair the last one won: this quietly rejected.
+    both = sh("review", "decide", number, "--approve", "--reject", "--reason", "不符", "--json")
+    assert both.exit_code == 1
+    error = as_json(both)["error"]
+    assert error["code"] == "bad_option"
+    assert (
+        error["message"] == "--approve(批准)和 --reject(退回)只能选一个, 请去掉其中一个后再执行。"
+    )
+    text = sh("review", "decide", number, "--reject", "--approve", "--reason", "不符")
+    assert text.exit_code == 1 and "只能选一个" in text.output
+    neither = sh("review", "decide", number, "--json")
+    assert neither.exit_code == 1 and "请用 --approve(批准)或 --reject(退回)" in neither.output
+    (still,) = as_json(sh.ok("review", "list", "--json"))
+    assert (still["id"], still["state"]) == (int(number), "pending_review")

@@ -267,3 +267,24 @@ def test_the_review_desk_numbers_an_approved_injury_and_records_a_rejection(desk
     batch = desk.batch(batch_id)
     assert (batch.applied, batch.rejected, batch.pending_review) == (1, 1, 0)
     assert "非因工受伤" in " ".join(i.message for i in desk.issues(batch_id) if i.excel_row == 4)
+
+
+def test_the_late_report_limit_is_the_operators_policy_setting(desk, db_url):
+    from registry import policy
+    from registry.uow import UnitOfWork
+
+    with UnitOfWork.for_url(db_url) as uow:
+        policy.set_setting(uow.session, "injury_report_days", "60")
+        uow.commit()
+    someone = person(0)
+    enrol(desk, someone, month="202601")
+    # Today 2026-11-29: 2026-09-30 is 60 days back (within), 2026-09-29 is 61.
+    rows = [
+        report_row(someone, 事故发生日期="2026-09-30"),
+        report_row(someone, 事故发生日期="2026-09-29"),
+    ]
+    batch_id, outcome = report(desk, rows)
+    assert outcome.status == {3: "pending_review", 4: "pending_review"}
+    assert desk.warnings(batch_id) == {err(4, "事故发生日期", "injury_reported_late")}
+    (late,) = [i for i in desk.issues(batch_id) if i.code == "injury_reported_late"]
+    assert "已过 61 天, 超过了 60 天的申报时限" in late.message

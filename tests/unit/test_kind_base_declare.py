@@ -195,8 +195,10 @@ def test_unpublished_year_uses_the_latest_and_only_clamped_rows_say_so():
     assert v.df.at[3, "_base"] == "25000" and v.df.at[4, "_base"] == "8000.00"
     (notice,) = v.issues
     assert notice.row == 3 and notice.code == "base_above_cap"
-    assert "2027 年的标准尚未公布, 暂按 2026 年" in notice.message
-    assert "25,000.00" in notice.message
+    assert notice.message == (
+        "月平均工资 50000.00 高于 2026 年缴费基数上限 25,000.00"
+        "(2027 年的标准尚未公布, 暂按 2026 年的标准), 已按上限 25,000.00 核定。"
+    )
 
 
 def test_without_published_limits_the_average_is_the_base():

@@ -82,3 +82,32 @@ def test_other_reasons_are_never_reviewed():
     rows = [{**retiring(MAN, "202608"), "减少原因": "辞职"}]
     assert not KIND.review(judgement("person_remove", rows, state)).any()
     assert judge("person_remove", rows, state).warnings == []
+
+
+# A woman worker born 1985-01: the reform delays her 60 months (idx 121, one month per 2),
+# so statutory 55 in 2040-01; 50 (2035-01) is more than 3 years before it, and 弹性提前退休
+# starts 3 years early, 2037-01 (人社部发〔2024〕94号: at most 3 years, never below 50).
+LATE_WORKER = make_id("19850101", "122")
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        ("203501", ({(3, "减少原因", "retire_too_early")}, [], False)),  # 50, 5 years early
+        ("203612", ({(3, "减少原因", "retire_too_early")}, [], False)),  # 3 years 1 month
+        ("203701", (set(), FLEXIBLE, True)),  # exactly 3 years early
+        ("203912", (set(), FLEXIBLE, True)),
+        ("204001", (set(), [], False)),  # statutory age
+    ],
+)
+def test_flexible_retirement_is_at_most_three_years_early(month, expected):
+    facts = {"gender": "女", "birth": "1985-01-01", "identity": "工人"}
+    assert outcome(LATE_WORKER, month, **facts) == expected
+
+
+def test_too_early_names_the_earliest_flexible_month():
+    facts = {"gender": "女", "birth": "1985-01-01", "identity": "工人"}
+    state = [enrolment(LATE_WORKER, "110", "200001", **facts)]
+    error = judge("person_remove", [retiring(LATE_WORKER, "203601")], state).errors[0]
+    assert "2037年1月" in error.message and "2040年1月" in error.message
+    assert "2035年1月" in error.message  # the original age, which alone is not enough

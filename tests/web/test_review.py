@@ -109,12 +109,6 @@ def test_withdraw_and_scope(app, clerk, reviewer, other_employer):
     assert reviewer.post("/review/999999/decide", data={"decision": "approve"}).status_code == 404
 
 
-def test_reviewer_batch_page_has_no_clerk_actions(clerk, reviewer, done_batch):
-    page = text_of(reviewer.get(f"/batches/{done_batch}"))
-    assert "上传修改后的表格" not in page and "下载错误报告" in page
-    assert "上传修改后的表格" in text_of(clerk.get(f"/batches/{done_batch}"))
-
-
 def test_declarations_list_masks_ids_filters_and_exports_safely(clerk, reviewer, done_batch):
     page = text_of(clerk.get("/declarations/?kind=person_add"))
     assert re.search(r"330682\*{8}\d{3}[\dX]", page)
