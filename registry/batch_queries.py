@@ -127,17 +127,28 @@ def batches_page(
     per_page: int = 20,
 ) -> Page[Batch]:
     """The viewer's batches, newest first, optionally of one kind and status."""
+    return _paged(session, _filtered(employer_id, kind, status), page, per_page)
+
+
+def all_batches(
+    session: Session,
+    employer_id: int | None,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 10_000,
+) -> list[Batch]:
+    """The viewer's batches, newest first, optionally of one kind and status, for an
+    export (bounded)."""
+    return list(session.scalars(_filtered(employer_id, kind, status).limit(limit)))
+
+
+def _filtered(employer_id: int | None, kind: str | None, status: str | None) -> Select:
     stmt = _newest_first(employer_id)
     if kind:
         stmt = stmt.where(Batch.kind == kind)
     if status:
         stmt = stmt.where(Batch.status == status)
-    return _paged(session, stmt, page, per_page)
-
-
-def all_batches(session: Session, employer_id: int | None, limit: int = 10_000) -> list[Batch]:
-    """The viewer's batches, newest first, for an export (bounded)."""
-    return list(session.scalars(_newest_first(employer_id).limit(limit)))
+    return stmt
 
 
 def column_condition(column: str) -> ColumnElement[bool]:

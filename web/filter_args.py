@@ -29,13 +29,17 @@ class FilterArgs:
     """Reads filter arguments; `problems` collects what could not be used."""
 
     problems: list[str] = field(default_factory=list)
+    # What the page lists, for its notice.
+    listed: str = "申报"
 
     @property
     def notice(self) -> str:
         """The notice of the page (empty when every filter was understood)."""
         if not self.problems:
             return ""
-        return "查询条件有误, 没有列出申报: " + " ".join(self.problems) + " 请改正后再查询。"
+        return (
+            f"查询条件有误, 没有列出{self.listed}: " + " ".join(self.problems) + " 请改正后再查询。"
+        )
 
     def choice(self, name: str, label: str, choices: Mapping[str, str]) -> str | None:
         """The argument `name` when it is a key of `choices` (value → Chinese name);

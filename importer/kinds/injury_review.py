@@ -30,8 +30,8 @@ SELF_CARE_LEVELS = ["生活完全不能自理", "生活大部分不能自理", "
 # The messages of the reviewers' decisions on 工伤 (DecisionRefused): each 工伤 kind
 # adds those of its decisions to its own `MESSAGES`.
 REPORT_MESSAGES: dict[str, str] = {
-    "decision_injury_outcome": "批准工伤认定须选择认定结论「认定工伤」或「视同工伤」, 现在是「{value}」。不予认定的, 请选择驳回并写明理由。",
-    "decision_rejection_outcome": "驳回的工伤认定结论只能是「不予认定」, 现在是「{value}」。要认定为工伤的, 请选择批准。",
+    "decision_injury_outcome": "批准工伤认定须选择认定结论「认定工伤」或「视同工伤」, 现在是「{value}」。不予认定的, 请选择退回并写明理由。",
+    "decision_rejection_outcome": "退回的工伤认定结论只能是「不予认定」, 现在是「{value}」。要认定为工伤的, 请选择批准。",
     "decision_numbers_exhausted": "{year} 年的工伤认定编号已用完(每年最多 99999 个), 无法再编号。请联系系统管理员。",
     "decision_not_pending": "这份{title}申报没有待审核的记录(可能已经审核或已被撤回), 不能再作决定。请刷新审核列表。",
 }

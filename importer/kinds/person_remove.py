@@ -222,7 +222,7 @@ def approve(
     if not active:
         raise DecisionRefused(
             "此人在本单位已没有在保的险种(可能已另行办理了减少), 无法按本申报停保。"
-            "请查看此人的参保记录后, 驳回本申报。"
+            "请查看此人的参保记录后, 退回本申报。"
         )
     lock_employer(session, declaration.employer_id)
     target = Target(declaration.employer_id, declaration.batch_id, frozenset())

@@ -67,7 +67,7 @@ def test_review_decide_records_the_outcome_number_and_conclusion(sh):  # noqa: F
     # In Chinese, naming what --outcome may be on an approval.
     assert _json(refused)["error"]["message"] == (
         "批准工伤认定须选择认定结论「认定工伤」或「视同工伤」, 现在是「未选择」。"
-        "不予认定的, 请选择驳回并写明理由。"
+        "不予认定的, 请选择退回并写明理由。"
     )
     decided = _json(sh.ok("review", "decide", str(first["id"]), "--approve",
                           "--outcome", "视同工伤", "--json"))  # fmt: skip

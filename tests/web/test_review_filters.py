@@ -5,6 +5,7 @@ declarations and says in Chinese which value is wrong and what it may be (the AP
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -82,3 +83,33 @@ def test_review_queue_names_a_bad_filter_and_lists_nothing(clerk, reviewer):
     assert "单位编码「99999999」没有这个单位" in employer
     assert not queue_rows(employer)
     assert queue_rows(text_of(reviewer.get("/review/?employer=12345678")))
+
+
+def batch_links(html: str) -> list[str]:
+    """The batches a page lists (links to their pages)."""
+    return re.findall(r'href="/batches/(\d+)"', html)
+
+
+def test_batch_list_names_a_bad_filter_and_exports_under_the_filter(clerk, done_batch):
+    assert batch_links(text_of(clerk.get("/queries/batches?kind=person_add&status=done")))
+
+    wrong = clerk.get("/queries/batches?kind=person_add&status=finished")
+    page = text_of(wrong)
+    assert wrong.status_code == 400 and not batch_links(page)
+    assert "查询条件有误, 没有列出批次: 状态「finished」不是可选的状态, 可选: " in page
+    assert "/queries/batches.xlsx" not in page
+
+    refused = clerk.get("/queries/batches.xlsx?kind=person_addd")
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == "/queries/batches?kind=person_addd"
+
+    from openpyxl import load_workbook
+
+    def exported(query: str) -> list[tuple]:
+        answer = clerk.get(f"/queries/batches.xlsx?{query}")
+        assert answer.status_code == 200
+        sheet = load_workbook(io.BytesIO(answer.data)).active
+        return [row for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+
+    assert [row[0] for row in exported("kind=person_add")] == [done_batch]
+    assert exported("kind=person_remove") == []  # the export honours the filter
