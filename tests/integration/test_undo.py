@@ -288,6 +288,31 @@ def test_an_assessment_before_the_batch_does_not_close_the_window(desk):
     assert undo(desk, batch_id, UndoWindow())["reverted"] == 1
 
 
+def test_an_assessment_of_a_month_before_the_batchs_months_does_not_close_it(desk):
+    """Rows that all start after the month the batch was applied in: that month's
+    assessment did not count them, so it leaves the window open; their own month's closes it."""
+    desk.submit(xlsx_bytes("person_add", [person(94).add(参保年月="202601")]))
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(99).add(参保年月="202611")]))
+    with desk.uow() as uow:  # applied in October, for November
+        uow.session.execute(
+            text("UPDATE batches SET finished_at = :at WHERE id = :b"),
+            {"at": dt.datetime(2026, 10, 20, 9, 0), "b": batch_id},
+        )
+        assert assess_month(uow.session, "202610").assessed > 0  # the earlier person
+        uow.commit()
+    assert preview_undo(desk.uow(), batch_id).reverted == 1
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow())
+    assert desk.batch(batch_id).undo_status == "running"
+    with desk.uow() as uow:
+        uow.session.execute(text("UPDATE batches SET undo_status = NULL WHERE id = :b"),
+                            {"b": batch_id})  # fmt: skip
+        assess_month(uow.session, "202611")
+        uow.commit()
+    with pytest.raises(UndoRefused) as refused:
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow())
+    assert "2026年11月 已做过月度核定" in refused.value.message
+
+
 def test_days_window_and_batches_that_applied_nothing_are_refused(desk):
     batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(95).add()]))
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=8)
