@@ -46,7 +46,15 @@ from registry.batch_queries import visible_batch
 from registry.models import AuditEntry, Batch, BatchReport, Declaration, DeclarationReview, utcnow
 from registry.uow import UnitOfWork
 
-__all__ = ["UndoRefused", "UndoWindow", "preview_undo", "request_undo", "result_of", "run_undo"]
+__all__ = [
+    "UndoRefused",
+    "UndoWindow",
+    "check_undo",
+    "preview_undo",
+    "request_undo",
+    "result_of",
+    "run_undo",
+]
 
 CHUNK_ROWS = 10_000
 RUNNING, DONE, FAILED = "running", "done", "failed"
@@ -105,13 +113,20 @@ def request_undo(
         session.refresh(batch)
         if batch.undo_status in (RUNNING, DONE):
             return batch.undo_status
-        _check_undoable(session, batch)
-        check_window(session, batch, window, now or utcnow())
+        check_undo(session, batch, window, now or utcnow())
         if batch.undo_status != FAILED:  # a failed run resumes with its progress
             batch.undo_result = Progress().stored(finished=False)
         batch.undo_status, batch.undone_by = RUNNING, actor[:40]
         uow.commit()
         return RUNNING
+
+
+def check_undo(session: Session, batch: Batch, window: UndoWindow, now: dt.datetime) -> None:
+    """Raise `UndoRefused` unless `batch` can be undone now: finished, holding applied or
+    pending rows of a kind that can revert, within the window. Writes nothing: the
+    confirmation page asks it before offering the undo, `request_undo` before marking."""
+    _check_undoable(session, batch)
+    check_window(session, batch, window, now)
 
 
 def _held_counts(session: Session, batch_id: int) -> dict[str, int]:

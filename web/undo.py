@@ -1,5 +1,7 @@
 """撤销本批次 on the pages: the confirmation step (what the undo will do: rows reverted,
 rows kept because they changed since, declarations withdrawn) and the POST that starts it.
+A batch that cannot be undone now (a preview, still running, outside the window) is not
+offered the step: the batch page shows why instead.
 
 Employers undo their own batches; reviewers any (from the batch page the review desk
 links to). The undo runs in the worker (`worker.undo_task`), or whatever callable the
@@ -15,8 +17,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo
-from registry.models import Batch
+from importer.undo import UndoRefused, UndoWindow, check_undo, preview_undo, request_undo
+from registry.models import Batch, utcnow
 from shebao.settings import settings
 from web.auth import login_required
 from web.db import scope_employer_id, uow
@@ -67,12 +69,30 @@ def _visible(batch_id: int) -> Batch:
     return batch
 
 
+def _refusal(batch: Batch) -> str | None:
+    """Why `batch` cannot be undone now (Chinese), or None."""
+    with uow() as work:
+        found = work.session.get(Batch, batch.id)
+        assert found is not None  # _visible found it
+        try:
+            check_undo(work.session, found, undo_window(), utcnow())
+        except UndoRefused as exc:
+            return exc.message
+    return None
+
+
 @bp.get("/<int:batch_id>/undo")
 @login_required
 def confirm(batch_id: int):
     """The confirmation step: what undoing the batch now would do."""
     batch = _visible(batch_id)
     if batch.undo_status is not None and batch.undo_status != "failed":
+        return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
+    refusal = _refusal(batch)
+    if refusal is not None:
+        # Say it now, not after the clerk confirmed (a preview, a batch still running,
+        # outside the window): the page would otherwise offer an undo that is refused.
+        flash(refusal, "error")
         return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
     held = batch.applied + batch.pending_review
     preview: Any = preview_undo(uow(), batch_id) if held <= PREVIEW_LIMIT else None

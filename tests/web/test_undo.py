@@ -168,6 +168,22 @@ def test_api_refuses_outside_the_window_with_409(app, clerk, db_url):
     page = clerk.post(f"/batches/{batch_id}/undo", follow_redirects=True)
     assert "不能再撤销" in _text(page)
     assert _get(db_url, batch_id).undo_status is None
+    # The confirmation step is not offered either: the batch page says why at once.
+    step = clerk.get(f"/batches/{batch_id}/undo")
+    assert step.status_code == 302 and step.headers["Location"].endswith(
+        f"/batches/{batch_id}#undo"
+    )
+    page = _text(clerk.get(step.headers["Location"]))
+    assert "不能再撤销" in page and "确认撤销本批次" not in page
+
+
+def test_a_preview_is_not_offered_the_undo_step(clerk, db_url):
+    batch_id = batch_id_of(upload(clerk, person_add_sheet([person_add_row(10)]), dry_run=True))
+    page = clerk.get(f"/batches/{batch_id}/undo", follow_redirects=True)
+    said = _text(page)
+    assert "只校验不申报" in said and "无需撤销" in said
+    assert "确认撤销本批次" not in said and "行恢复到申报前的样子" not in said
+    assert _get(db_url, batch_id).undo_status is None
 
 
 def test_an_undo_in_the_worker_shows_its_progress(db_url, employer_id):
