@@ -257,6 +257,37 @@ def test_a_run_stopped_midway_finishes_when_run_again(desk, monkeypatch):
     assert registry_dump(desk.url) == before
 
 
+def test_a_failed_undo_asked_again_resumes_from_its_progress(desk, monkeypatch):
+    """An unexpected error in the worker marks the undo failed (`mark_undo_failed`); asked
+    again, it goes on after the chunks it committed instead of starting over."""
+    from worker.undo_task import mark_undo_failed
+
+    people = [person(75 + i) for i in range(5)]
+    before = registry_dump(desk.url)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [p.add() for p in people]))
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    real, calls = undo_module.judge_chunk, []
+
+    def fails_on_the_second_chunk(session, batch, rows):
+        calls.append(rows[0].row)
+        if calls == [3, 5]:
+            raise ValueError("a bug")
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", fails_on_the_second_chunk)
+    with pytest.raises(ValueError):
+        run_undo(desk.uow(), batch_id, chunk_rows=2)
+    mark_undo_failed(desk.uow(), batch_id)
+    failed = desk.batch(batch_id)
+    assert failed.undo_status == "failed" and failed.undo_result["reverted"] == 2
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk2", ALWAYS) == "running"
+    assert desk.batch(batch_id).undo_result["after_row"] == 4  # rows 3-4 stay done
+    assert run_undo(desk.uow(), batch_id, chunk_rows=2) == {"reverted": 5, "kept": []}
+    assert calls == [3, 5, 5, 7]  # rows 3-4 were not judged again
+    assert registry_dump(desk.url) == before
+    assert desk.batch(batch_id).undone_by == "clerk2"
+
+
 def test_the_same_sheet_applies_again_after_the_undo(desk):
     sheet = xlsx_bytes("person_add", [person(81).add(), person(82).add()])
     batch_id, _ = desk.submit(sheet)

@@ -197,3 +197,26 @@ def test_an_undo_in_the_worker_shows_its_progress(db_url, employer_id):
     assert client.get(f"/batches/{batch_id}/undo").status_code == 302  # no second confirmation
     run_undo(UnitOfWork.for_url(db_url), batch_id)
     assert "本批次已撤销" in _text(client.get(f"/batches/{batch_id}"))
+
+
+def test_a_failed_undo_is_offered_again(app, clerk, db_url):
+    """The worker marked the undo failed (an unexpected error): the page says so and offers
+    the step again, the API reports it, and undoing again finishes it."""
+    batch_id = _batch(clerk, person_add_row(11))
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.execute(
+            text("UPDATE batches SET undo_status = 'failed', undone_by = :by WHERE id = :b"),
+            {"by": CLERK_LOGIN, "b": batch_id},
+        )
+        uow.commit()
+    page = _text(clerk.get(f"/batches/{batch_id}"))
+    assert "上次撤销没有完成" in page and "撤销本批次…" in page
+    assert "1 行恢复到申报前的样子" in _text(clerk.get(f"/batches/{batch_id}/undo"))
+    client = app.test_client()
+    mine = bearer(token_for(client))
+    batch = client.get(f"/api/v1/batches/{batch_id}", headers=mine).get_json()
+    schema_validator(client, "Batch").validate(batch)
+    assert batch["undo"]["status"] == "failed"
+    assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
+    assert "本批次已撤销" in _text(clerk.get(f"/batches/{batch_id}"))
+    assert _get(db_url, batch_id).undo_result["reverted"] == 1
