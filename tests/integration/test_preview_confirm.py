@@ -240,6 +240,9 @@ def test_only_a_finished_unconfirmed_preview_of_ones_own_can_be_confirmed(desk):
     other = second_employer(desk.url)
     with pytest.raises(ConfirmNotFound):
         request_confirm(desk.uow(), batch_id, other, "test")
+    queued = desk.upload(xlsx_bytes("person_add", [person(8).add()]), dry_run=True)
+    with pytest.raises(ConfirmRefused, match="预览还没有完成"):
+        request_confirm(desk.uow(), queued, desk.employer_id, "test")
     direct, _ = desk.submit(xlsx_bytes("person_add", [person(9).add()]))
     with pytest.raises(ConfirmRefused, match="不是预览批次"):
         request_confirm(desk.uow(), direct, desk.employer_id, "test")

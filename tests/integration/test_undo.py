@@ -356,6 +356,22 @@ def test_days_window_and_batches_that_applied_nothing_are_refused(desk):
     assert nothing.value.code == "nothing_applied" and "无需撤销" in nothing.value.message
 
 
+def test_a_batch_not_finished_is_refused_until_it_is(desk):
+    sheet = xlsx_bytes("person_add", [person(89).add()])
+    queued = desk.upload(sheet)
+    with pytest.raises(UndoRefused) as busy:
+        request_undo(desk.uow(), queued, desk.employer_id, "clerk", ALWAYS)
+    assert (busy.value.status, busy.value.code) == (409, "batch_not_done")
+    assert "还在处理中" in busy.value.message and desk.batch(queued).undo_status is None
+    desk.run(queued)
+    assert undo(desk, queued)["reverted"] == 1
+    failed, _ = desk.submit(b"not a workbook", "坏文件.xlsx")
+    assert desk.batch(failed).status == "failed"
+    with pytest.raises(UndoRefused) as nothing:
+        request_undo(desk.uow(), failed, desk.employer_id, "clerk", ALWAYS)
+    assert nothing.value.code == "nothing_applied" and "处理失败" in nothing.value.message
+
+
 def test_another_employer_cannot_undo(desk):
     batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(97).add()]))
     other = second_employer(desk.url)

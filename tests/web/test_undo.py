@@ -100,6 +100,7 @@ def test_kept_rows_and_reasons_on_the_page_and_the_chain(clerk, db_url):
     clerk.post(f"/batches/{first}/undo")
     page = _text(clerk.get(f"/batches/{first}"))
     assert "联系电话现为「13700000000」" in page and "没有撤销的原因" in page
+    assert "撤销的行再次上传会重新申报" in page and "会显示为「无变化」" not in page
     assert "1 行恢复到申报前" in page
     sheet = person_add_sheet([person_add_row(3)])
     second = batch_id_of(upload(clerk, sheet, url=f"/batches/{first}/resubmit"))
