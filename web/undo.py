@@ -18,10 +18,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
 from importer.undo import UndoRefused, UndoWindow, check_undo, preview_undo, request_undo
+from registry.batch_queries import Page, page_of
 from registry.models import Batch, utcnow
 from shebao.settings import settings
 from web.auth import login_required
 from web.db import scope_employer_id, uow
+from web.main import page_arg
 
 bp = Blueprint("undo", __name__, url_prefix="/batches")
 
@@ -29,6 +31,16 @@ bp = Blueprint("undo", __name__, url_prefix="/batches")
 # (a preview of 100,000 rows costs as much as the undo's own reading).
 PREVIEW_LIMIT = 20_000
 KEPT_SHOWN = 200
+KEPT_PER_PAGE = 100
+
+
+def kept_page(batch: Batch) -> Page[dict[str, Any]] | None:
+    """The page of an undone batch's kept rows the batch page shows (`kpage`): an undo
+    can keep every row of a 100,000-row batch, a page of 18 MB listed whole."""
+    if batch.undo_status != "done":
+        return None
+    kept = (batch.undo_result or {}).get("kept") or []
+    return page_of(kept, page_arg("kpage"), KEPT_PER_PAGE)
 
 
 def undo_window() -> UndoWindow:

@@ -221,3 +221,27 @@ def test_a_failed_undo_is_offered_again(app, clerk, db_url):
     assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
     assert "本批次已撤销" in _text(clerk.get(f"/batches/{batch_id}"))
     assert _get(db_url, batch_id).undo_result["reverted"] == 1
+
+
+def test_the_kept_rows_of_a_big_undo_are_paged(clerk, db_url):
+    """An undo may keep every row of a 100,000-row batch: the page lists them a hundred
+    at a time (all of them in one page came to 18 MB)."""
+    import json
+
+    batch_id = _batch(clerk, person_add_row(12))
+    kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 253)]
+    result = json.dumps({"reverted": 0, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.execute(
+            text(
+                "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
+                "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
+            ),
+            {"r": result, "b": batch_id},
+        )
+        uow.commit()
+    first = _text(clerk.get(f"/batches/{batch_id}"))
+    assert "以下 250 行" in first and "第 1 / 3 页, 共 250 条" in first
+    assert "第3行的原因" in first and "第102行的原因" in first and "第103行的原因" not in first
+    last = _text(clerk.get(f"/batches/{batch_id}?kpage=3"))
+    assert "第203行的原因" in last and "第252行的原因" in last and "第202行的原因" not in last
