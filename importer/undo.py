@@ -10,7 +10,10 @@ Two steps, so the web can answer at once and a worker do the work:
   the same time judges its next chunk again). Per chunk, `judge_chunk` decides, from what
   the registry holds *now*:
   - a row pending review is withdrawn (the kind's `withdraw` hook, as the desk does);
-  - a row a reviewer approved is kept (已经审核通过);
+  - a row a reviewer approved is kept (已经审核通过), unless its kind takes approvals back
+    (`Kind.undo_approved`: 单位基本信息变更 puts the employer's fields back from what the
+    approval recorded and removes its history entry) and no later decision changed what
+    it set; an injury's 认定 or 鉴定 stays;
   - an applied row is kept when a later declaration of its subject from another batch
     holds (applied, approved or pending review: same person for person kinds, across
     employers; same employer and kind otherwise), or when the kind's `current` now differs
@@ -40,7 +43,14 @@ from sqlalchemy.orm import Session
 
 from importer.apply import Target, lock_employer, write_all
 from importer.kinds import get_kind
-from importer.undo_judge import ChunkVerdict, HeldRow, judge_chunk, payload_frame, read_chunk
+from importer.undo_judge import (
+    ChunkVerdict,
+    HeldRow,
+    approval_frame,
+    judge_chunk,
+    payload_frame,
+    read_chunk,
+)
 from importer.undo_window import UndoRefused, UndoWindow, check_window
 from registry.batch_queries import visible_batch
 from registry.models import AuditEntry, Batch, BatchReport, Declaration, DeclarationReview, utcnow
@@ -191,7 +201,7 @@ def run_undo(uow: UnitOfWork, batch_id: int, chunk_rows: int = CHUNK_ROWS) -> di
             verdict = judge_chunk(session, batch, rows)
             _write_chunk(session, batch, verdict)
             progress.after_row = rows[-1].row
-            progress.reverted += len(verdict.revert)
+            progress.reverted += verdict.reverted
             progress.withdrawn += len(verdict.withdraw)
             progress.kept.extend(verdict.kept)
             batch.undo_result = progress.stored(finished=False)
@@ -216,9 +226,21 @@ def _write_chunk(session: Session, batch: Batch, verdict: ChunkVerdict) -> None:
         write_all(session, kind.revert(rows, Target(batch.employer_id, batch.id, frozenset())))
         _set_status(session, [r.id for r in verdict.revert], "undone")
         batch.applied = max(0, batch.applied - len(verdict.revert))
+    if verdict.revert_approved:
+        _revert_approved(session, batch, verdict.revert_approved)
     for r in verdict.withdraw:
         _withdraw(session, r, batch.undone_by or "")
     batch.pending_review = max(0, batch.pending_review - len(verdict.withdraw))
+
+
+def _revert_approved(session: Session, batch: Batch, rows: list[HeldRow]) -> None:
+    """Take back approvals (the kind's `undo_approved`, which `judge_chunk` checked)."""
+    undo = get_kind(batch.kind or "").undo_approved
+    assert undo is not None  # judge_chunk reverts approved rows only with it
+    target = Target(batch.employer_id, batch.id, frozenset())
+    write_all(session, undo.revert(approval_frame(rows), target))
+    _set_status(session, [r.id for r in rows], "undone")
+    batch.applied = max(0, batch.applied - len(rows))
 
 
 def _set_status(session: Session, ids: list[int], status: str) -> None:
@@ -291,7 +313,7 @@ def preview_undo(uow: UnitOfWork, batch_id: int, chunk_rows: int = CHUNK_ROWS) -
         after = 0
         while rows := read_chunk(session, batch_id, after, chunk_rows):
             verdict = judge_chunk(session, batch, rows)
-            out.reverted += len(verdict.revert)
+            out.reverted += verdict.reverted
             out.withdrawn += len(verdict.withdraw)
             out.kept.extend(verdict.kept)
             after = rows[-1].row

@@ -5,8 +5,8 @@ undo, a run stopped midway resumed, the same sheet applied again afterwards, the
 The exactness test is parametrised over kinds: each entry of SCENARIOS prepares the
 registry and gives the sheet to apply and undo. Kinds whose every row goes to review
 (单位基本信息变更, 工伤, REVIEWED) have no `revert` and are undone by withdrawing: the
-registry as before too; see also the pending/approved test. Every kind is in one of the
-two tables.
+registry as before too; see also the pending/approved test, and test_undo_employer_change
+for an approved 单位基本信息变更 (taken back). Every kind is in one of the two tables.
 """
 
 from __future__ import annotations

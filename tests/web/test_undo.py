@@ -245,3 +245,31 @@ def test_the_kept_rows_of_a_big_undo_are_paged(clerk, db_url):
     assert "第3行的原因" in first and "第102行的原因" in first and "第103行的原因" not in first
     last = _text(clerk.get(f"/batches/{batch_id}?kpage=3"))
     assert "第203行的原因" in last and "第252行的原因" in last and "第202行的原因" not in last
+
+
+def test_the_step_of_an_approved_employer_change_says_its_fields_go_back(clerk, db_url):
+    from importer.kinds import get_kind
+    from importer.kinds.base import Decision
+    from importer.review import decide
+    from registry.models import Employer
+    from tests.builders import xlsx_bytes
+
+    headers = get_kind("employer_change").spec.headers
+    cells = {"单位地址": "绍兴市上虞区百官街道市民大道88号"}
+    sheet = xlsx_bytes("employer_change", [[cells.get(h, "") for h in headers]])
+    batch_id = batch_id_of(upload(clerk, sheet, "/declare/employer_change", "单位信息变更.xlsx"))
+    with UnitOfWork.for_url(db_url) as uow:
+        declaration = uow.session.execute(
+            text("SELECT id FROM declarations WHERE batch_id = :b"), {"b": batch_id}
+        ).scalar_one()
+        employer_id, address = uow.session.execute(
+            text("SELECT employer_id, address FROM batches JOIN employers e "
+                 "ON e.id = batches.employer_id WHERE batches.id = :b"), {"b": batch_id}
+        ).one()  # fmt: skip
+    decide(UnitOfWork.for_url(db_url), declaration, Decision(True, "审核员"))
+    said = _text(clerk.get(f"/batches/{batch_id}/undo"))
+    assert "1 行恢复到申报前的样子: 已审核通过的单位信息改回变更前的值" in said
+    assert "确认撤销本批次" in said
+    assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
+    with UnitOfWork.for_url(db_url) as uow:
+        assert uow.session.get(Employer, employer_id).address == address
