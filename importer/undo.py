@@ -2,7 +2,8 @@
 
 Two steps, so the web can answer at once and a worker do the work:
 - `request_undo` checks the batch may be undone (visible to the viewer, finished, applied
-  something, within the operator's window `UndoWindow`, its kind can revert) and marks it
+  something, within the operator's window `UndoWindow`, its kind can revert, one row at
+  least to revert or withdraw: `NothingToUndo` when every row would be kept) and marks it
   `undo_status = "running"` with who asked; undoing a batch already undone (or being
   undone) changes nothing and says so.
 - `run_undo` does it, in chunks of declarations (10,000), one transaction each under the
@@ -57,6 +58,7 @@ from registry.models import AuditEntry, Batch, BatchReport, Declaration, Declara
 from registry.uow import UnitOfWork
 
 __all__ = [
+    "NothingToUndo",
     "UndoRefused",
     "UndoWindow",
     "check_undo",
@@ -131,12 +133,46 @@ def request_undo(
         return RUNNING
 
 
+class NothingToUndo(UndoRefused):
+    """Every row the batch still holds would be kept: undoing it would change nothing.
+    `kept` is the rows and reasons (the confirmation page lists them)."""
+
+    def __init__(self, kept: list[dict[str, Any]]):
+        super().__init__(
+            409,
+            "nothing_to_undo",
+            f"本批次的行都已被后来的申报或审核改变, 没有可以撤销的: {len(kept)} 行都要保留"
+            "(原因见撤销确认页), 本批次没有任何改动。如需更正, 请另行申报。",
+        )
+        self.kept = kept
+
+
 def check_undo(session: Session, batch: Batch, window: UndoWindow, now: dt.datetime) -> None:
     """Raise `UndoRefused` unless `batch` can be undone now: finished, holding applied or
-    pending rows of a kind that can revert, within the window. Writes nothing: the
-    confirmation page asks it before offering the undo, `request_undo` before marking."""
+    pending rows of a kind that can revert, within the window, and one row at least to
+    revert or withdraw (`NothingToUndo` otherwise). Writes nothing: the confirmation page
+    asks it before offering the undo, `request_undo` before marking."""
     _check_undoable(session, batch)
     check_window(session, batch, window, now)
+    _check_something_to_undo(session, batch)
+
+
+def _check_something_to_undo(session: Session, batch: Batch) -> None:
+    """Refuse an undo that would revert nothing and withdraw nothing: it would mark the
+    batch 已撤销 while every row stays as it is. Judges chunk by chunk and stops at the
+    first row to undo (a batch just applied: its first chunk)."""
+    done = Progress.of(batch.undo_result) if batch.undo_status == FAILED else Progress()
+    if done.reverted or done.withdrawn:
+        return  # a failed run that undid rows already: it finishes and records them
+    kept: list[dict[str, Any]] = []
+    after = 0
+    while rows := read_chunk(session, batch.id, after, CHUNK_ROWS):
+        verdict = judge_chunk(session, batch, rows)
+        if verdict.reverted or verdict.withdraw:
+            return
+        kept.extend(verdict.kept)
+        after = rows[-1].row
+    raise NothingToUndo(kept)
 
 
 def _held_counts(session: Session, batch_id: int) -> dict[str, int]:

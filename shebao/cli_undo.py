@@ -3,7 +3,8 @@
 Runs the undo in this process, chunk by chunk, and prints {"reverted": N, "kept":
 [{"row", "reason"}]}; a batch undone already prints the same result again (exit 0). The
 window is the operator's `SHEBAO_UNDO_WINDOW`. A refusal (outside the window, a batch
-that applied nothing, another employer's batch with --employer) is a Chinese message and
+that applied nothing, one whose every row would be kept, another employer's batch with
+--employer) is a Chinese message and
 exit 1; with --json it is `{"error": {"code", "message"}}` on standard output. Killed
 midway, the batch stays undoing: running the command again, or a worker's recovery pass,
 finishes it.

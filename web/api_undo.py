@@ -6,8 +6,8 @@ Runs through the worker, like an upload: the request checks the batch may be und
 then answers 202 with the batch's undo state and URL; the client polls
 `GET /api/v1/batches/{id}` until `undo.status` is `done`, when `undo` holds `reverted`
 and `kept` ([{"row", "reason"}]). A batch undone already answers 200 with that result.
-Another employer's batch is a 404, like a missing one; outside the window, 409 with the
-Chinese message.
+Another employer's batch is a 404, like a missing one; outside the window, or a batch
+whose every row would be kept (`nothing_to_undo`), 409 with the Chinese message.
 """
 
 from __future__ import annotations

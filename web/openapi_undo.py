@@ -53,7 +53,8 @@ def undo_paths() -> dict[str, Any]:
         "description": (
             "由后台进程执行: 检查通过后标记为撤销中并返回 202, 请轮询批次地址直到 undo.status 为 done。"
             "已撤销过的批次返回 200 和原结果, 不再改动。可撤销的期限由运维设置 SHEBAO_UNDO_WINDOW"
-            "(默认: 本批次涉及的月份做过月度核定之前)。"
+            "(默认: 本批次涉及的月份做过月度核定之前)。超过期限(undo_window_closed)、没有申报任何内容"
+            "(nothing_applied)、或所有行都已被后来的申报或审核改变而没有可以撤销的(nothing_to_undo)时返回 409。"
         ),
         "responses": {
             "202": _json(_ref("UndoStarted"), "已开始撤销(后台处理)"),

@@ -1,7 +1,8 @@
 """撤销本批次 on the pages: the confirmation step (what the undo will do: rows reverted,
 rows kept because they changed since, declarations withdrawn) and the POST that starts it.
 A batch that cannot be undone now (a preview, still running, outside the window) is not
-offered the step: the batch page shows why instead.
+offered the step: the batch page shows why instead. A batch whose every row would be
+kept gets the step with the rows and reasons, the refusal, and no button.
 
 Employers undo their own batches; reviewers any (from the batch page the review desk
 links to). The undo runs in the worker (`worker.undo_task`), or whatever callable the
@@ -17,7 +18,15 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from importer.undo import UndoRefused, UndoWindow, check_undo, preview_undo, request_undo
+from importer.undo import (
+    NothingToUndo,
+    UndoPreview,
+    UndoRefused,
+    UndoWindow,
+    check_undo,
+    preview_undo,
+    request_undo,
+)
 from registry.batch_queries import Page, page_of
 from registry.models import Batch, utcnow
 from shebao.settings import settings
@@ -81,15 +90,15 @@ def _visible(batch_id: int) -> Batch:
     return batch
 
 
-def _refusal(batch: Batch) -> str | None:
-    """Why `batch` cannot be undone now (Chinese), or None."""
+def _refusal(batch: Batch) -> UndoRefused | None:
+    """Why `batch` cannot be undone now, or None."""
     with uow() as work:
         found = work.session.get(Batch, batch.id)
         assert found is not None  # _visible found it
         try:
             check_undo(work.session, found, undo_window(), utcnow())
         except UndoRefused as exc:
-            return exc.message
+            return exc
     return None
 
 
@@ -101,16 +110,23 @@ def confirm(batch_id: int):
     if batch.undo_status is not None and batch.undo_status != "failed":
         return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
     refusal = _refusal(batch)
+    held = batch.applied + batch.pending_review
+    if isinstance(refusal, NothingToUndo):
+        # Every row would be kept: the step lists them with the reasons, and no button.
+        nothing = UndoPreview(kept=refusal.kept)
+        return render_template(
+            "batches/undo_confirm.html", batch=batch, preview=nothing, held=held,
+            kept_shown=KEPT_SHOWN, refusal=refusal.message,
+        )  # fmt: skip
     if refusal is not None:
         # Say it now, not after the clerk confirmed (a preview, a batch still running,
         # outside the window): the page would otherwise offer an undo that is refused.
-        flash(refusal, "error")
+        flash(refusal.message, "error")
         return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
-    held = batch.applied + batch.pending_review
     preview: Any = preview_undo(uow(), batch_id) if held <= PREVIEW_LIMIT else None
     return render_template(
         "batches/undo_confirm.html", batch=batch, preview=preview, held=held,
-        kept_shown=KEPT_SHOWN,
+        kept_shown=KEPT_SHOWN, refusal=None,
     )  # fmt: skip
 
 

@@ -82,3 +82,18 @@ def test_the_text_says_how_many_pending_declarations_were_withdrawn(sh):
     assert "恢复 0 行, 保留 0 行, 撤回待审核的申报 1 条。" in plain
     # The JSON keeps its contract: {"reverted", "kept"}.
     assert _last_json(sh.ok("undo", str(batch["batch"]), "--json")) == {"reverted": 0, "kept": []}
+
+
+def test_an_undo_that_would_keep_every_row_is_refused_with_exit_1(sh):
+    a = person(5)
+    batch = _imported(sh, a)
+    removed = sh.file("remove.xlsx", xlsx_bytes("person_remove", [a.remove()]))
+    assert sh.import_json(removed, "--kind", "person_remove")["applied"] == 1
+    refused = sh("undo", str(batch), "--json")
+    assert refused.exit_code == 1
+    error = _last_json(refused)["error"]
+    assert error["code"] == "nothing_to_undo"
+    assert error["message"].startswith("本批次的行都已被后来的申报或审核改变, 没有可以撤销的")
+    assert "1 行都要保留" in error["message"]
+    plain = sh("undo", str(batch))
+    assert plain.exit_code == 1 and "没有可以撤销的" in plain.stderr

@@ -1,6 +1,7 @@
 """撤销本批次 (`importer.undo`) on SQLite and PostgreSQL: the registry exactly as before the
 batch, rows changed since kept with the reason, pending rows withdrawn, the undo of an
-undo, a run stopped midway resumed, the same sheet applied again afterwards, the window.
+undo, a run stopped midway resumed, the same sheet applied again afterwards, the window,
+an undo that would keep every row refused.
 
 The exactness test is parametrised over kinds: each entry of SCENARIOS prepares the
 registry and gives the sheet to apply and undo. Kinds whose every row goes to review
@@ -22,7 +23,14 @@ from importer import undo as undo_module
 from importer.kinds import KINDS, get_kind
 from importer.kinds.base import Decision
 from importer.review import decide
-from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo, run_undo
+from importer.undo import (
+    NothingToUndo,
+    UndoRefused,
+    UndoWindow,
+    preview_undo,
+    request_undo,
+    run_undo,
+)
 from importer.undo_judge import APPROVED_REASON
 from registry.assess import assess_month
 from registry.models import AuditEntry, Batch, DeclarationReview, Person
@@ -286,6 +294,51 @@ def test_a_failed_undo_asked_again_resumes_from_its_progress(desk, monkeypatch):
     assert calls == [3, 5, 5, 7]  # rows 3-4 were not judged again
     assert registry_dump(desk.url) == before
     assert desk.batch(batch_id).undone_by == "clerk2"
+
+
+def test_an_undo_that_would_keep_every_row_is_refused(desk):
+    a, b = person(85), person(86)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add()]))
+    later, _ = desk.submit(xlsx_bytes("person_remove", [a.remove(), b.remove()]), "人员减少.xlsx")
+    dump = registry_dump(desk.url)
+    with pytest.raises(NothingToUndo) as refused:
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    assert (refused.value.status, refused.value.code) == (409, "nothing_to_undo")
+    assert refused.value.message.startswith("本批次的行都已被后来的申报或审核改变, 没有可以撤销的")
+    assert "2 行都要保留" in refused.value.message
+    assert [k["row"] for k in refused.value.kept] == [3, 4]
+    assert f"批次 #{later}(人员减少)" in refused.value.kept[0]["reason"]
+    # Nothing marked, nothing written, nothing in the audit log.
+    assert desk.batch(batch_id).undo_status is None and registry_dump(desk.url) == dump
+    with desk.uow() as uow:
+        undone = select(func.count()).where(AuditEntry.action == "batch_undone")
+        assert uow.session.scalar(undone) == 0
+
+
+def test_a_failed_undo_that_reverted_rows_finishes_though_the_rest_is_kept(desk, monkeypatch):
+    from worker.undo_task import mark_undo_failed
+
+    a, b = person(87), person(88)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add()]))
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    real = undo_module.judge_chunk
+
+    def fails_on_the_second_chunk(session, batch, rows):
+        if rows[0].row == 4:
+            raise ValueError("a bug")
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", fails_on_the_second_chunk)
+    with pytest.raises(ValueError):
+        run_undo(desk.uow(), batch_id, chunk_rows=1)
+    mark_undo_failed(desk.uow(), batch_id)
+    monkeypatch.setattr(undo_module, "judge_chunk", real)
+    later, _ = desk.submit(xlsx_bytes("person_remove", [b.remove()]), "人员减少.xlsx")
+    # Row 3 was reverted: asked again, the undo finishes and records it, keeping row 4.
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS) == "running"
+    result = run_undo(desk.uow(), batch_id)
+    assert result["reverted"] == 1 and [k["row"] for k in result["kept"]] == [4]
+    assert desk.batch(batch_id).undo_status == "done"
 
 
 def test_the_same_sheet_applies_again_after_the_undo(desk):

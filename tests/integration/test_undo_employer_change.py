@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from importer.kinds import get_kind
 from importer.kinds.base import Decision
 from importer.review import decide
-from importer.undo import UndoWindow, preview_undo, request_undo, run_undo
+from importer.undo import NothingToUndo, UndoWindow, preview_undo, request_undo, run_undo
 from importer.undo_judge import APPROVED_REASON, UNRECORDED_REASON
 from registry.models import AuditEntry, Employer, EmployerHistory
 from tests.builders import xlsx_bytes
@@ -94,6 +94,8 @@ def test_a_later_approved_change_of_one_of_its_fields_keeps_it(desk):
     assert f"批次 #{later}(单位基本信息变更, 申报 #{later_declaration})" in kept["reason"]
     assert "又变更了联系人" in kept["reason"] and "单位地址" not in kept["reason"]
     assert registry_dump(desk.url) == standing  # judging writes nothing
+    with pytest.raises(NothingToUndo):  # its only row is kept: nothing to undo
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
     # Undone in turn, the later one first: the registry as at the start.
     assert undo(desk, later) == {"reverted": 1, "kept": []}
     assert employer(desk).contact == "李红"

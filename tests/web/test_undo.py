@@ -273,3 +273,27 @@ def test_the_step_of_an_approved_employer_change_says_its_fields_go_back(clerk, 
     assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
     with UnitOfWork.for_url(db_url) as uow:
         assert uow.session.get(Employer, employer_id).address == address
+
+
+def test_an_undo_that_would_keep_every_row_is_refused_and_its_rows_listed(app, clerk, db_url):
+    from importer.kinds import spec_of
+
+    row = person_add_row(13)
+    batch_id = _batch(clerk, row)
+    with UnitOfWork.for_url(db_url) as uow:  # another writer changed the phone since
+        uow.session.execute(
+            text("UPDATE persons SET phone = '13700000013' WHERE id_number = :p"),
+            {"p": row[spec_of("person_add").headers.index("证件号码")]},
+        )
+        uow.commit()
+    step = clerk.get(f"/batches/{batch_id}/undo")
+    assert step.status_code == 200
+    said = _text(step)
+    assert "本批次的行都已被后来的申报或审核改变, 没有可以撤销的: 1 行都要保留" in said
+    assert "联系电话现为「13700000013」" in said and "确认撤销本批次" not in said
+    page = _text(clerk.post(f"/batches/{batch_id}/undo", follow_redirects=True))
+    assert "没有可以撤销的" in page
+    client = app.test_client()
+    resp = client.post(f"/api/v1/batches/{batch_id}/undo", headers=bearer(token_for(client)))
+    assert "没有可以撤销的" in assert_json_error(resp, 409, "nothing_to_undo")["message"]
+    assert _get(db_url, batch_id).undo_status is None
