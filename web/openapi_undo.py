@@ -18,13 +18,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Undo": {
         "type": "object",
-        "required": ["status", "by", "at", "reverted", "kept", "withdrawn"],
+        "required": ["status", "by", "at", "reverted", "kept", "kept_count", "kept_truncated", "withdrawn"],
         "properties": {
             "status": {"type": "string", "enum": ["running", "done", "failed"], "description": "running: 撤销中(由后台处理); done: 已撤销; failed: 出错中断, 可再次请求撤销, 从中断处继续"},
             "by": {"type": ["string", "null"], "description": "撤销人"},
             "at": {"type": ["string", "null"], "format": "date-time", "description": "撤销完成时间; 未完成为 null"},
             "reverted": {"type": "integer", "minimum": 0, "description": "恢复到申报前的行数"},
-            "kept": {"type": "array", "items": _ref("UndoKept"), "description": "此后又被改动(或已审核通过)而保留的行"},
+            "kept": {"type": "array", "items": _ref("UndoKept"), "description": "此后又被改动(或已审核通过)而保留的行; 批次列表(GET /batches)中最多列出前 100 行, 全部见该批次的地址"},
+            "kept_count": {"type": "integer", "minimum": 0, "description": "保留的行数(全部)"},
+            "kept_truncated": {"type": "boolean", "description": "true: kept 只列出了前 100 行(批次列表中); 单个批次的地址总是列出全部"},
             "withdrawn": {"type": "integer", "minimum": 0, "description": "撤回的待审核申报数"},
         },
     },

@@ -297,3 +297,37 @@ def test_an_undo_that_would_keep_every_row_is_refused_and_its_rows_listed(app, c
     resp = client.post(f"/api/v1/batches/{batch_id}/undo", headers=bearer(token_for(client)))
     assert "没有可以撤销的" in assert_json_error(resp, 409, "nothing_to_undo")["message"]
     assert _get(db_url, batch_id).undo_status is None
+
+
+def test_the_batch_list_names_the_first_hundred_kept_rows_and_the_batch_all(app, clerk, db_url):
+    """One undo keeping 100,000 rows made every list answer carry them all: the list gives
+    `kept_count` and the first 100 (`kept_truncated`), the batch's own URL every one."""
+    import json
+
+    big, small = _batch(clerk, person_add_row(14)), _batch(clerk, person_add_row(15))
+    for batch_id, rows in ((big, 250), (small, 3)):
+        kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 3 + rows)]
+        result = json.dumps({"reverted": 1, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
+        with UnitOfWork.for_url(db_url) as uow:
+            uow.session.execute(
+                text(
+                    "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
+                    "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
+                ),
+                {"r": result, "b": batch_id},
+            )
+            uow.commit()
+    client = app.test_client()
+    mine = bearer(token_for(client))
+    listed = client.get("/api/v1/batches", headers=mine).get_json()
+    schema_validator(client, "BatchList").validate(listed)
+    undos = {b["id"]: b["undo"] for b in listed["batches"]}
+    assert (len(undos[big]["kept"]), undos[big]["kept_count"]) == (100, 250)
+    assert undos[big]["kept_truncated"] is True
+    assert [k["row"] for k in undos[big]["kept"]] == list(range(3, 103))
+    assert (len(undos[small]["kept"]), undos[small]["kept_count"]) == (3, 3)
+    assert undos[small]["kept_truncated"] is False
+    whole = client.get(f"/api/v1/batches/{big}", headers=mine).get_json()
+    schema_validator(client, "Batch").validate(whole)
+    assert (len(whole["undo"]["kept"]), whole["undo"]["kept_count"]) == (250, 250)
+    assert whole["undo"]["kept_truncated"] is False
