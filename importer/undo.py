@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 CHUNK_ROWS = 10_000
+FIRST_CHECK_ROWS = 100  # the first chunk `check_undo` judges (see _check_something_to_undo)
 RUNNING, DONE, FAILED = "running", "done", "failed"
 WITHDRAWN_REASON = "撤销本批次"
 
@@ -160,18 +161,20 @@ def check_undo(session: Session, batch: Batch, window: UndoWindow, now: dt.datet
 def _check_something_to_undo(session: Session, batch: Batch) -> None:
     """Refuse an undo that would revert nothing and withdraw nothing: it would mark the
     batch 已撤销 while every row stays as it is. Judges chunk by chunk and stops at the
-    first row to undo (a batch just applied: its first chunk)."""
+    first row to undo; the chunks start small (100 rows, then ten times more up to
+    `CHUNK_ROWS`), so the request for a batch just applied judges a hundred rows, not
+    ten thousand, before it answers."""
     done = Progress.of(batch.undo_result) if batch.undo_status == FAILED else Progress()
     if done.reverted or done.withdrawn:
         return  # a failed run that undid rows already: it finishes and records them
     kept: list[dict[str, Any]] = []
-    after = 0
-    while rows := read_chunk(session, batch.id, after, CHUNK_ROWS):
+    after, size = 0, FIRST_CHECK_ROWS
+    while rows := read_chunk(session, batch.id, after, size):
         verdict = judge_chunk(session, batch, rows)
         if verdict.reverted or verdict.withdraw:
             return
         kept.extend(verdict.kept)
-        after = rows[-1].row
+        after, size = rows[-1].row, min(size * 10, CHUNK_ROWS)
     raise NothingToUndo(kept)
 
 

@@ -315,6 +315,24 @@ def test_an_undo_that_would_keep_every_row_is_refused(desk):
         assert uow.session.scalar(undone) == 0
 
 
+def test_the_check_judges_small_chunks_first_and_stops_at_a_row_to_undo(desk, monkeypatch):
+    a, b, c = person(89), person(90), person(91)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add(), c.add()]))
+    desk.submit(xlsx_bytes("person_remove", [a.remove(), b.remove()]), "人员减少.xlsx")
+    real, sizes = undo_module.judge_chunk, []
+
+    def counted(session, batch, rows):
+        sizes.append([r.row for r in rows])
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", counted)
+    monkeypatch.setattr(undo_module, "FIRST_CHECK_ROWS", 1)
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS) == "running"
+    assert sizes == [[3], [4, 5]]  # row 3 kept; the next, ten times larger, holds row 5
+    result = run_undo(desk.uow(), batch_id)
+    assert result["reverted"] == 1 and [k["row"] for k in result["kept"]] == [3, 4]
+
+
 def test_a_failed_undo_that_reverted_rows_finishes_though_the_rest_is_kept(desk, monkeypatch):
     from worker.undo_task import mark_undo_failed
 
