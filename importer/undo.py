@@ -2,7 +2,8 @@
 
 Two steps, so the web can answer at once and a worker do the work:
 - `request_undo` checks the batch may be undone (visible to the viewer, finished, applied
-  something, within the operator's window `UndoWindow`, its kind can revert) and marks it
+  something, within the operator's window `UndoWindow`, its kind can revert, one row at
+  least to revert or withdraw: `NothingToUndo` when every row would be kept) and marks it
   `undo_status = "running"` with who asked; undoing a batch already undone (or being
   undone) changes nothing and says so.
 - `run_undo` does it, in chunks of declarations (10,000), one transaction each under the
@@ -10,7 +11,10 @@ Two steps, so the web can answer at once and a worker do the work:
   the same time judges its next chunk again). Per chunk, `judge_chunk` decides, from what
   the registry holds *now*:
   - a row pending review is withdrawn (the kind's `withdraw` hook, as the desk does);
-  - a row a reviewer approved is kept (已经审核通过);
+  - a row a reviewer approved is kept (已经审核通过), unless its kind takes approvals back
+    (`Kind.undo_approved`: 单位基本信息变更 puts the employer's fields back from what the
+    approval recorded and removes its history entry) and no later decision changed what
+    it set; an injury's 认定 or 鉴定 stays;
   - an applied row is kept when a later declaration of its subject from another batch
     holds (applied, approved or pending review: same person for person kinds, across
     employers; same employer and kind otherwise), or when the kind's `current` now differs
@@ -40,15 +44,32 @@ from sqlalchemy.orm import Session
 
 from importer.apply import Target, lock_employer, write_all
 from importer.kinds import get_kind
-from importer.undo_judge import ChunkVerdict, HeldRow, judge_chunk, payload_frame, read_chunk
+from importer.undo_judge import (
+    ChunkVerdict,
+    HeldRow,
+    approval_frame,
+    judge_chunk,
+    payload_frame,
+    read_chunk,
+)
 from importer.undo_window import UndoRefused, UndoWindow, check_window
 from registry.batch_queries import visible_batch
 from registry.models import AuditEntry, Batch, BatchReport, Declaration, DeclarationReview, utcnow
 from registry.uow import UnitOfWork
 
-__all__ = ["UndoRefused", "UndoWindow", "preview_undo", "request_undo", "result_of", "run_undo"]
+__all__ = [
+    "NothingToUndo",
+    "UndoRefused",
+    "UndoWindow",
+    "check_undo",
+    "preview_undo",
+    "request_undo",
+    "result_of",
+    "run_undo",
+]
 
 CHUNK_ROWS = 10_000
+FIRST_CHECK_ROWS = 100  # the first chunk `check_undo` judges (see _check_something_to_undo)
 RUNNING, DONE, FAILED = "running", "done", "failed"
 WITHDRAWN_REASON = "撤销本批次"
 
@@ -105,13 +126,56 @@ def request_undo(
         session.refresh(batch)
         if batch.undo_status in (RUNNING, DONE):
             return batch.undo_status
-        _check_undoable(session, batch)
-        check_window(session, batch, window, now or utcnow())
+        check_undo(session, batch, window, now or utcnow())
         if batch.undo_status != FAILED:  # a failed run resumes with its progress
             batch.undo_result = Progress().stored(finished=False)
         batch.undo_status, batch.undone_by = RUNNING, actor[:40]
         uow.commit()
         return RUNNING
+
+
+class NothingToUndo(UndoRefused):
+    """Every row the batch still holds would be kept: undoing it would change nothing.
+    `kept` is the rows and reasons (the confirmation page lists them)."""
+
+    def __init__(self, kept: list[dict[str, Any]]):
+        super().__init__(
+            409,
+            "nothing_to_undo",
+            f"本批次的行都已被后来的申报或审核改变, 没有可以撤销的: {len(kept)} 行都要保留"
+            "(原因见撤销确认页), 本批次没有任何改动。如需更正, 请另行申报。",
+        )
+        self.kept = kept
+
+
+def check_undo(session: Session, batch: Batch, window: UndoWindow, now: dt.datetime) -> None:
+    """Raise `UndoRefused` unless `batch` can be undone now: finished, holding applied or
+    pending rows of a kind that can revert, within the window, and one row at least to
+    revert or withdraw (`NothingToUndo` otherwise). Writes nothing: the confirmation page
+    asks it before offering the undo, `request_undo` before marking."""
+    _check_undoable(session, batch)
+    check_window(session, batch, window, now)
+    _check_something_to_undo(session, batch)
+
+
+def _check_something_to_undo(session: Session, batch: Batch) -> None:
+    """Refuse an undo that would revert nothing and withdraw nothing: it would mark the
+    batch 已撤销 while every row stays as it is. Judges chunk by chunk and stops at the
+    first row to undo; the chunks start small (100 rows, then ten times more up to
+    `CHUNK_ROWS`), so the request for a batch just applied judges a hundred rows, not
+    ten thousand, before it answers."""
+    done = Progress.of(batch.undo_result) if batch.undo_status == FAILED else Progress()
+    if done.reverted or done.withdrawn:
+        return  # a failed run that undid rows already: it finishes and records them
+    kept: list[dict[str, Any]] = []
+    after, size = 0, FIRST_CHECK_ROWS
+    while rows := read_chunk(session, batch.id, after, size):
+        verdict = judge_chunk(session, batch, rows)
+        if verdict.reverted or verdict.withdraw:
+            return
+        kept.extend(verdict.kept)
+        after, size = rows[-1].row, min(size * 10, CHUNK_ROWS)
+    raise NothingToUndo(kept)
 
 
 def _held_counts(session: Session, batch_id: int) -> dict[str, int]:
@@ -176,7 +240,7 @@ def run_undo(uow: UnitOfWork, batch_id: int, chunk_rows: int = CHUNK_ROWS) -> di
             verdict = judge_chunk(session, batch, rows)
             _write_chunk(session, batch, verdict)
             progress.after_row = rows[-1].row
-            progress.reverted += len(verdict.revert)
+            progress.reverted += verdict.reverted
             progress.withdrawn += len(verdict.withdraw)
             progress.kept.extend(verdict.kept)
             batch.undo_result = progress.stored(finished=False)
@@ -201,9 +265,21 @@ def _write_chunk(session: Session, batch: Batch, verdict: ChunkVerdict) -> None:
         write_all(session, kind.revert(rows, Target(batch.employer_id, batch.id, frozenset())))
         _set_status(session, [r.id for r in verdict.revert], "undone")
         batch.applied = max(0, batch.applied - len(verdict.revert))
+    if verdict.revert_approved:
+        _revert_approved(session, batch, verdict.revert_approved)
     for r in verdict.withdraw:
         _withdraw(session, r, batch.undone_by or "")
     batch.pending_review = max(0, batch.pending_review - len(verdict.withdraw))
+
+
+def _revert_approved(session: Session, batch: Batch, rows: list[HeldRow]) -> None:
+    """Take back approvals (the kind's `undo_approved`, which `judge_chunk` checked)."""
+    undo = get_kind(batch.kind or "").undo_approved
+    assert undo is not None  # judge_chunk reverts approved rows only with it
+    target = Target(batch.employer_id, batch.id, frozenset())
+    write_all(session, undo.revert(approval_frame(rows), target))
+    _set_status(session, [r.id for r in rows], "undone")
+    batch.applied = max(0, batch.applied - len(rows))
 
 
 def _set_status(session: Session, ids: list[int], status: str) -> None:
@@ -276,7 +352,7 @@ def preview_undo(uow: UnitOfWork, batch_id: int, chunk_rows: int = CHUNK_ROWS) -
         after = 0
         while rows := read_chunk(session, batch_id, after, chunk_rows):
             verdict = judge_chunk(session, batch, rows)
-            out.reverted += len(verdict.revert)
+            out.reverted += verdict.reverted
             out.withdrawn += len(verdict.withdraw)
             out.kept.extend(verdict.kept)
             after = rows[-1].row

@@ -22,6 +22,9 @@ from importer.kinds.base import Judgement, Kind
 from registry.models import Batch, Employer
 
 APPROVED_REASON = "已经审核通过, 本行保留, 没有撤销。"
+# An approval of a kind that takes approvals back, decided before approvals recorded
+# what they replaced: there is nothing to put back from.
+UNRECORDED_REASON = "审核通过时没有记下变更前的内容(系统升级前审核的), 本行保留, 没有撤销。"
 _CHUNK = """
 SELECT id, excel_row, status, id_number, payload, before FROM declarations
 WHERE batch_id = :b AND excel_row > :after
@@ -54,8 +57,15 @@ class ChunkVerdict:
     """What to do with each row of a chunk."""
 
     revert: list[HeldRow] = field(default_factory=list)
+    # Approved rows taken back by the kind's `undo_approved`.
+    revert_approved: list[HeldRow] = field(default_factory=list)
     withdraw: list[HeldRow] = field(default_factory=list)
     kept: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def reverted(self) -> int:
+        """How many rows the chunk puts back (applied and approved ones)."""
+        return len(self.revert) + len(self.revert_approved)
 
 
 def json_value(value: Any) -> Any:
@@ -78,13 +88,13 @@ def judge_chunk(session: Session, batch: Batch, rows: list[HeldRow]) -> ChunkVer
     kind = get_kind(batch.kind or "")
     verdict = ChunkVerdict()
     applied: list[HeldRow] = []
+    approved: list[HeldRow] = []
     for r in rows:
         if r.status == "pending_review":
             verdict.withdraw.append(r)
-        elif r.status == "approved":
-            verdict.kept.append({"row": r.row, "reason": APPROVED_REASON})
         else:
-            applied.append(r)
+            (approved if r.status == "approved" else applied).append(r)
+    _judge_approved(session, batch, kind, approved, verdict)
     later = _later_declarations(session, batch, kind, applied)
     unclaimed = []
     for r in applied:
@@ -100,6 +110,37 @@ def judge_chunk(session: Session, batch: Batch, rows: list[HeldRow]) -> ChunkVer
             verdict.revert.append(r)
     verdict.kept.sort(key=lambda k: k["row"])
     return verdict
+
+
+def _judge_approved(
+    session: Session, batch: Batch, kind: Kind, rows: list[HeldRow], verdict: ChunkVerdict
+) -> None:
+    """Approved rows are kept, unless the kind takes its approvals back (`undo_approved`)
+    and no later decision changed what the row set."""
+    undo = kind.undo_approved
+    recorded = []
+    for r in rows:
+        if undo is not None and r.before is not None:
+            recorded.append(r)
+        else:
+            reason = APPROVED_REASON if undo is None else UNRECORDED_REASON
+            verdict.kept.append({"row": r.row, "reason": reason})
+    if not recorded or undo is None:
+        return
+    reasons = undo.kept(session, batch.employer_id, approval_frame(recorded))
+    for r in recorded:
+        if r.row in reasons:
+            verdict.kept.append({"row": r.row, "reason": reasons[r.row]})
+        else:
+            verdict.revert_approved.append(r)
+
+
+def approval_frame(rows: list[HeldRow]) -> pd.DataFrame:
+    """Approved rows as `ApprovalUndo` takes them: payload, `_before`, `_declaration`."""
+    frame = payload_frame(rows)
+    frame["_before"] = [r.before for r in rows]
+    frame["_declaration"] = [r.id for r in rows]
+    return frame
 
 
 def _in_clause(session: Session, column: str, values: list) -> tuple[str, dict]:

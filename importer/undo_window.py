@@ -82,18 +82,19 @@ def check_window(session: Session, batch: Batch, window: UndoWindow, now: dt.dat
 
 def _first_month(session: Session, batch: Batch) -> str:
     """The earliest month the batch's rows concern: the kind's month column (参保年月,
-    停保年月 ...) of its held declarations, else the month it was applied in."""
+    停保年月 ...) of its held declarations, else the month it was applied in (a row
+    without a month concerns that month too)."""
     column = get_kind(batch.kind or "").rules.month_column
     finished = batch.finished_at or batch.created_at
     fallback = finished.strftime("%Y%m")
     if column is None:
         return fallback
-    months = [
-        str(p.get(column) or "")
-        for p in _payloads(session, batch.id)
-        if str(p.get(column) or "").isdigit()
-    ]
-    return min([*months, fallback])
+    months = {str(p.get(column) or "") for p in _payloads(session, batch.id)}
+    dated = [m for m in months if m.isdigit()]
+    # Rows that all start next month are not in this month's assessment: it does not
+    # close their window (the applied month would, and the refusal would name a month
+    # the batch does not concern).
+    return min(dated) if dated and len(dated) == len(months) else min([*dated, fallback])
 
 
 def _payloads(session: Session, batch_id: int) -> Iterator[dict[str, Any]]:

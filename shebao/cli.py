@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from shebao.cli_errors import Refusal
 from shebao.masking import install_log_masking
 from shebao.settings import settings
 
@@ -66,7 +67,7 @@ def employer_create(code: str, name: str, password: str | None) -> None:
         try:
             _, pw = create_employer(uow.session, code, name, password)
         except AccountError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         uow.commit()
     click.echo(
         f"已创建单位 {code} {name}; 登录名 {login_name(code)}"
@@ -86,7 +87,7 @@ def template(kind: str, output: str, code: str | None, prefill: bool) -> None:
     from templates_xlsx.build import build_template
 
     if kind not in KINDS:
-        raise click.ClickException(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
+        raise Refusal(f"未知的申报类型 {kind}; 可选: {', '.join(KINDS)}")
     if prefill or code:
         data = _prefilled(kind, code, prefill)
     else:
@@ -100,15 +101,13 @@ def _prefilled(kind: str, code: str | None, prefill: bool) -> bytes:
     from registry.accounts import employer_by_code
 
     if not (prefill and code):
-        raise click.ClickException("预填模板需要同时给出 --employer 单位编号 和 --prefill。")
+        raise Refusal("预填模板需要同时给出 --employer 单位编号 和 --prefill。")
     if not prefillable(kind):
-        raise click.ClickException(
-            f"申报类型 {kind} 没有预填模板(只有针对本单位已参保人员的申报才有)。"
-        )
+        raise Refusal(f"申报类型 {kind} 没有预填模板(只有针对本单位已参保人员的申报才有)。")
     with _uow() as uow:
         emp = employer_by_code(uow.session, code)
         if emp is None:
-            raise click.ClickException(f"单位 {code} 不存在")
+            raise Refusal(f"单位 {code} 不存在")
         return prefilled_template(uow.session, kind, emp.id)
 
 
@@ -123,7 +122,7 @@ def roster(code: str, as_json: bool) -> None:
     with _uow() as uow:
         emp = employer_by_code(uow.session, code)
         if emp is None:
-            raise click.ClickException(f"单位 {code} 不存在")
+            raise Refusal(f"单位 {code} 不存在")
         rows = roster_query(uow.session, emp.id)
     if as_json:
         _echo_json(rows)
@@ -172,7 +171,7 @@ def policy_base_limit(year: int, floor: str, cap: str) -> None:
             pol.set_base_limit(uow.session, year, Decimal(floor), Decimal(cap))
             uow.commit()
     except (InvalidOperation, ValueError) as exc:
-        raise click.ClickException(f"上下限无效: {exc}") from None
+        raise Refusal(f"上下限无效: {exc}") from None
     click.echo(f"{year} 年缴费基数: 下限 {floor}, 上限 {cap}")
 
 
@@ -188,9 +187,9 @@ def policy_interest(year: int, rate: str) -> None:
             pol.set_interest(uow.session, year, Decimal(rate))
             uow.commit()
     except InvalidOperation:
-        raise click.ClickException(f"记账利率「{rate}」不是数字, 应为如 0.0262 的小数。") from None
+        raise Refusal(f"记账利率「{rate}」不是数字, 应为如 0.0262 的小数。") from None
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refusal(str(exc)) from None
     click.echo(f"{year} 年记账利率 {rate}")
 
 
@@ -205,9 +204,9 @@ def policy_set(key: str, value: str) -> None:
         try:
             pol.set_setting(uow.session, key, value)
         except KeyError:
-            raise click.ClickException(f"没有名为 {key} 的政策参数") from None
+            raise Refusal(f"没有名为 {key} 的政策参数") from None
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         uow.commit()
     click.echo(f"{key} = {value}")
 

@@ -9,6 +9,8 @@ from typing import NoReturn
 
 import click
 
+from shebao.cli_errors import Refusal
+
 EXIT_FILE_REJECTED = 2
 
 
@@ -131,7 +133,7 @@ def _usage_error(as_json: bool, code: str, message: str) -> NoReturn:
     if as_json:
         click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
         sys.exit(1)
-    raise click.ClickException(message)
+    raise Refusal(message)
 
 
 def _rejected(batch, as_json: bool) -> None:

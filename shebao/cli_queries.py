@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from shebao.cli_errors import Refusal
 from shebao.settings import load_settings
 
 BIRTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -39,7 +40,7 @@ def retirement(gender: str, identity: str, birth: str, as_json: bool) -> None:
 
     match = BIRTH.match(birth.strip())
     if not match:
-        raise click.ClickException(f"出生年月「{birth}」格式不对, 应为 YYYY-MM, 如 1965-01。")
+        raise Refusal(f"出生年月「{birth}」格式不对, 应为 YYYY-MM, 如 1965-01。")
     with _uow() as uow:
         rules = retirement_rule_objects(uow.session)
     result = statutory_retirement(gender, identity, int(match[1]), int(match[2]), rules)
@@ -65,7 +66,7 @@ MONTH = re.compile(r"^[0-9]{4}(0[1-9]|1[0-2])$")
 def _month(value: str, what: str) -> str:
     value = value.strip()
     if not MONTH.match(value):
-        raise click.ClickException(f"{what}「{value}」格式不对, 应为 YYYYMM, 如 202611。")
+        raise Refusal(f"{what}「{value}」格式不对, 应为 YYYYMM, 如 202611。")
     return value
 
 
@@ -104,7 +105,7 @@ def statement_cmd(id_number: str, year: int, as_json: bool) -> None:
         try:
             result = statement(uow.session, _id_number(id_number), year)
         except StatementError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
     if as_json:
         _echo_json(result.as_json())
         return
@@ -132,14 +133,12 @@ def account_opening(id_number: str, year: int, balance: str) -> None:
     try:
         amount = Decimal(balance)
     except InvalidOperation:
-        raise click.ClickException(
-            f"期初余额「{balance}」不是金额, 应为如 12345.67 的数字。"
-        ) from None
+        raise Refusal(f"期初余额「{balance}」不是金额, 应为如 12345.67 的数字。") from None
     with _uow() as uow:
         try:
             set_opening(uow.session, _id_number(id_number), year, amount)
         except StatementError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Refusal(str(exc)) from None
         uow.commit()
     click.echo(f"已录入 {year} 年期初余额 {amount:.2f} 元")
 
@@ -189,13 +188,13 @@ def query(name, code, month_from, month_to, id_number, within, as_json) -> None:
 
     months = [_month(m, "年月") if m else None for m in (month_from, month_to)]
     if months[0] and months[1] and months[0] > months[1]:
-        raise click.ClickException(
+        raise Refusal(
             f"--from {months[0]} 晚于 --to {months[1]}, 没有记录能同时满足; 请调换后再查询。"
         )
     with _uow() as uow:
         emp = employer_by_code(uow.session, code)
         if emp is None:
-            raise click.ClickException(f"单位 {code} 不存在")
+            raise Refusal(f"单位 {code} 不存在")
         if name == "employer":
             _echo_json(_employer_json(uow.session, emp))
             return
@@ -231,9 +230,7 @@ def payments_import(file: str, as_json: bool) -> None:
     try:
         rows = read_rows(path.read_bytes(), path.name)
     except Exception as exc:
-        raise click.ClickException(
-            f"无法读取 {path.name}: 请使用 CSV(UTF-8/GBK)或 .xlsx。({exc})"
-        ) from None
+        raise Refusal(f"无法读取 {path.name}: 请使用 CSV(UTF-8/GBK)或 .xlsx。({exc})") from None
     with _uow() as uow:
         result = import_receipts(uow.session, rows, path.name)
         uow.commit()

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
+from shebao.cli_errors import Refusal
 from shebao.cli_import import _summary, _usage_error
 
 
@@ -184,7 +185,7 @@ def _fail(as_json: bool, code: str, message: str) -> NoReturn:
     if as_json:
         _echo({"error": {"code": code, "message": message}})
         sys.exit(1)
-    raise click.ClickException(message)
+    raise Refusal(message)
 
 
 @review.command("decide")

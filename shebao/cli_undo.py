@@ -3,7 +3,8 @@
 Runs the undo in this process, chunk by chunk, and prints {"reverted": N, "kept":
 [{"row", "reason"}]}; a batch undone already prints the same result again (exit 0). The
 window is the operator's `SHEBAO_UNDO_WINDOW`. A refusal (outside the window, a batch
-that applied nothing, another employer's batch with --employer) is a Chinese message and
+that applied nothing, one whose every row would be kept, another employer's batch with
+--employer) is a Chinese message and
 exit 1; with --json it is `{"error": {"code", "message"}}` on standard output. Killed
 midway, the batch stays undoing: running the command again, or a worker's recovery pass,
 finishes it.
@@ -55,8 +56,21 @@ def undo(batch_id: int, code: str | None, actor: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
+    withdrawn = _withdrawn(UnitOfWork.for_url(settings.database_url), batch_id)
+    also = f", 撤回待审核的申报 {withdrawn} 条" if withdrawn else ""
     click.echo(
-        f"批次 {batch_id} 已撤销: 恢复 {result['reverted']} 行, 保留 {len(result['kept'])} 行。"
+        f"批次 {batch_id} 已撤销: 恢复 {result['reverted']} 行, 保留 {len(result['kept'])} 行"
+        f"{also}。"
     )
     for kept in result["kept"]:
         click.echo(f"  第 {kept['row']} 行: {kept['reason']}")
+
+
+def _withdrawn(uow, batch_id: int) -> int:
+    """How many pending declarations the undo withdrew (not in the JSON contract; the
+    text says it, or undoing a batch of reviewed rows read as 恢复 0 行, 保留 0 行)."""
+    from registry.models import Batch
+
+    with uow:
+        batch = uow.session.get(Batch, batch_id)
+        return int(((batch.undo_result if batch else None) or {}).get("withdrawn", 0))

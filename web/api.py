@@ -99,7 +99,7 @@ def list_batches() -> Response:
     with unit_of_work() as uow:
         scope = None if user.is_reviewer else user.employer_id
         items, total = batches_slice(uow.session, scope, offset, limit)
-        batches = [batch_json(b) for b in items]
+        batches = [batch_json(b, list_view=True) for b in items]
     return json_response({"batches": batches, "total": total, "offset": offset, "limit": limit})
 
 
@@ -203,9 +203,10 @@ def _query_flag(name: str) -> bool:
     raise ApiError(400, "bad_option", f"{name} 只能是 1/true 或 0/false。")
 
 
-def batch_json(batch: Batch) -> dict[str, Any]:
-    """The API shape of a batch."""
-    from web.api_undo import undo_json  # beside its route (撤销本批次)
+def batch_json(batch: Batch, list_view: bool = False) -> dict[str, Any]:
+    """The API shape of a batch; in the list (`list_view`) its undo names only the first
+    kept rows."""
+    from web.api_undo import LIST_KEPT, undo_json  # beside its route (撤销本批次)
 
     error = None
     if batch.error_code or batch.status == "failed":
@@ -227,7 +228,7 @@ def batch_json(batch: Batch) -> dict[str, Any]:
         # Stored as naive UTC; the Z says so to clients in other time zones.
         "created_at": batch.created_at.isoformat(timespec="seconds") + "Z",
         "error": error,
-        "undo": undo_json(batch),
+        "undo": undo_json(batch, LIST_KEPT if list_view else None),
     }
 
 

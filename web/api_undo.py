@@ -5,9 +5,10 @@ Runs through the worker, like an upload: the request checks the batch may be und
 (its employer's token, or a reviewer's; the operator's window) and marks it undoing,
 then answers 202 with the batch's undo state and URL; the client polls
 `GET /api/v1/batches/{id}` until `undo.status` is `done`, when `undo` holds `reverted`
-and `kept` ([{"row", "reason"}]). A batch undone already answers 200 with that result.
-Another employer's batch is a 404, like a missing one; outside the window, 409 with the
-Chinese message.
+and `kept` ([{"row", "reason"}], every one; the batch list gives the first
+`LIST_KEPT` with `kept_count` and `kept_truncated`). A batch undone already answers 200 with that result.
+Another employer's batch is a 404, like a missing one; outside the window, or a batch
+whose every row would be kept (`nothing_to_undo`), 409 with the Chinese message.
 """
 
 from __future__ import annotations
@@ -25,21 +26,28 @@ from web.api_params import refuse_unknown_query_parameters
 from web.db import uow as unit_of_work
 from web.undo import start_undo
 
+# Kept rows a batch's `undo` lists in `GET /api/v1/batches` (the batch's own URL: all).
+LIST_KEPT = 100
+
 bp = Blueprint("api_undo", __name__, url_prefix="/api/v1")
 bp.before_request(refuse_unknown_query_parameters)
 register_error_handlers(bp)
 
 
-def undo_json(batch: Batch) -> dict[str, Any] | None:
-    """The `undo` object of a batch in the API (None: never undone)."""
+def undo_json(batch: Batch, kept_shown: int | None = None) -> dict[str, Any] | None:
+    """The `undo` object of a batch in the API (None: never undone): every kept row, or
+    the first `kept_shown` (the batch list: one undo may keep 100,000 rows, and every
+    list answer would carry them all), with `kept_count` and `kept_truncated`."""
     if batch.undo_status is None:
         return None
     stored = batch.undo_result or {}
+    kept = stored.get("kept", [])
+    shown = kept if kept_shown is None else kept[:kept_shown]
     at = batch.undone_at.isoformat(timespec="seconds") + "Z" if batch.undone_at else None
     return {
         "status": batch.undo_status, "by": batch.undone_by, "at": at,
-        "reverted": stored.get("reverted", 0), "kept": stored.get("kept", []),
-        "withdrawn": stored.get("withdrawn", 0),
+        "reverted": stored.get("reverted", 0), "kept": shown, "kept_count": len(kept),
+        "kept_truncated": len(shown) < len(kept), "withdrawn": stored.get("withdrawn", 0),
     }  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from web.formatting import batch_status, phase
 from web.forms import UploadForm
 from web.main import page_arg, text_arg
 from web.preview import preview_context
+from web.undo import kept_page
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 
@@ -71,6 +72,7 @@ def show(batch_id: int):
             "rows": declarations_page(
                 session, batch_id, filters["rstatus"], page_arg("rpage"), ROWS_PER_PAGE
             ),
+            "undo_kept": kept_page(batch),
             **preview_context(session, batch),
         }  # fmt: skip
     max_errors = max((c.errors + c.warnings for c in columns), default=0)

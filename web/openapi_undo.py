@@ -18,13 +18,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Undo": {
         "type": "object",
-        "required": ["status", "by", "at", "reverted", "kept", "withdrawn"],
+        "required": ["status", "by", "at", "reverted", "kept", "kept_count", "kept_truncated", "withdrawn"],
         "properties": {
             "status": {"type": "string", "enum": ["running", "done", "failed"], "description": "running: 撤销中(由后台处理); done: 已撤销; failed: 出错中断, 可再次请求撤销, 从中断处继续"},
             "by": {"type": ["string", "null"], "description": "撤销人"},
             "at": {"type": ["string", "null"], "format": "date-time", "description": "撤销完成时间; 未完成为 null"},
             "reverted": {"type": "integer", "minimum": 0, "description": "恢复到申报前的行数"},
-            "kept": {"type": "array", "items": _ref("UndoKept"), "description": "此后又被改动(或已审核通过)而保留的行"},
+            "kept": {"type": "array", "items": _ref("UndoKept"), "description": "此后又被改动(或已审核通过)而保留的行; 批次列表(GET /batches)中最多列出前 100 行, 全部见该批次的地址"},
+            "kept_count": {"type": "integer", "minimum": 0, "description": "保留的行数(全部)"},
+            "kept_truncated": {"type": "boolean", "description": "true: kept 只列出了前 100 行(批次列表中); 单个批次的地址总是列出全部"},
             "withdrawn": {"type": "integer", "minimum": 0, "description": "撤回的待审核申报数"},
         },
     },
@@ -53,7 +55,8 @@ def undo_paths() -> dict[str, Any]:
         "description": (
             "由后台进程执行: 检查通过后标记为撤销中并返回 202, 请轮询批次地址直到 undo.status 为 done。"
             "已撤销过的批次返回 200 和原结果, 不再改动。可撤销的期限由运维设置 SHEBAO_UNDO_WINDOW"
-            "(默认: 本批次涉及的月份做过月度核定之前)。"
+            "(默认: 本批次涉及的月份做过月度核定之前)。超过期限(undo_window_closed)、没有申报任何内容"
+            "(nothing_applied)、或所有行都已被后来的申报或审核改变而没有可以撤销的(nothing_to_undo)时返回 409。"
         ),
         "responses": {
             "202": _json(_ref("UndoStarted"), "已开始撤销(后台处理)"),

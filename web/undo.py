@@ -1,5 +1,8 @@
 """撤销本批次 on the pages: the confirmation step (what the undo will do: rows reverted,
 rows kept because they changed since, declarations withdrawn) and the POST that starts it.
+A batch that cannot be undone now (a preview, still running, outside the window) is not
+offered the step: the batch page shows why instead. A batch whose every row would be
+kept gets the step with the rows and reasons, the refusal, and no button.
 
 Employers undo their own batches; reviewers any (from the batch page the review desk
 links to). The undo runs in the worker (`worker.undo_task`), or whatever callable the
@@ -15,11 +18,21 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
-from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo
-from registry.models import Batch
+from importer.undo import (
+    NothingToUndo,
+    UndoPreview,
+    UndoRefused,
+    UndoWindow,
+    check_undo,
+    preview_undo,
+    request_undo,
+)
+from registry.batch_queries import Page, page_of
+from registry.models import Batch, utcnow
 from shebao.settings import settings
 from web.auth import login_required
 from web.db import scope_employer_id, uow
+from web.main import page_arg
 
 bp = Blueprint("undo", __name__, url_prefix="/batches")
 
@@ -27,6 +40,16 @@ bp = Blueprint("undo", __name__, url_prefix="/batches")
 # (a preview of 100,000 rows costs as much as the undo's own reading).
 PREVIEW_LIMIT = 20_000
 KEPT_SHOWN = 200
+KEPT_PER_PAGE = 100
+
+
+def kept_page(batch: Batch) -> Page[dict[str, Any]] | None:
+    """The page of an undone batch's kept rows the batch page shows (`kpage`): an undo
+    can keep every row of a 100,000-row batch, a page of 18 MB listed whole."""
+    if batch.undo_status != "done":
+        return None
+    kept = (batch.undo_result or {}).get("kept") or []
+    return page_of(kept, page_arg("kpage"), KEPT_PER_PAGE)
 
 
 def undo_window() -> UndoWindow:
@@ -67,6 +90,18 @@ def _visible(batch_id: int) -> Batch:
     return batch
 
 
+def _refusal(batch: Batch) -> UndoRefused | None:
+    """Why `batch` cannot be undone now, or None."""
+    with uow() as work:
+        found = work.session.get(Batch, batch.id)
+        assert found is not None  # _visible found it
+        try:
+            check_undo(work.session, found, undo_window(), utcnow())
+        except UndoRefused as exc:
+            return exc
+    return None
+
+
 @bp.get("/<int:batch_id>/undo")
 @login_required
 def confirm(batch_id: int):
@@ -74,11 +109,24 @@ def confirm(batch_id: int):
     batch = _visible(batch_id)
     if batch.undo_status is not None and batch.undo_status != "failed":
         return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
+    refusal = _refusal(batch)
     held = batch.applied + batch.pending_review
+    if isinstance(refusal, NothingToUndo):
+        # Every row would be kept: the step lists them with the reasons, and no button.
+        nothing = UndoPreview(kept=refusal.kept)
+        return render_template(
+            "batches/undo_confirm.html", batch=batch, preview=nothing, held=held,
+            kept_shown=KEPT_SHOWN, refusal=refusal.message,
+        )  # fmt: skip
+    if refusal is not None:
+        # Say it now, not after the clerk confirmed (a preview, a batch still running,
+        # outside the window): the page would otherwise offer an undo that is refused.
+        flash(refusal.message, "error")
+        return redirect(url_for("batches.show", batch_id=batch_id) + "#undo")
     preview: Any = preview_undo(uow(), batch_id) if held <= PREVIEW_LIMIT else None
     return render_template(
         "batches/undo_confirm.html", batch=batch, preview=preview, held=held,
-        kept_shown=KEPT_SHOWN,
+        kept_shown=KEPT_SHOWN, refusal=None,
     )  # fmt: skip
 
 

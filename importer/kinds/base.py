@@ -23,7 +23,9 @@ A kind is one `Kind` value in a module of its own (see `importer/kinds/__init__.
   now for the rows, in the sheet's own terms, for the kind's `compared_columns`: the
   preview shows old → new from it, and the apply records its row as the declaration's
   before-image. `revert(rows, target)` plans the writes that put a row's before-image
-  back (undo); see `Current` and `Reverter` below.
+  back (undo); see `Current` and `Reverter` below. `undo_approved` takes back what an
+  approval applied, for a kind whose approval records its before-image (单位基本信息变更;
+  see `ApprovalUndo`).
 
 The pipeline knows nothing else about a kind: person-keyed kinds, the employer itself
 and accident-keyed kinds differ only in these parts.
@@ -155,6 +157,21 @@ Current = Callable[[Judgement], pd.DataFrame]
 # before-image: a dict of `compared_columns`, or None when the row created its subject);
 # `target.batch_id` is the batch being undone. No database access, like `plan`.
 Reverter = Callable[[pd.DataFrame, Target], list[Write]]
+# `kept(session, employer_id, rows)`: Excel row → why an approved row is kept (see
+# `ApprovalUndo`); `rows` as for a `Reverter`, plus `_declaration` (the declaration's id).
+ApprovalKept = Callable[[Session, int, pd.DataFrame], dict[int, str]]
+
+
+@dataclass(frozen=True)
+class ApprovalUndo:
+    """How undo takes back rows a reviewer approved, for a kind whose `approve` writes the
+    registry and records on the declaration what it replaced (its `before`: the compared
+    columns the approval changed, and `_`-named keys of its own). `kept` says which rows
+    stay because a later decision changed what they set (putting the old value back would
+    undo that one); `revert` plans putting the others back, like a kind's `revert`."""
+
+    kept: ApprovalKept
+    revert: Reverter
 
 
 def never_reviewed(judgement: Judgement) -> pd.Series:
@@ -217,6 +234,9 @@ class Kind:
     compared_columns: tuple[str, ...] = ()
     current: Current | None = None
     revert: Reverter | None = None
+    # Approved rows: kept by an undo unless the kind can take its approvals back. An
+    # injury's 认定 or 鉴定 is a legal decision the employer's undo does not take back.
+    undo_approved: ApprovalUndo | None = None
 
     @property
     def name(self) -> str:

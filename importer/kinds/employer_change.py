@@ -3,7 +3,8 @@
 One row (from the one-row template or the web form, which writes the same sheet): each
 of the nine fields filled only when it changes; a blank cell means "unchanged". Every
 change goes to an agency reviewer; approving it writes the changed fields to the
-employer and keeps the old and new values in `employer_history`.
+employer and keeps the old and new values in `employer_history`. 撤销本批次 takes an
+approved change back (`importer.kinds.employer_undo`) unless a later one changed its fields.
 
 The natural key holds every field, so the same change uploaded twice is one declaration;
 an approved change releases the keys of the employer's earlier approved changes (they
@@ -20,7 +21,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from importer.apply import Target, Write
+from importer.kinds import employer_undo
 from importer.kinds.base import (
+    ApprovalUndo,
     Decision,
     DecisionRefused,
     Judgement,
@@ -205,7 +208,8 @@ def plan(rows: pd.DataFrame, target: Target) -> list[Write]:
 
 
 def approve(session: Session, declaration: PendingDeclaration, decision: Decision) -> dict:
-    """Write the changed fields to the employer, keep old and new in its history."""
+    """Write the changed fields to the employer, keep old and new in its history, and
+    the old values on the declaration (what 撤销本批次 puts back)."""
     employer = session.get(Employer, declaration.employer_id)
     if employer is None:
         raise DecisionRefused("该单位已不存在, 无法变更。")
@@ -220,14 +224,19 @@ def approve(session: Session, declaration: PendingDeclaration, decision: Decisio
     for header, (_, new) in found.items():
         attr = FIELDS[header]
         setattr(employer, attr, int(new) if attr == "risk_class" else new)
+    old_values = {h: old for h, (old, _) in found.items()}
+    entry = None
     if found:
-        session.add(
-            EmployerHistory(
-                employer_id=employer.id,
-                old_values={h: old for h, (old, _) in found.items()},
-                new_values={h: new for h, (_, new) in found.items()},
-            )
+        entry = EmployerHistory(
+            employer_id=employer.id,
+            old_values=old_values,
+            new_values={h: new for h, (_, new) in found.items()},
         )
+        session.add(entry)
+        session.flush()  # its id: the undo of the batch removes this entry
+    employer_undo.record_before(
+        session, declaration.id, old_values, entry.id if entry is not None else None
+    )
     _release_earlier_keys(session, declaration)
     return {"changed": list(found)}
 
@@ -256,9 +265,11 @@ KIND = Kind(
     review=always_reviewed,
     approve=approve,
     id_column=None,
-    # Every row goes to review: no `revert` (undo withdraws it while pending).
+    # Every row goes to review: no `revert`. Undo withdraws a pending change and takes an
+    # approved one back (see importer.kinds.employer_undo).
     compared_columns=tuple(FIELDS),
     current=current,
+    undo_approved=ApprovalUndo(kept=employer_undo.kept, revert=employer_undo.revert),
 )
 
 

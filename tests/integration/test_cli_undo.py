@@ -66,3 +66,34 @@ def test_refusals_are_chinese_with_exit_1(sh):
     )
     nothing = sh("undo", str(dry["batch"]), "--json")
     assert nothing.exit_code == 1 and "无需撤销" in _last_json(nothing)["error"]["message"]
+
+
+def test_the_text_says_how_many_pending_declarations_were_withdrawn(sh):
+    from importer.kinds import get_kind
+
+    headers = get_kind("employer_change").spec.headers
+    cells = {"单位地址": "绍兴市上虞区百官街道市民大道88号", "联系人": "李红"}
+    path = sh.file(
+        "单位信息变更.xlsx", xlsx_bytes("employer_change", [[cells.get(h, "") for h in headers]])
+    )
+    batch = sh.import_json(path)
+    assert batch["pending_review"] == 1
+    plain = sh.ok("undo", str(batch["batch"])).stdout
+    assert "恢复 0 行, 保留 0 行, 撤回待审核的申报 1 条。" in plain
+    # The JSON keeps its contract: {"reverted", "kept"}.
+    assert _last_json(sh.ok("undo", str(batch["batch"]), "--json")) == {"reverted": 0, "kept": []}
+
+
+def test_an_undo_that_would_keep_every_row_is_refused_with_exit_1(sh):
+    a = person(5)
+    batch = _imported(sh, a)
+    removed = sh.file("remove.xlsx", xlsx_bytes("person_remove", [a.remove()]))
+    assert sh.import_json(removed, "--kind", "person_remove")["applied"] == 1
+    refused = sh("undo", str(batch), "--json")
+    assert refused.exit_code == 1
+    error = _last_json(refused)["error"]
+    assert error["code"] == "nothing_to_undo"
+    assert error["message"].startswith("本批次的行都已被后来的申报或审核改变, 没有可以撤销的")
+    assert "1 行都要保留" in error["message"]
+    plain = sh("undo", str(batch))
+    assert plain.exit_code == 1 and "没有可以撤销的" in plain.stderr

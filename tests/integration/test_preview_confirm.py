@@ -240,6 +240,9 @@ def test_only_a_finished_unconfirmed_preview_of_ones_own_can_be_confirmed(desk):
     other = second_employer(desk.url)
     with pytest.raises(ConfirmNotFound):
         request_confirm(desk.uow(), batch_id, other, "test")
+    queued = desk.upload(xlsx_bytes("person_add", [person(8).add()]), dry_run=True)
+    with pytest.raises(ConfirmRefused, match="预览还没有完成"):
+        request_confirm(desk.uow(), queued, desk.employer_id, "test")
     direct, _ = desk.submit(xlsx_bytes("person_add", [person(9).add()]))
     with pytest.raises(ConfirmRefused, match="不是预览批次"):
         request_confirm(desk.uow(), direct, desk.employer_id, "test")
@@ -247,6 +250,18 @@ def test_only_a_finished_unconfirmed_preview_of_ones_own_can_be_confirmed(desk):
     with pytest.raises(ConfirmRefused, match="已经确认申报过了"):
         request_confirm(desk.uow(), batch_id, desk.employer_id, "test")
     assert desk.batch(batch_id).applied == 2  # 1 变更 + 1 新增
+    # One audit entry, by the confirmation that went through (the refused ones wrote none).
+    from sqlalchemy import select
+
+    from registry.models import AuditEntry
+
+    with desk.uow() as uow:
+        entries = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "batch_confirm")
+        ).all()
+        assert [(e.actor, e.employer_id, e.detail) for e in entries] == [
+            ("test", desk.employer_id, {"batch": batch_id})
+        ]
 
 
 def test_an_applied_row_judged_again_carries_the_warning(desk):

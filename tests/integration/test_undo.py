@@ -1,12 +1,13 @@
 """撤销本批次 (`importer.undo`) on SQLite and PostgreSQL: the registry exactly as before the
 batch, rows changed since kept with the reason, pending rows withdrawn, the undo of an
-undo, a run stopped midway resumed, the same sheet applied again afterwards, the window.
+undo, a run stopped midway resumed, the same sheet applied again afterwards, the window,
+an undo that would keep every row refused.
 
 The exactness test is parametrised over kinds: each entry of SCENARIOS prepares the
 registry and gives the sheet to apply and undo. Kinds whose every row goes to review
 (单位基本信息变更, 工伤, REVIEWED) have no `revert` and are undone by withdrawing: the
-registry as before too; see also the pending/approved test. Every kind is in one of the
-two tables.
+registry as before too; see also the pending/approved test, and test_undo_employer_change
+for an approved 单位基本信息变更 (taken back). Every kind is in one of the two tables.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from importer import undo as undo_module
 from importer.kinds import KINDS, get_kind
 from importer.kinds.base import Decision
 from importer.review import decide
-from importer.undo import UndoRefused, UndoWindow, preview_undo, request_undo, run_undo
+from importer.undo import (
+    NothingToUndo,
+    UndoRefused,
+    UndoWindow,
+    preview_undo,
+    request_undo,
+    run_undo,
+)
 from importer.undo_judge import APPROVED_REASON
 from registry.assess import assess_month
 from registry.models import AuditEntry, Batch, DeclarationReview, Person
@@ -257,6 +265,100 @@ def test_a_run_stopped_midway_finishes_when_run_again(desk, monkeypatch):
     assert registry_dump(desk.url) == before
 
 
+def test_a_failed_undo_asked_again_resumes_from_its_progress(desk, monkeypatch):
+    """An unexpected error in the worker marks the undo failed (`mark_undo_failed`); asked
+    again, it goes on after the chunks it committed instead of starting over."""
+    from worker.undo_task import mark_undo_failed
+
+    people = [person(75 + i) for i in range(5)]
+    before = registry_dump(desk.url)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [p.add() for p in people]))
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    real, calls = undo_module.judge_chunk, []
+
+    def fails_on_the_second_chunk(session, batch, rows):
+        calls.append(rows[0].row)
+        if calls == [3, 5]:
+            raise ValueError("a bug")
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", fails_on_the_second_chunk)
+    with pytest.raises(ValueError):
+        run_undo(desk.uow(), batch_id, chunk_rows=2)
+    mark_undo_failed(desk.uow(), batch_id)
+    failed = desk.batch(batch_id)
+    assert failed.undo_status == "failed" and failed.undo_result["reverted"] == 2
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk2", ALWAYS) == "running"
+    assert desk.batch(batch_id).undo_result["after_row"] == 4  # rows 3-4 stay done
+    assert run_undo(desk.uow(), batch_id, chunk_rows=2) == {"reverted": 5, "kept": []}
+    assert calls == [3, 5, 5, 7]  # rows 3-4 were not judged again
+    assert registry_dump(desk.url) == before
+    assert desk.batch(batch_id).undone_by == "clerk2"
+
+
+def test_an_undo_that_would_keep_every_row_is_refused(desk):
+    a, b = person(85), person(86)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add()]))
+    later, _ = desk.submit(xlsx_bytes("person_remove", [a.remove(), b.remove()]), "人员减少.xlsx")
+    dump = registry_dump(desk.url)
+    with pytest.raises(NothingToUndo) as refused:
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    assert (refused.value.status, refused.value.code) == (409, "nothing_to_undo")
+    assert refused.value.message.startswith("本批次的行都已被后来的申报或审核改变, 没有可以撤销的")
+    assert "2 行都要保留" in refused.value.message
+    assert [k["row"] for k in refused.value.kept] == [3, 4]
+    assert f"批次 #{later}(人员减少)" in refused.value.kept[0]["reason"]
+    # Nothing marked, nothing written, nothing in the audit log.
+    assert desk.batch(batch_id).undo_status is None and registry_dump(desk.url) == dump
+    with desk.uow() as uow:
+        undone = select(func.count()).where(AuditEntry.action == "batch_undone")
+        assert uow.session.scalar(undone) == 0
+
+
+def test_the_check_judges_small_chunks_first_and_stops_at_a_row_to_undo(desk, monkeypatch):
+    a, b, c = person(89), person(90), person(91)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add(), c.add()]))
+    desk.submit(xlsx_bytes("person_remove", [a.remove(), b.remove()]), "人员减少.xlsx")
+    real, sizes = undo_module.judge_chunk, []
+
+    def counted(session, batch, rows):
+        sizes.append([r.row for r in rows])
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", counted)
+    monkeypatch.setattr(undo_module, "FIRST_CHECK_ROWS", 1)
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS) == "running"
+    assert sizes == [[3], [4, 5]]  # row 3 kept; the next, ten times larger, holds row 5
+    result = run_undo(desk.uow(), batch_id)
+    assert result["reverted"] == 1 and [k["row"] for k in result["kept"]] == [3, 4]
+
+
+def test_a_failed_undo_that_reverted_rows_finishes_though_the_rest_is_kept(desk, monkeypatch):
+    from worker.undo_task import mark_undo_failed
+
+    a, b = person(87), person(88)
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [a.add(), b.add()]))
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
+    real = undo_module.judge_chunk
+
+    def fails_on_the_second_chunk(session, batch, rows):
+        if rows[0].row == 4:
+            raise ValueError("a bug")
+        return real(session, batch, rows)
+
+    monkeypatch.setattr(undo_module, "judge_chunk", fails_on_the_second_chunk)
+    with pytest.raises(ValueError):
+        run_undo(desk.uow(), batch_id, chunk_rows=1)
+    mark_undo_failed(desk.uow(), batch_id)
+    monkeypatch.setattr(undo_module, "judge_chunk", real)
+    later, _ = desk.submit(xlsx_bytes("person_remove", [b.remove()]), "人员减少.xlsx")
+    # Row 3 was reverted: asked again, the undo finishes and records it, keeping row 4.
+    assert request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS) == "running"
+    result = run_undo(desk.uow(), batch_id)
+    assert result["reverted"] == 1 and [k["row"] for k in result["kept"]] == [4]
+    assert desk.batch(batch_id).undo_status == "done"
+
+
 def test_the_same_sheet_applies_again_after_the_undo(desk):
     sheet = xlsx_bytes("person_add", [person(81).add(), person(82).add()])
     batch_id, _ = desk.submit(sheet)
@@ -288,6 +390,31 @@ def test_an_assessment_before_the_batch_does_not_close_the_window(desk):
     assert undo(desk, batch_id, UndoWindow())["reverted"] == 1
 
 
+def test_an_assessment_of_a_month_before_the_batchs_months_does_not_close_it(desk):
+    """Rows that all start after the month the batch was applied in: that month's
+    assessment did not count them, so it leaves the window open; their own month's closes it."""
+    desk.submit(xlsx_bytes("person_add", [person(94).add(参保年月="202601")]))
+    batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(99).add(参保年月="202611")]))
+    with desk.uow() as uow:  # applied in October, for November
+        uow.session.execute(
+            text("UPDATE batches SET finished_at = :at WHERE id = :b"),
+            {"at": dt.datetime(2026, 10, 20, 9, 0), "b": batch_id},
+        )
+        assert assess_month(uow.session, "202610").assessed > 0  # the earlier person
+        uow.commit()
+    assert preview_undo(desk.uow(), batch_id).reverted == 1
+    request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow())
+    assert desk.batch(batch_id).undo_status == "running"
+    with desk.uow() as uow:
+        uow.session.execute(text("UPDATE batches SET undo_status = NULL WHERE id = :b"),
+                            {"b": batch_id})  # fmt: skip
+        assess_month(uow.session, "202611")
+        uow.commit()
+    with pytest.raises(UndoRefused) as refused:
+        request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", UndoWindow())
+    assert "2026年11月 已做过月度核定" in refused.value.message
+
+
 def test_days_window_and_batches_that_applied_nothing_are_refused(desk):
     batch_id, _ = desk.submit(xlsx_bytes("person_add", [person(95).add()]))
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=8)
@@ -298,6 +425,22 @@ def test_days_window_and_batches_that_applied_nothing_are_refused(desk):
     with pytest.raises(UndoRefused) as nothing:
         request_undo(desk.uow(), dry, desk.employer_id, "c", ALWAYS)
     assert nothing.value.code == "nothing_applied" and "无需撤销" in nothing.value.message
+
+
+def test_a_batch_not_finished_is_refused_until_it_is(desk):
+    sheet = xlsx_bytes("person_add", [person(89).add()])
+    queued = desk.upload(sheet)
+    with pytest.raises(UndoRefused) as busy:
+        request_undo(desk.uow(), queued, desk.employer_id, "clerk", ALWAYS)
+    assert (busy.value.status, busy.value.code) == (409, "batch_not_done")
+    assert "还在处理中" in busy.value.message and desk.batch(queued).undo_status is None
+    desk.run(queued)
+    assert undo(desk, queued)["reverted"] == 1
+    failed, _ = desk.submit(b"not a workbook", "坏文件.xlsx")
+    assert desk.batch(failed).status == "failed"
+    with pytest.raises(UndoRefused) as nothing:
+        request_undo(desk.uow(), failed, desk.employer_id, "clerk", ALWAYS)
+    assert nothing.value.code == "nothing_applied" and "处理失败" in nothing.value.message
 
 
 def test_another_employer_cannot_undo(desk):

@@ -160,6 +160,10 @@ def test_a_kind_can_be_previewed_and_its_applied_rows_undone(name):
     # to review has nothing to revert (undo withdraws the pending declarations).
     if kind.review is not always_reviewed:
         assert kind.revert is not None, f"{name} applies rows it cannot revert"
+    # Taking approvals back needs approvals, and both parts of the hook.
+    if kind.undo_approved is not None:
+        assert kind.approve is not None, f"{name} takes back approvals it never makes"
+        assert callable(kind.undo_approved.kept) and callable(kind.undo_approved.revert)
     # The preview compares each compared column with the row's own cell: every one must
     # be a template column or one the kind derives.
     verdict = _EmptySheet(pd.DataFrame(columns=kind.spec.headers, dtype="str"))

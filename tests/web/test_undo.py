@@ -100,6 +100,7 @@ def test_kept_rows_and_reasons_on_the_page_and_the_chain(clerk, db_url):
     clerk.post(f"/batches/{first}/undo")
     page = _text(clerk.get(f"/batches/{first}"))
     assert "联系电话现为「13700000000」" in page and "没有撤销的原因" in page
+    assert "撤销的行再次上传会重新申报" in page and "会显示为「无变化」" not in page
     assert "1 行恢复到申报前" in page
     sheet = person_add_sheet([person_add_row(3)])
     second = batch_id_of(upload(clerk, sheet, url=f"/batches/{first}/resubmit"))
@@ -168,6 +169,22 @@ def test_api_refuses_outside_the_window_with_409(app, clerk, db_url):
     page = clerk.post(f"/batches/{batch_id}/undo", follow_redirects=True)
     assert "不能再撤销" in _text(page)
     assert _get(db_url, batch_id).undo_status is None
+    # The confirmation step is not offered either: the batch page says why at once.
+    step = clerk.get(f"/batches/{batch_id}/undo")
+    assert step.status_code == 302 and step.headers["Location"].endswith(
+        f"/batches/{batch_id}#undo"
+    )
+    page = _text(clerk.get(step.headers["Location"]))
+    assert "不能再撤销" in page and "确认撤销本批次" not in page
+
+
+def test_a_preview_is_not_offered_the_undo_step(clerk, db_url):
+    batch_id = batch_id_of(upload(clerk, person_add_sheet([person_add_row(10)]), dry_run=True))
+    page = clerk.get(f"/batches/{batch_id}/undo", follow_redirects=True)
+    said = _text(page)
+    assert "只校验不申报" in said and "无需撤销" in said
+    assert "确认撤销本批次" not in said and "行恢复到申报前的样子" not in said
+    assert _get(db_url, batch_id).undo_status is None
 
 
 def test_an_undo_in_the_worker_shows_its_progress(db_url, employer_id):
@@ -181,3 +198,136 @@ def test_an_undo_in_the_worker_shows_its_progress(db_url, employer_id):
     assert client.get(f"/batches/{batch_id}/undo").status_code == 302  # no second confirmation
     run_undo(UnitOfWork.for_url(db_url), batch_id)
     assert "本批次已撤销" in _text(client.get(f"/batches/{batch_id}"))
+
+
+def test_a_failed_undo_is_offered_again(app, clerk, db_url):
+    """The worker marked the undo failed (an unexpected error): the page says so and offers
+    the step again, the API reports it, and undoing again finishes it."""
+    batch_id = _batch(clerk, person_add_row(11))
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.execute(
+            text("UPDATE batches SET undo_status = 'failed', undone_by = :by WHERE id = :b"),
+            {"by": CLERK_LOGIN, "b": batch_id},
+        )
+        uow.commit()
+    page = _text(clerk.get(f"/batches/{batch_id}"))
+    assert "上次撤销没有完成" in page and "撤销本批次…" in page
+    assert "1 行恢复到申报前的样子" in _text(clerk.get(f"/batches/{batch_id}/undo"))
+    client = app.test_client()
+    mine = bearer(token_for(client))
+    batch = client.get(f"/api/v1/batches/{batch_id}", headers=mine).get_json()
+    schema_validator(client, "Batch").validate(batch)
+    assert batch["undo"]["status"] == "failed"
+    assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
+    assert "本批次已撤销" in _text(clerk.get(f"/batches/{batch_id}"))
+    assert _get(db_url, batch_id).undo_result["reverted"] == 1
+
+
+def test_the_kept_rows_of_a_big_undo_are_paged(clerk, db_url):
+    """An undo may keep every row of a 100,000-row batch: the page lists them a hundred
+    at a time (all of them in one page came to 18 MB)."""
+    import json
+
+    batch_id = _batch(clerk, person_add_row(12))
+    kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 253)]
+    result = json.dumps({"reverted": 0, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.execute(
+            text(
+                "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
+                "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
+            ),
+            {"r": result, "b": batch_id},
+        )
+        uow.commit()
+    first = _text(clerk.get(f"/batches/{batch_id}"))
+    assert "以下 250 行" in first and "第 1 / 3 页, 共 250 条" in first
+    assert "第3行的原因" in first and "第102行的原因" in first and "第103行的原因" not in first
+    last = _text(clerk.get(f"/batches/{batch_id}?kpage=3"))
+    assert "第203行的原因" in last and "第252行的原因" in last and "第202行的原因" not in last
+
+
+def test_the_step_of_an_approved_employer_change_says_its_fields_go_back(clerk, db_url):
+    from importer.kinds import get_kind
+    from importer.kinds.base import Decision
+    from importer.review import decide
+    from registry.models import Employer
+    from tests.builders import xlsx_bytes
+
+    headers = get_kind("employer_change").spec.headers
+    cells = {"单位地址": "绍兴市上虞区百官街道市民大道88号"}
+    sheet = xlsx_bytes("employer_change", [[cells.get(h, "") for h in headers]])
+    batch_id = batch_id_of(upload(clerk, sheet, "/declare/employer_change", "单位信息变更.xlsx"))
+    with UnitOfWork.for_url(db_url) as uow:
+        declaration = uow.session.execute(
+            text("SELECT id FROM declarations WHERE batch_id = :b"), {"b": batch_id}
+        ).scalar_one()
+        employer_id, address = uow.session.execute(
+            text("SELECT employer_id, address FROM batches JOIN employers e "
+                 "ON e.id = batches.employer_id WHERE batches.id = :b"), {"b": batch_id}
+        ).one()  # fmt: skip
+    decide(UnitOfWork.for_url(db_url), declaration, Decision(True, "审核员"))
+    said = _text(clerk.get(f"/batches/{batch_id}/undo"))
+    assert "1 行恢复到申报前的样子: 已审核通过的单位信息改回变更前的值" in said
+    assert "确认撤销本批次" in said
+    assert clerk.post(f"/batches/{batch_id}/undo").status_code == 302
+    with UnitOfWork.for_url(db_url) as uow:
+        assert uow.session.get(Employer, employer_id).address == address
+
+
+def test_an_undo_that_would_keep_every_row_is_refused_and_its_rows_listed(app, clerk, db_url):
+    from importer.kinds import spec_of
+
+    row = person_add_row(13)
+    batch_id = _batch(clerk, row)
+    with UnitOfWork.for_url(db_url) as uow:  # another writer changed the phone since
+        uow.session.execute(
+            text("UPDATE persons SET phone = '13700000013' WHERE id_number = :p"),
+            {"p": row[spec_of("person_add").headers.index("证件号码")]},
+        )
+        uow.commit()
+    step = clerk.get(f"/batches/{batch_id}/undo")
+    assert step.status_code == 200
+    said = _text(step)
+    assert "本批次的行都已被后来的申报或审核改变, 没有可以撤销的: 1 行都要保留" in said
+    assert "联系电话现为「13700000013」" in said and "确认撤销本批次" not in said
+    page = _text(clerk.post(f"/batches/{batch_id}/undo", follow_redirects=True))
+    assert "没有可以撤销的" in page
+    client = app.test_client()
+    resp = client.post(f"/api/v1/batches/{batch_id}/undo", headers=bearer(token_for(client)))
+    assert "没有可以撤销的" in assert_json_error(resp, 409, "nothing_to_undo")["message"]
+    assert _get(db_url, batch_id).undo_status is None
+
+
+def test_the_batch_list_names_the_first_hundred_kept_rows_and_the_batch_all(app, clerk, db_url):
+    """One undo keeping 100,000 rows made every list answer carry them all: the list gives
+    `kept_count` and the first 100 (`kept_truncated`), the batch's own URL every one."""
+    import json
+
+    big, small = _batch(clerk, person_add_row(14)), _batch(clerk, person_add_row(15))
+    for batch_id, rows in ((big, 250), (small, 3)):
+        kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 3 + rows)]
+        result = json.dumps({"reverted": 1, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
+        with UnitOfWork.for_url(db_url) as uow:
+            uow.session.execute(
+                text(
+                    "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
+                    "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
+                ),
+                {"r": result, "b": batch_id},
+            )
+            uow.commit()
+    client = app.test_client()
+    mine = bearer(token_for(client))
+    listed = client.get("/api/v1/batches", headers=mine).get_json()
+    schema_validator(client, "BatchList").validate(listed)
+    undos = {b["id"]: b["undo"] for b in listed["batches"]}
+    assert (len(undos[big]["kept"]), undos[big]["kept_count"]) == (100, 250)
+    assert undos[big]["kept_truncated"] is True
+    assert [k["row"] for k in undos[big]["kept"]] == list(range(3, 103))
+    assert (len(undos[small]["kept"]), undos[small]["kept_count"]) == (3, 3)
+    assert undos[small]["kept_truncated"] is False
+    whole = client.get(f"/api/v1/batches/{big}", headers=mine).get_json()
+    schema_validator(client, "Batch").validate(whole)
+    assert (len(whole["undo"]["kept"]), whole["undo"]["kept_count"]) == (250, 250)
+    assert whole["undo"]["kept_truncated"] is False
