@@ -89,12 +89,18 @@ def _same_substance(
     """Whether each row says what its already-applied declaration said, in every template
     column but 备注: a row with the same key but another name (or reason, or wage) is not
     "already applied", it is judged like any other row."""
-    columns = [h for h in job.kind.spec.headers if h != "备注" and h in rows.columns]
+    columns = _declared_columns(job, rows)
     declared = pd.DataFrame.from_records(
         [applied.get(k, (0, {}))[1] for k in keys], index=rows.index, columns=columns
     )
     before = declared.astype(object).fillna("").astype("str")
     return rows[columns].astype("str").eq(before).all(axis=1)
+
+
+def _declared_columns(job: SheetJob, rows: pd.DataFrame) -> list[str]:
+    """The template columns a declaration says something in: every one of the sheet but
+    备注 (a remark changes nothing)."""
+    return [h for h in job.kind.spec.headers if h != "备注" and h in rows.columns]
 
 
 def _declared_otherwise(
@@ -112,7 +118,7 @@ def _declared_otherwise(
     rows_ = [r for r in differs.index[differs].tolist() if r in v.unchanged]
     if not rows_:
         return
-    columns = [h for h in job.kind.spec.headers if h != "备注" and h in rows.columns]
+    columns = _declared_columns(job, rows)
     for row in rows_:
         batch_id, declared = applied[keys.at[row]]
         changed = [(c, _text(declared.get(c)), _text(rows.at[row, c])) for c in columns]

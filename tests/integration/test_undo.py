@@ -242,20 +242,28 @@ def test_the_undo_of_an_undo_is_a_no_op(desk):
         assert uow.session.get(Batch, batch_id).undone_by == "clerk"
 
 
+def _judge_failing_on(call: int, error: Exception, calls: list[int]):
+    """undo's judge_chunk, recording each chunk's first row in `calls` and raising `error`
+    on the `call`-th chunk only (a worker dying, or a bug, midway through an undo)."""
+    real = undo_module.judge_chunk
+
+    def judge(session, batch, rows):
+        calls.append(rows[0].row)
+        if len(calls) == call:
+            raise error
+        return real(session, batch, rows)
+
+    return judge
+
+
 def test_a_run_stopped_midway_finishes_when_run_again(desk, monkeypatch):
     people = [person(70 + i) for i in range(5)]
     before = registry_dump(desk.url)
     batch_id, _ = desk.submit(xlsx_bytes("person_add", [p.add() for p in people]))
     request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
     real, calls = undo_module.judge_chunk, []
-
-    def dies_on_the_third_chunk(session, batch, rows):
-        calls.append(rows[0].row)
-        if len(calls) == 3:
-            raise RuntimeError("worker died")
-        return real(session, batch, rows)
-
-    monkeypatch.setattr(undo_module, "judge_chunk", dies_on_the_third_chunk)
+    failing = _judge_failing_on(3, RuntimeError("worker died"), calls)
+    monkeypatch.setattr(undo_module, "judge_chunk", failing)
     with pytest.raises(RuntimeError):
         run_undo(desk.uow(), batch_id, chunk_rows=2)
     stopped = desk.batch(batch_id)
@@ -274,15 +282,10 @@ def test_a_failed_undo_asked_again_resumes_from_its_progress(desk, monkeypatch):
     before = registry_dump(desk.url)
     batch_id, _ = desk.submit(xlsx_bytes("person_add", [p.add() for p in people]))
     request_undo(desk.uow(), batch_id, desk.employer_id, "clerk", ALWAYS)
-    real, calls = undo_module.judge_chunk, []
-
-    def fails_on_the_second_chunk(session, batch, rows):
-        calls.append(rows[0].row)
-        if calls == [3, 5]:
-            raise ValueError("a bug")
-        return real(session, batch, rows)
-
-    monkeypatch.setattr(undo_module, "judge_chunk", fails_on_the_second_chunk)
+    calls: list[int] = []
+    monkeypatch.setattr(
+        undo_module, "judge_chunk", _judge_failing_on(2, ValueError("a bug"), calls)
+    )
     with pytest.raises(ValueError):
         run_undo(desk.uow(), batch_id, chunk_rows=2)
     mark_undo_failed(desk.uow(), batch_id)

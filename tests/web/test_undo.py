@@ -52,6 +52,24 @@ def clerk(app):
     return client
 
 
+def _store_undone(db_url: str, batch_id: int, reverted: int, kept_rows: int) -> None:
+    """Mark the batch undone with a stored result keeping `kept_rows` rows (Excel rows 3
+    on, each with its own reason): a big undo's page and API answers without running one."""
+    import json
+
+    kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 3 + kept_rows)]
+    result = json.dumps({"reverted": reverted, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
+    with UnitOfWork.for_url(db_url) as uow:
+        uow.session.execute(
+            text(
+                "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
+                "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
+            ),
+            {"r": result, "b": batch_id},
+        )
+        uow.commit()
+
+
 def _batch(clerk, *rows) -> int:
     return batch_id_of(upload(clerk, person_add_sheet(list(rows))))
 
@@ -226,20 +244,8 @@ def test_a_failed_undo_is_offered_again(app, clerk, db_url):
 def test_the_kept_rows_of_a_big_undo_are_paged(clerk, db_url):
     """An undo may keep every row of a 100,000-row batch: the page lists them a hundred
     at a time (all of them in one page came to 18 MB)."""
-    import json
-
     batch_id = _batch(clerk, person_add_row(12))
-    kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 253)]
-    result = json.dumps({"reverted": 0, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
-    with UnitOfWork.for_url(db_url) as uow:
-        uow.session.execute(
-            text(
-                "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
-                "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
-            ),
-            {"r": result, "b": batch_id},
-        )
-        uow.commit()
+    _store_undone(db_url, batch_id, reverted=0, kept_rows=250)
     first = _text(clerk.get(f"/batches/{batch_id}"))
     assert "以下 250 行" in first and "第 1 / 3 页, 共 250 条" in first
     assert "第3行的原因" in first and "第102行的原因" in first and "第103行的原因" not in first
@@ -302,21 +308,9 @@ def test_an_undo_that_would_keep_every_row_is_refused_and_its_rows_listed(app, c
 def test_the_batch_list_names_the_first_hundred_kept_rows_and_the_batch_all(app, clerk, db_url):
     """One undo keeping 100,000 rows made every list answer carry them all: the list gives
     `kept_count` and the first 100 (`kept_truncated`), the batch's own URL every one."""
-    import json
-
     big, small = _batch(clerk, person_add_row(14)), _batch(clerk, person_add_row(15))
     for batch_id, rows in ((big, 250), (small, 3)):
-        kept = [{"row": r, "reason": f"第{r}行的原因"} for r in range(3, 3 + rows)]
-        result = json.dumps({"reverted": 1, "kept": kept, "withdrawn": 0}, ensure_ascii=False)
-        with UnitOfWork.for_url(db_url) as uow:
-            uow.session.execute(
-                text(
-                    "UPDATE batches SET undo_status = 'done', undone_by = 'c', "
-                    "undone_at = CURRENT_TIMESTAMP, undo_result = :r WHERE id = :b"
-                ),
-                {"r": result, "b": batch_id},
-            )
-            uow.commit()
+        _store_undone(db_url, batch_id, reverted=1, kept_rows=rows)
     client = app.test_client()
     mine = bearer(token_for(client))
     listed = client.get("/api/v1/batches", headers=mine).get_json()
